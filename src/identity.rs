@@ -1,0 +1,16 @@
+//! Accounts: key pairs, Session IDs, community blinding, recovery phrases.
+
+mod blinding;
+mod keys;
+pub mod mnemonic;
+mod session_id;
+
+pub use blinding::{
+    BlindedKeypair, Blinding, BlindingError, Platform, VersionKey, blind15_ids, blind25_id,
+    blinded_id_from_ed25519, session_id_matches_blinded,
+};
+pub use keys::{
+    Identity, KeyError, SignatureError, ed25519_to_x25519, verify_ed25519, x25519_to_ed25519,
+};
+pub use mnemonic::MnemonicError;
+pub use session_id::{IdPrefix, SessionId, SessionIdError};

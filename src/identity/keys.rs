@@ -1,0 +1,278 @@
+//! The long-term account key pair and Ed25519 signatures.
+
+use core::fmt;
+
+use curve25519_dalek::scalar::Scalar;
+use ed25519_dalek::{Signer, SigningKey};
+use rand_core::CryptoRng;
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+use super::mnemonic::{self, MnemonicError};
+use super::session_id::{IdPrefix, SessionId};
+use crate::crypto;
+
+/// Why key material was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyError {
+    /// A 64-byte libsodium secret key whose second half is not the public key of its first.
+    #[error("the public half of the secret key does not match its seed")]
+    SecretKeyMismatch,
+    /// A public key that is not an acceptable curve point (off the curve, of small order, or
+    /// outside the prime-order subgroup).
+    #[error("not a usable public key")]
+    InvalidPublicKey,
+}
+
+/// An Ed25519 signature did not verify.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("signature verification failed")]
+#[non_exhaustive]
+pub struct SignatureError;
+
+/// A Session account: the Ed25519 key pair and the X25519 key pair derived from it.
+///
+/// Not `Clone`; the secret halves are wiped on drop, and `Debug` shows only the Session ID.
+///
+/// ```
+/// use session_protocol::Identity;
+///
+/// let me = Identity::from_seed(&[7; 32]);
+/// assert_eq!(me.session_id().to_string().len(), 66);
+/// let again = Identity::from_mnemonic(&me.mnemonic())?;
+/// assert_eq!(again.session_id(), me.session_id());
+/// # Ok::<(), session_protocol::MnemonicError>(())
+/// ```
+pub struct Identity {
+    signing: SigningKey,
+    /// `clamp(SHA-512(seed)[..32])`: the X25519 secret and the Ed25519 signing scalar.
+    x_secret: Zeroizing<[u8; 32]>,
+    ed_public: [u8; 32],
+    x_public: [u8; 32],
+}
+
+impl Identity {
+    /// The identity whose Ed25519 seed is `seed` (`crypto_sign_ed25519_seed_keypair`).
+    pub fn from_seed(seed: &[u8; 32]) -> Self {
+        let signing = SigningKey::from_bytes(seed);
+        let verifying = signing.verifying_key();
+        let x_secret = crypto::x25519_secret_from_seed(seed);
+        Self {
+            ed_public: verifying.to_bytes(),
+            // The key is `a·B` for our own scalar, so it lies in the prime-order subgroup and
+            // the birational map applies directly (what libsodium's checks would accept).
+            x_public: verifying.to_montgomery().to_bytes(),
+            signing,
+            x_secret,
+        }
+    }
+
+    /// The identity in libsodium's 64-byte secret-key form, `seed || ed25519_public`.
+    ///
+    /// # Errors
+    /// [`KeyError::SecretKeyMismatch`] when the second half is not the seed's public key.
+    pub fn from_libsodium_secret_key(sk: &[u8; 64]) -> Result<Self, KeyError> {
+        let (seed, public) = sk.split_at(32);
+        let mut s = Zeroizing::new([0u8; 32]);
+        s.copy_from_slice(seed);
+        let me = Self::from_seed(&s);
+        if bool::from(me.ed_public.ct_eq(public)) {
+            Ok(me)
+        } else {
+            Err(KeyError::SecretKeyMismatch)
+        }
+    }
+
+    /// A new identity the way the official clients make one: 16 random bytes of entropy
+    /// followed by 16 zero bytes, so that it has a 13-word recovery phrase.
+    ///
+    /// For a full 256-bit seed, draw 32 bytes yourself and call [`Identity::from_seed`]; its
+    /// phrase then has 25 words, which some clients do not accept.
+    pub fn generate<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
+        let mut seed = Zeroizing::new([0u8; 32]);
+        if let Some(entropy) = seed.get_mut(..16) {
+            rng.fill_bytes(entropy);
+        }
+        Self::from_seed(&seed)
+    }
+
+    /// [`Identity::generate`] with the operating system's random number generator.
+    ///
+    /// # Errors
+    /// When the operating system cannot provide randomness.
+    #[cfg(feature = "getrandom")]
+    pub fn generate_os() -> Result<Self, getrandom::Error> {
+        let mut seed = Zeroizing::new([0u8; 32]);
+        if let Some(entropy) = seed.get_mut(..16) {
+            getrandom::fill(entropy)?;
+        }
+        Ok(Self::from_seed(&seed))
+    }
+
+    /// The identity a recovery phrase stands for (13 words, or 25 for a full seed).
+    ///
+    /// # Errors
+    /// Any [`MnemonicError`]: wrong word count, unknown word, bad checksum.
+    pub fn from_mnemonic(phrase: &str) -> Result<Self, MnemonicError> {
+        let seed = mnemonic::seed_from_phrase(phrase)?;
+        Ok(Self::from_seed(&seed))
+    }
+
+    /// The recovery phrase: 13 words when the seed carries 16 bytes of entropy (the last 16
+    /// bytes zero, as the official clients make them), 25 words otherwise.
+    pub fn mnemonic(&self) -> Zeroizing<alloc::string::String> {
+        mnemonic::phrase_for_seed(self.signing.as_bytes())
+    }
+
+    /// The `05`-prefixed Session ID: the X25519 public key.
+    pub fn session_id(&self) -> SessionId {
+        SessionId::new(IdPrefix::Standard, self.x_public)
+    }
+
+    /// The Ed25519 public key.
+    pub fn ed25519_public(&self) -> [u8; 32] {
+        self.ed_public
+    }
+
+    /// The X25519 public key (`crypto_sign_ed25519_pk_to_curve25519` of the Ed25519 key).
+    pub fn x25519_public(&self) -> [u8; 32] {
+        self.x_public
+    }
+
+    /// The 32-byte Ed25519 seed.
+    pub fn seed(&self) -> Zeroizing<[u8; 32]> {
+        Zeroizing::new(self.signing.to_bytes())
+    }
+
+    /// libsodium's 64-byte secret key, `seed || ed25519_public`.
+    pub fn libsodium_secret_key(&self) -> Zeroizing<[u8; 64]> {
+        Zeroizing::new(self.signing.to_keypair_bytes())
+    }
+
+    /// An Ed25519 signature of `msg` (deterministic, RFC 8032).
+    pub fn sign(&self, msg: &[u8]) -> [u8; 64] {
+        self.signing.sign(msg).to_bytes()
+    }
+
+    /// The Ed25519 signing scalar (the X25519 secret read as a scalar mod L).
+    pub(crate) fn signing_scalar(&self) -> Zeroizing<Scalar> {
+        Zeroizing::new(Scalar::from_bytes_mod_order(*self.x_secret))
+    }
+}
+
+impl fmt::Debug for Identity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Identity")
+            .field("session_id", &self.session_id())
+            .finish_non_exhaustive()
+    }
+}
+
+/// `crypto_sign_ed25519_pk_to_curve25519`: the X25519 public key of an Ed25519 public key.
+///
+/// # Errors
+/// [`KeyError::InvalidPublicKey`] exactly where libsodium refuses: not on the curve, of small
+/// order, or with a torsion component.
+pub fn ed25519_to_x25519(ed25519_public: &[u8; 32]) -> Result<[u8; 32], KeyError> {
+    crypto::ed25519_pk_to_x25519(ed25519_public).ok_or(KeyError::InvalidPublicKey)
+}
+
+/// The positive Ed25519 public key whose X25519 key is `x25519_public` (`y = (u-1)/(u+1)`,
+/// sign bit clear). The account's real Ed25519 key is this or its negation.
+///
+/// # Errors
+/// [`KeyError::InvalidPublicKey`] when the point is not on the curve or not in the
+/// prime-order subgroup.
+pub fn x25519_to_ed25519(x25519_public: &[u8; 32]) -> Result<[u8; 32], KeyError> {
+    crypto::x25519_to_ed25519_point(x25519_public)
+        .map(|p| p.compress().to_bytes())
+        .ok_or(KeyError::InvalidPublicKey)
+}
+
+/// Verifies an Ed25519 signature as strictly as libsodium's `crypto_sign_verify_detached`:
+/// canonical `S`, canonical public key, neither `R` nor the key of small order, and `R`
+/// exactly the encoding the verification equation produces.
+///
+/// # Errors
+/// [`SignatureError`] on any failure, without saying which check failed.
+pub fn verify_ed25519(
+    public: &[u8; 32],
+    msg: &[u8],
+    signature: &[u8; 64],
+) -> Result<(), SignatureError> {
+    // Canonical, not small order (torsion components are allowed, as libsodium allows them).
+    let point = curve25519_dalek::edwards::CompressedEdwardsY(*public)
+        .decompress()
+        .ok_or(SignatureError)?;
+    if point.is_small_order() || !crypto::is_canonical_encoding(&point, public) {
+        return Err(SignatureError);
+    }
+    let key = ed25519_dalek::VerifyingKey::from_bytes(public).map_err(|_| SignatureError)?;
+    let sig = ed25519_dalek::Signature::from_bytes(signature);
+    // `verify_strict` rejects a non-canonical S and a small-order R, and compares R bytewise.
+    key.verify_strict(msg, &sig).map_err(|_| SignatureError)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::format;
+    use alloc::string::ToString;
+
+    #[test]
+    fn debug_shows_the_session_id_and_no_secret() {
+        let seed = [0x42u8; 32];
+        let me = Identity::from_seed(&seed);
+        let dbg = format!("{me:?}");
+        assert!(dbg.contains(&me.session_id().to_string()));
+        let seed_hex = crate::wire::encode_hex(&seed);
+        assert!(!dbg.contains(&seed_hex));
+        assert!(!dbg.contains(&crate::wire::encode_hex(me.signing_scalar().as_bytes())));
+        assert!(!dbg.contains("4242"));
+    }
+
+    #[test]
+    fn libsodium_secret_key_round_trips_and_mismatch_is_refused() {
+        let me = Identity::from_seed(&[9; 32]);
+        let sk = me.libsodium_secret_key();
+        let again = Identity::from_libsodium_secret_key(&sk).unwrap();
+        assert_eq!(again.session_id(), me.session_id());
+        let mut bad = *sk;
+        bad[40] ^= 1;
+        assert_eq!(
+            Identity::from_libsodium_secret_key(&bad).unwrap_err(),
+            KeyError::SecretKeyMismatch
+        );
+    }
+
+    #[test]
+    fn own_signatures_verify_and_altered_ones_do_not() {
+        let me = Identity::from_seed(&[3; 32]);
+        let sig = me.sign(b"msg");
+        assert_eq!(verify_ed25519(&me.ed25519_public(), b"msg", &sig), Ok(()));
+        assert_eq!(
+            verify_ed25519(&me.ed25519_public(), b"msh", &sig),
+            Err(SignatureError)
+        );
+        let mut bad = sig;
+        bad[63] ^= 0x10;
+        assert_eq!(
+            verify_ed25519(&me.ed25519_public(), b"msg", &bad),
+            Err(SignatureError)
+        );
+    }
+
+    #[test]
+    fn conversions_match_the_identity() {
+        let me = Identity::from_seed(&[5; 32]);
+        assert_eq!(
+            ed25519_to_x25519(&me.ed25519_public()),
+            Ok(me.x25519_public())
+        );
+        let back = x25519_to_ed25519(&me.x25519_public()).unwrap();
+        let mut positive = me.ed25519_public();
+        positive[31] &= 0x7f;
+        assert_eq!(back, positive);
+    }
+}

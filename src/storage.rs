@@ -1,0 +1,3 @@
+//! Storage-server helpers: request signature strings, message hashes, namespaces.
+//!
+//! Planned; see the crate's issue tracker. Depends on `identity`.

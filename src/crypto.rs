@@ -8,6 +8,7 @@ use blake2::{Blake2b512, Blake2bMac};
 use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint};
 use curve25519_dalek::montgomery::MontgomeryPoint;
 use curve25519_dalek::scalar::{Scalar, clamp_integer};
+use curve25519_dalek::traits::IsIdentity;
 use sha2::Sha512;
 use zeroize::Zeroizing;
 
@@ -78,7 +79,21 @@ pub(crate) fn x25519_secret_from_seed(seed: &[u8; 32]) -> Zeroizing<[u8; 32]> {
 /// as libsodium accepts it here.
 pub(crate) fn decode_ed25519_point(pk: &[u8; 32]) -> Option<EdwardsPoint> {
     let p = CompressedEdwardsY(*pk).decompress()?;
-    (!p.is_small_order() && p.is_torsion_free()).then_some(p)
+    in_prime_order_subgroup(&p).then_some(p)
+}
+
+/// Not of small order and without a torsion component: `L·P = O` and `P ≠ O`.
+///
+/// Variable time: only ever called on public points (keys from the network). `(L-1)·P` by the
+/// vartime double-base method costs about half of the constant-time `L·P` that
+/// `is_torsion_free` performs.
+pub(crate) fn in_prime_order_subgroup(p: &EdwardsPoint) -> bool {
+    if p.is_small_order() {
+        return false;
+    }
+    let l_minus_one = -Scalar::ONE;
+    let q = EdwardsPoint::vartime_double_scalar_mul_basepoint(&l_minus_one, p, &Scalar::ZERO);
+    (q + p).is_identity()
 }
 
 /// Whether `encoding` is the canonical encoding of `p`: `y < p` (libsodium's
@@ -112,7 +127,7 @@ pub(crate) fn ed25519_pk_to_x25519(pk: &[u8; 32]) -> Option<[u8; 32]> {
 /// has small order or a torsion component (libsession's "not on main subgroup").
 pub(crate) fn x25519_to_ed25519_point(x: &[u8; 32]) -> Option<EdwardsPoint> {
     let p = MontgomeryPoint(*x).to_edwards(0)?;
-    (!p.is_small_order() && p.is_torsion_free()).then_some(p)
+    in_prime_order_subgroup(&p).then_some(p)
 }
 
 /// `crypto_scalarmult_ed25519_noclamp` on an already validated point: `None` when the
@@ -138,4 +153,89 @@ pub(crate) fn sign_with_nonce(r: &Scalar, a: &Scalar, pk_a: &[u8; 32], msg: &[u8
 /// Copies the first `N` bytes of `src` (or as many as it has) into `dst`, without panicking.
 pub(crate) fn copy_prefix<const N: usize>(dst: &mut [u8; N], src: &[u8]) {
     dst.iter_mut().zip(src).for_each(|(d, s)| *d = *s);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use curve25519_dalek::constants::{ED25519_BASEPOINT_POINT, EIGHT_TORSION};
+
+    #[test]
+    fn vartime_subgroup_check_agrees_with_the_constant_time_one() {
+        let mut p = ED25519_BASEPOINT_POINT;
+        for i in 0..16u64 {
+            p *= Scalar::from(i * 7919 + 3);
+            for (t, torsion) in EIGHT_TORSION.iter().enumerate() {
+                let q = p + torsion;
+                let expected = !q.is_small_order() && q.is_torsion_free();
+                assert_eq!(in_prime_order_subgroup(&q), expected, "i={i} t={t}");
+                assert_eq!(expected, t == 0);
+            }
+        }
+        for torsion in EIGHT_TORSION {
+            assert!(!in_prime_order_subgroup(&torsion));
+        }
+    }
+
+    #[test]
+    fn decode_rejects_what_libsodium_rejects() {
+        // Small-order encodings from libsodium's blocklist, with and without the sign bit.
+        let mut small = alloc::vec![[0u8; 32], {
+            let mut one = [0u8; 32];
+            one[0] = 1;
+            one
+        }];
+        for t in EIGHT_TORSION {
+            small.push(t.compress().to_bytes());
+        }
+        for enc in small {
+            for sign in [0u8, 0x80] {
+                let mut e = enc;
+                e[31] |= sign;
+                assert!(decode_ed25519_point(&e).is_none());
+                assert!(ed25519_pk_to_x25519(&e).is_none());
+            }
+        }
+        // A point with a torsion component.
+        let torsioned = (ED25519_BASEPOINT_POINT + EIGHT_TORSION[1])
+            .compress()
+            .to_bytes();
+        assert!(ed25519_pk_to_x25519(&torsioned).is_none());
+        // Off the curve: y = 2 has no x.
+        let mut two = [0u8; 32];
+        two[0] = 2;
+        assert!(CompressedEdwardsY(two).decompress().is_none());
+        assert!(ed25519_pk_to_x25519(&two).is_none());
+        // The base point converts to u = 9.
+        let mut nine = [0u8; 32];
+        nine[0] = 9;
+        assert_eq!(
+            ed25519_pk_to_x25519(&ED25519_BASEPOINT_POINT.compress().to_bytes()),
+            Some(nine)
+        );
+    }
+
+    #[test]
+    fn non_canonical_encodings_are_never_prime_order_points() {
+        let b = ED25519_BASEPOINT_POINT.compress().to_bytes();
+        assert!(decode_canonical_point(&b).is_some());
+        // The only non-canonical y encodings are p + y for y in 0..19. Whatever point they
+        // decode to has small order or a torsion component, so both decoders refuse them, and
+        // the canonical-encoding test flags every one that decodes at all.
+        let mut on_curve = 0;
+        for y in 0u8..19 {
+            for sign in [0u8, 0x80] {
+                let mut non = [0xffu8; 32];
+                non[31] = 0x7f | sign;
+                non[0] = 0xed + y; // p + y, little endian (p = 2^255 - 19)
+                assert!(decode_ed25519_point(&non).is_none(), "y={y}");
+                assert!(decode_canonical_point(&non).is_none(), "y={y}");
+                if let Some(p) = CompressedEdwardsY(non).decompress() {
+                    assert!(!is_canonical_encoding(&p, &non), "y={y}");
+                    on_curve += 1;
+                }
+            }
+        }
+        assert!(on_curve > 0, "some non-canonical encodings decode");
+    }
 }

@@ -3,6 +3,15 @@
 //! Each area's test handles every vector of that area and fails on any it does not recognise,
 //! so a vector can never be skipped silently.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    missing_docs
+)]
+
 use serde_json::Value;
 use session_protocol::identity::mnemonic::{decode_words, encode_words};
 use session_protocol::{

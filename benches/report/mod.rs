@@ -1,0 +1,77 @@
+//! Prints each operation beside the sum of its primitives, from the estimates criterion
+//! wrote in this same run (`<target>/criterion/<id>/new/estimates.json`, median).
+
+use std::path::PathBuf;
+
+/// An operation and the primitives whose costs bound it from below.
+pub(crate) struct Floor {
+    /// Criterion id of the operation.
+    pub(crate) op: &'static str,
+    /// Criterion ids of its primitives, each with how many times the operation performs it.
+    pub(crate) parts: &'static [(&'static str, f64)],
+    /// The goal for `op / sum(parts)`, if there is one.
+    pub(crate) goal: Option<f64>,
+}
+
+fn criterion_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
+    target.join("criterion")
+}
+
+fn median_ns(id: &str) -> Option<f64> {
+    let path = criterion_dir().join(id).join("new").join("estimates.json");
+    let text = std::fs::read_to_string(path).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+    v["median"]["point_estimate"].as_f64()
+}
+
+fn fmt_ns(ns: f64) -> String {
+    if ns >= 1e6 {
+        format!("{:.2} ms", ns / 1e6)
+    } else if ns >= 1e3 {
+        format!("{:.2} us", ns / 1e3)
+    } else {
+        format!("{ns:.1} ns")
+    }
+}
+
+/// Prints the table; entries whose estimates are missing (filtered out, or `--no-run`) are
+/// skipped.
+pub(crate) fn print(floors: &[Floor]) {
+    let mut rows = Vec::new();
+    for f in floors {
+        let Some(op) = median_ns(f.op) else { continue };
+        let parts: Option<Vec<f64>> = f
+            .parts
+            .iter()
+            .map(|(p, n)| median_ns(p).map(|ns| ns * n))
+            .collect();
+        let Some(parts) = parts else { continue };
+        let floor: f64 = parts.iter().sum();
+        let ratio = op / floor;
+        let verdict = match f.goal {
+            Some(g) if ratio <= g => format!("goal <= {g:.2}: met"),
+            Some(g) => format!("goal <= {g:.2}: MISSED"),
+            None => String::new(),
+        };
+        rows.push(format!(
+            "{:<44} {:>11}   floor {:>11}   ratio {:>5.2}   {}",
+            f.op,
+            fmt_ns(op),
+            fmt_ns(floor),
+            ratio,
+            verdict
+        ));
+        for ((p, n), ns) in f.parts.iter().zip(&parts) {
+            rows.push(format!("    {:<40} {:>11}   (x{n})", p, fmt_ns(*ns)));
+        }
+    }
+    if !rows.is_empty() {
+        println!("\noperation vs the sum of its primitives (medians, this run):");
+        for r in rows {
+            println!("{r}");
+        }
+    }
+}

@@ -356,6 +356,7 @@ impl Identity {
 mod tests {
     use super::*;
     use crate::verify_ed25519;
+    use alloc::string::ToString;
 
     #[test]
     fn blinded_keypairs_agree_with_ids_from_the_session_id() {
@@ -384,6 +385,26 @@ mod tests {
                 assert!(session_id_matches_blinded(&me.session_id(), &kp.id(), &server).unwrap());
             }
         }
+    }
+
+    #[test]
+    fn debug_output_of_blinded_and_version_keys_holds_no_secret() {
+        let me = Identity::from_seed(&[0x42; 32]);
+        let kp = me.blinded_keypair(Blinding::Blind25, &[1; 32]).unwrap();
+        let vk = me.version_key();
+        let secrets = [
+            crate::wire::encode_hex(kp.secret_scalar().as_bytes()),
+            crate::wire::encode_hex(&kp.nonce_key[..]),
+            crate::wire::encode_hex(&vk.libsodium_secret_key()[..32]),
+            crate::wire::encode_hex(&me.seed()[..]),
+        ];
+        for dbg in [alloc::format!("{kp:?}"), alloc::format!("{vk:?}")] {
+            for secret in &secrets {
+                assert!(!dbg.contains(&secret[..16]), "{dbg}");
+            }
+        }
+        assert!(alloc::format!("{kp:?}").contains(&kp.id().to_string()));
+        assert!(alloc::format!("{vk:?}").contains(&vk.id().to_string()));
     }
 
     #[test]

@@ -12,6 +12,7 @@ mod envelope; // message envelopes (planned)
 pub mod identity;
 mod onion; //    onion requests (planned)
 mod storage;
+pub mod swarm;
 mod wire; //     framing, hex and codecs (no keys) //  storage-server request helpers (planned)
 
 pub use identity::{

@@ -14,6 +14,7 @@
 
 use serde_json::Value;
 use session_protocol::identity::mnemonic::{decode_words, encode_words};
+use session_protocol::swarm::{SwarmId, SwarmMap, swarm_space};
 use session_protocol::{
     Blinding, IdPrefix, Identity, MnemonicError, SessionId, blind15_ids, blind25_id,
     ed25519_to_x25519, parse_hex_key, session_id_matches_blinded, verify_ed25519,
@@ -337,6 +338,46 @@ fn mnemonic_vectors() {
                 );
             }
             other => panic!("unhandled mnemonic vector {other}"),
+        }
+    }
+}
+
+#[test]
+fn swarm_vectors() {
+    for v in vectors("swarm") {
+        let id = v["id"].as_str().unwrap();
+        // The prefix byte is ignored; some vectors use prefixes (`ff`: an opaque testnet-style
+        // netid) that are not Session IDs, so take the raw 32 key bytes.
+        let raw = hex(&v, "inputs", "pubkey");
+        let key: [u8; 32] = raw[1..].try_into().unwrap();
+        if id.starts_with("swarm-space-") {
+            let space = swarm_space(&key);
+            assert_eq!(space.to_string(), s(&v, "expected", "swarm_space"), "{id}");
+            assert_eq!(
+                format!("{space:016x}"),
+                s(&v, "expected", "swarm_space_hex"),
+                "{id}"
+            );
+            continue;
+        }
+        let ids: Vec<SwarmId> = v["inputs"]["swarm_ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| SwarmId(x.as_str().unwrap().parse().unwrap()))
+            .collect();
+        let account: SessionId = s(&v, "inputs", "pubkey").parse().unwrap();
+        assert_eq!(account.key(), &key);
+        let map = SwarmMap::new(ids.iter().copied());
+        let got = map.assign(&account);
+        if v.get("expect_error").is_some() {
+            assert_eq!(got, None, "{id}");
+        } else {
+            let want: u64 = s(&v, "expected", "swarm_id").parse().unwrap();
+            assert_eq!(got, Some(SwarmId(want)), "{id}");
+            // Order of the input does not matter.
+            let reversed = SwarmMap::new(ids.iter().rev().copied());
+            assert_eq!(reversed.assign(&account), got, "{id}");
         }
     }
 }

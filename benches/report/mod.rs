@@ -1,5 +1,7 @@
 //! Prints each operation beside the sum of its primitives, from the estimates criterion
 //! wrote in this same run (`<target>/criterion/<id>/new/estimates.json`, median).
+// Each bench uses the parts it needs.
+#![allow(dead_code)]
 
 use std::path::PathBuf;
 
@@ -21,7 +23,13 @@ fn criterion_dir() -> PathBuf {
 }
 
 fn median_ns(id: &str) -> Option<f64> {
-    let path = criterion_dir().join(id).join("new").join("estimates.json");
+    // Criterion keeps the group as a directory and flattens the rest of the id ('/' -> '_').
+    let (group, function) = id.split_once('/')?;
+    let path = criterion_dir()
+        .join(group)
+        .join(function.replace('/', "_"))
+        .join("new")
+        .join("estimates.json");
     let text = std::fs::read_to_string(path).ok()?;
     let v: serde_json::Value = serde_json::from_str(&text).ok()?;
     v["median"]["point_estimate"].as_f64()
@@ -34,6 +42,40 @@ fn fmt_ns(ns: f64) -> String {
         format!("{:.2} us", ns / 1e3)
     } else {
         format!("{ns:.1} ns")
+    }
+}
+
+/// An operation with an absolute time budget.
+pub(crate) struct Budget {
+    /// Criterion id of the operation.
+    pub(crate) op: &'static str,
+    /// The goal, in nanoseconds.
+    pub(crate) max_ns: f64,
+}
+
+/// Prints each budgeted operation's median beside its goal.
+pub(crate) fn print_budgets(budgets: &[Budget]) {
+    let rows: Vec<String> = budgets
+        .iter()
+        .filter_map(|b| {
+            let op = median_ns(b.op)?;
+            let verdict = if op <= b.max_ns { "met" } else { "MISSED" };
+            Some(format!(
+                "{:<44} {:>11}   goal <= {}: {verdict}",
+                b.op,
+                fmt_ns(op),
+                fmt_ns(b.max_ns)
+            ))
+        })
+        .collect();
+    if !rows.is_empty() {
+        println!(
+            "
+operations with a time budget (medians, this run):"
+        );
+        for r in rows {
+            println!("{r}");
+        }
     }
 }
 

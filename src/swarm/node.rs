@@ -1,0 +1,364 @@
+//! Service-node records and the decoders for the node lists a client receives.
+
+use alloc::borrow::Cow;
+use alloc::vec::Vec;
+use core::fmt;
+use core::net::Ipv4Addr;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use super::SwarmId;
+use crate::identity::ed25519_to_x25519;
+use crate::wire;
+
+/// Largest node list accepted (the onion layer's packet cap).
+const MAX_DOCUMENT: usize = 10 * 1024 * 1024;
+
+/// A service node as a client knows it: keys, address, ports and swarm.
+///
+/// The X25519 key is always derived from the Ed25519 key (as libsession does), so the two can
+/// never disagree.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct ServiceNode {
+    ed25519: [u8; 32],
+    x25519: [u8; 32],
+    ip: Ipv4Addr,
+    https_port: u16,
+    quic_port: u16,
+    swarm: SwarmId,
+}
+
+impl ServiceNode {
+    /// A node record; its X25519 key is derived from `ed25519`.
+    ///
+    /// # Errors
+    /// [`NodeError::InvalidKey`] when `ed25519` is not a usable public key.
+    pub fn new(
+        ed25519: [u8; 32],
+        ip: Ipv4Addr,
+        https_port: u16,
+        quic_port: u16,
+        swarm: SwarmId,
+    ) -> Result<Self, NodeError> {
+        let x25519 = ed25519_to_x25519(&ed25519).map_err(|_| NodeError::InvalidKey)?;
+        Ok(Self {
+            ed25519,
+            x25519,
+            ip,
+            https_port,
+            quic_port,
+            swarm,
+        })
+    }
+
+    /// The node's Ed25519 public key, its identity in onion routing.
+    pub fn ed25519(&self) -> &[u8; 32] {
+        &self.ed25519
+    }
+
+    /// The node's X25519 public key, which onion layers are encrypted to.
+    pub fn x25519(&self) -> &[u8; 32] {
+        &self.x25519
+    }
+
+    /// The node's public IPv4 address.
+    pub fn ip(&self) -> Ipv4Addr {
+        self.ip
+    }
+
+    /// The storage server's HTTPS port (`/onion_req/v2`, `/storage_rpc/v1`).
+    pub fn https_port(&self) -> u16 {
+        self.https_port
+    }
+
+    /// The storage server's QUIC / OxenMQ port.
+    pub fn quic_port(&self) -> u16 {
+        self.quic_port
+    }
+
+    /// The node's swarm ([`SwarmId::INVALID`] when it is in none).
+    pub fn swarm(&self) -> SwarmId {
+        self.swarm
+    }
+
+    /// The same node at a new address.
+    #[must_use]
+    pub fn with_address(mut self, ip: Ipv4Addr, https_port: u16, quic_port: u16) -> Self {
+        self.ip = ip;
+        self.https_port = https_port;
+        self.quic_port = quic_port;
+        self
+    }
+
+    /// The same node after it moved to `swarm`.
+    #[must_use]
+    pub fn with_swarm(mut self, swarm: SwarmId) -> Self {
+        self.swarm = swarm;
+        self
+    }
+}
+
+impl fmt::Debug for ServiceNode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct Short<'a>(&'a [u8; 32]);
+        impl fmt::Debug for Short<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                wire::write_hex(f, self.0.get(..4).unwrap_or_default())?;
+                f.write_str("…")
+            }
+        }
+        f.debug_struct("ServiceNode")
+            .field("ed25519", &Short(&self.ed25519))
+            .field("ip", &self.ip)
+            .field("https_port", &self.https_port)
+            .field("quic_port", &self.quic_port)
+            .field("swarm", &self.swarm)
+            .finish()
+    }
+}
+
+/// Why one entry of a node list was skipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NodeError {
+    /// The entry is not an object with the expected fields and types.
+    #[error("malformed node entry")]
+    Malformed,
+    /// `pubkey_ed25519` is not 64 hex characters.
+    #[error("bad Ed25519 key hex")]
+    BadKeyHex,
+    /// The Ed25519 key is not a usable public key.
+    #[error("unusable Ed25519 key")]
+    InvalidKey,
+    /// `pubkey_x25519` is present but is not the X25519 form of `pubkey_ed25519`.
+    #[error("X25519 key does not match the Ed25519 key")]
+    KeyMismatch,
+    /// The IP address is not a dotted IPv4 address, or is `0.0.0.0` (a node not reachable).
+    #[error("bad or unroutable IPv4 address")]
+    BadAddress,
+    /// A port is missing or zero.
+    #[error("missing or zero port")]
+    BadPort,
+}
+
+/// An entry left out of a decoded node list, and why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SkippedNode {
+    /// Its 0-based position in the list.
+    pub index: usize,
+    /// Why it was left out.
+    pub reason: NodeError,
+}
+
+/// Why a whole node-list document was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NodeListError {
+    /// Not JSON, or not the expected top-level shape.
+    #[error("malformed node list document")]
+    Malformed,
+    /// The `swarm` field is not a hex `u64`.
+    #[error("bad swarm id")]
+    BadSwarmId,
+    /// The document is larger than 10 MiB.
+    #[error("node list document too large")]
+    TooLarge,
+}
+
+/// A decoded `get_swarm` / `get_snodes_for_pubkey` answer (also the body of a 421 "wrong
+/// swarm" reply).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SwarmResponse {
+    /// The account's swarm ([`SwarmId::INVALID`] when the node knows no swarms).
+    pub swarm: SwarmId,
+    /// Its members; each record carries [`SwarmResponse::swarm`].
+    pub nodes: Vec<ServiceNode>,
+    /// Entries left out.
+    pub skipped: Vec<SkippedNode>,
+}
+
+/// A decoded `get_service_nodes` answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct NodeList {
+    /// The usable nodes.
+    pub nodes: Vec<ServiceNode>,
+    /// Entries left out.
+    pub skipped: Vec<SkippedNode>,
+}
+
+#[derive(Deserialize)]
+struct SwarmDoc<'a> {
+    #[serde(borrow)]
+    snodes: Vec<&'a RawValue>,
+    #[serde(borrow)]
+    swarm: Cow<'a, str>,
+}
+
+#[derive(Deserialize)]
+struct SwarmEntry<'a> {
+    #[serde(borrow)]
+    pubkey_ed25519: Cow<'a, str>,
+    #[serde(borrow, default)]
+    pubkey_x25519: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    ip: Cow<'a, str>,
+    #[serde(default)]
+    port_https: Option<u16>,
+    #[serde(default)]
+    port_quic: Option<u16>,
+    #[serde(default)]
+    port_omq: Option<u16>,
+}
+
+#[derive(Deserialize)]
+struct StatesDoc<'a> {
+    #[serde(borrow)]
+    service_node_states: Vec<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct ResultDoc<'a> {
+    #[serde(borrow)]
+    result: StatesDoc<'a>,
+}
+
+#[derive(Deserialize)]
+struct StateEntry<'a> {
+    #[serde(borrow)]
+    pubkey_ed25519: Cow<'a, str>,
+    #[serde(borrow, default)]
+    pubkey_x25519: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    public_ip: Cow<'a, str>,
+    #[serde(default)]
+    storage_port: Option<u16>,
+    #[serde(default)]
+    storage_lmq_port: Option<u16>,
+    swarm_id: u64,
+}
+
+fn record(
+    ed: &str,
+    x: Option<&str>,
+    ip: &str,
+    https: Option<u16>,
+    quic: Option<u16>,
+    swarm: SwarmId,
+) -> Result<ServiceNode, NodeError> {
+    let ed25519 = wire::decode_hex::<32>(ed).map_err(|_| NodeError::BadKeyHex)?;
+    let ip: Ipv4Addr = ip.parse().map_err(|_| NodeError::BadAddress)?;
+    if ip.is_unspecified() {
+        return Err(NodeError::BadAddress);
+    }
+    let (Some(https), Some(quic)) = (https.filter(|&p| p != 0), quic.filter(|&p| p != 0)) else {
+        return Err(NodeError::BadPort);
+    };
+    let node = ServiceNode::new(ed25519, ip, https, quic, swarm)?;
+    if let Some(x) = x {
+        let x = wire::decode_hex::<32>(x).map_err(|_| NodeError::KeyMismatch)?;
+        if x != node.x25519 {
+            return Err(NodeError::KeyMismatch);
+        }
+    }
+    Ok(node)
+}
+
+fn check_size(json: &[u8]) -> Result<(), NodeListError> {
+    if json.len() > MAX_DOCUMENT {
+        Err(NodeListError::TooLarge)
+    } else {
+        Ok(())
+    }
+}
+
+/// Decodes a storage server's `get_swarm` answer, or the body of its 421 reply:
+/// `{"snodes": [{"pubkey_ed25519", "pubkey_x25519", "ip", "port_https", "port_quic"|"port_omq",
+/// …}], "swarm": "<hex>", …}`. Unknown fields are ignored; unusable entries are skipped and
+/// listed in [`SwarmResponse::skipped`].
+///
+/// # Errors
+/// [`NodeListError`] when the document as a whole is unusable.
+pub fn decode_swarm_response(json: &[u8]) -> Result<SwarmResponse, NodeListError> {
+    check_size(json)?;
+    let doc: SwarmDoc<'_> = serde_json::from_slice(json).map_err(|_| NodeListError::Malformed)?;
+    let swarm = parse_swarm_hex(&doc.swarm)?;
+    let mut out = SwarmResponse {
+        swarm,
+        nodes: Vec::with_capacity(doc.snodes.len()),
+        skipped: Vec::new(),
+    };
+    for (index, raw) in doc.snodes.into_iter().enumerate() {
+        let node = serde_json::from_str::<SwarmEntry<'_>>(raw.get())
+            .map_err(|_| NodeError::Malformed)
+            .and_then(|e| {
+                record(
+                    &e.pubkey_ed25519,
+                    e.pubkey_x25519.as_deref(),
+                    &e.ip,
+                    e.port_https,
+                    e.port_quic.or(e.port_omq),
+                    swarm,
+                )
+            });
+        match node {
+            Ok(n) => out.nodes.push(n),
+            Err(reason) => out.skipped.push(SkippedNode { index, reason }),
+        }
+    }
+    Ok(out)
+}
+
+/// Decodes oxend's `get_service_nodes` answer (bare, or inside `{"result": …}` as the
+/// `oxend_request` RPC relays it): `{"service_node_states": [{"pubkey_ed25519", "public_ip",
+/// "storage_port", "storage_lmq_port", "swarm_id", "pubkey_x25519"?, …}]}`. Unusable entries
+/// (including nodes announcing `0.0.0.0`) are skipped and listed in [`NodeList::skipped`].
+///
+/// # Errors
+/// [`NodeListError`] when the document as a whole is unusable.
+pub fn decode_service_nodes(json: &[u8]) -> Result<NodeList, NodeListError> {
+    check_size(json)?;
+    let states = match serde_json::from_slice::<ResultDoc<'_>>(json) {
+        Ok(doc) => doc.result.service_node_states,
+        Err(_) => {
+            serde_json::from_slice::<StatesDoc<'_>>(json)
+                .map_err(|_| NodeListError::Malformed)?
+                .service_node_states
+        }
+    };
+    let mut out = NodeList {
+        nodes: Vec::with_capacity(states.len()),
+        skipped: Vec::new(),
+    };
+    for (index, raw) in states.into_iter().enumerate() {
+        let node = serde_json::from_str::<StateEntry<'_>>(raw.get())
+            .map_err(|_| NodeError::Malformed)
+            .and_then(|e| {
+                record(
+                    &e.pubkey_ed25519,
+                    e.pubkey_x25519.as_deref(),
+                    &e.public_ip,
+                    e.storage_port,
+                    e.storage_lmq_port,
+                    SwarmId(e.swarm_id),
+                )
+            });
+        match node {
+            Ok(n) => out.nodes.push(n),
+            Err(reason) => out.skipped.push(SkippedNode { index, reason }),
+        }
+    }
+    Ok(out)
+}
+
+/// 1 to 16 hex digits, either case, as `int_to_string(id, 16)` writes them.
+fn parse_swarm_hex(s: &str) -> Result<SwarmId, NodeListError> {
+    if s.is_empty() || s.len() > 16 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(NodeListError::BadSwarmId);
+    }
+    u64::from_str_radix(s, 16)
+        .map(SwarmId)
+        .map_err(|_| NodeListError::BadSwarmId)
+}

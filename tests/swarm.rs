@@ -1,0 +1,456 @@
+//! Swarm placement, node-list decoding, the node pool and path selection.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    missing_docs
+)]
+
+use core::net::Ipv4Addr;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
+
+use proptest::prelude::*;
+use rand_chacha::ChaCha20Rng;
+use rand_chacha::rand_core::SeedableRng;
+use session_protocol::swarm::{
+    Diversity, NodeError, NodeListError, NodePool, PathError, PathRules, ServiceNode, SwarmId,
+    SwarmMap, decode_service_nodes, decode_swarm_response, select_path, swarm_space,
+};
+use session_protocol::{IdPrefix, Identity, SessionId, ed25519_to_x25519};
+
+/// Ed25519 keys of up to 256 test nodes (deriving keys is the slow part, so do it once).
+fn keys() -> &'static [[u8; 32]] {
+    static KEYS: OnceLock<Vec<[u8; 32]>> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        (0..256u16)
+            .map(|i| {
+                let mut seed = [0u8; 32];
+                seed[..2].copy_from_slice(&i.to_le_bytes());
+                Identity::from_seed(&seed).ed25519_public()
+            })
+            .collect()
+    })
+}
+
+/// Node `i` in swarm `swarm` at `ip`.
+fn node(i: usize, ip: Ipv4Addr, swarm: u64) -> ServiceNode {
+    static NODES: OnceLock<Vec<ServiceNode>> = OnceLock::new();
+    let base = NODES.get_or_init(|| {
+        keys()
+            .iter()
+            .map(|k| {
+                ServiceNode::new(*k, Ipv4Addr::new(1, 1, 1, 1), 443, 22020, SwarmId(0)).unwrap()
+            })
+            .collect()
+    });
+    base[i]
+        .clone()
+        .with_address(ip, 443, 22020)
+        .with_swarm(SwarmId(swarm))
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Brute-force nearest swarm: smallest ring distance, ties to the lower neighbour (the one
+/// reached by stepping down from the point, i.e. `space - id` wrapping).
+fn nearest(ids: &[u64], space: u64) -> Option<u64> {
+    let set: BTreeSet<u64> = ids.iter().copied().filter(|&i| i != u64::MAX).collect();
+    if set.len() == 1 {
+        return set.first().copied();
+    }
+    set.iter()
+        .map(|&id| {
+            let up = id.wrapping_sub(space); // distance going up to id
+            let down = space.wrapping_sub(id); // distance going down to id
+            // (distance, 0 if reached going down i.e. a left neighbour, 1 otherwise)
+            if down <= up {
+                (down, 0u8, id)
+            } else {
+                (up, 1u8, id)
+            }
+        })
+        .min_by_key(|&(d, side, _)| (d, side))
+        .map(|(_, _, id)| id)
+}
+
+#[test]
+fn swarm_space_ignores_the_prefix() {
+    let key = [0x5au8; 32];
+    let a = SessionId::new(IdPrefix::Standard, key);
+    let b = SessionId::new(IdPrefix::Group, key);
+    assert_eq!(swarm_space(a.key()), swarm_space(b.key()));
+    assert_eq!(swarm_space(&key), 0); // four equal words XOR to zero
+}
+
+#[test]
+fn decodes_a_get_swarm_answer_and_skips_bad_entries() {
+    let k = keys();
+    let x0 = ed25519_to_x25519(&k[0]).unwrap();
+    let json = format!(
+        r#"{{"snodes":[
+            {{"address":"x.snode","pubkey_legacy":"00","pubkey_x25519":"{x0}","pubkey_ed25519":"{e0}","port":"443","port_https":443,"port_omq":22020,"port_quic":22021,"ip":"10.0.0.1"}},
+            {{"pubkey_ed25519":"{e1}","ip":"10.0.0.2","port_https":443,"port_omq":22020}},
+            {{"pubkey_ed25519":"{e2}","pubkey_x25519":"{x0}","ip":"10.0.0.3","port_https":443,"port_omq":1}},
+            {{"pubkey_ed25519":"zz","ip":"10.0.0.4","port_https":443,"port_omq":1}},
+            {{"pubkey_ed25519":"{e3}","ip":"0.0.0.0","port_https":443,"port_omq":1}},
+            {{"pubkey_ed25519":"{e3}","ip":"10.0.0.5","port_https":0,"port_omq":1}},
+            {{"pubkey_ed25519":"{e3}","ip":"10.0.0.5","port_https":70000,"port_omq":1}},
+            {{"pubkey_ed25519":"{e3}","ip":"::1","port_https":443,"port_omq":1}},
+            {{"pubkey_ed25519":"{small}","ip":"10.0.0.6","port_https":443,"port_omq":1}},
+            "not an object"
+        ],"swarm":"1f","t":1700000000000,"hf":[19,3]}}"#,
+        x0 = hex(&x0),
+        e0 = hex(&k[0]),
+        e1 = hex(&k[1]),
+        e2 = hex(&k[2]),
+        e3 = hex(&k[3]),
+        small = hex(&[0u8; 32]),
+    );
+    let r = decode_swarm_response(json.as_bytes()).unwrap();
+    assert_eq!(r.swarm, SwarmId(0x1f));
+    assert_eq!(r.nodes.len(), 2);
+    assert_eq!(r.nodes[0].ed25519(), &k[0]);
+    assert_eq!(
+        r.nodes[0].quic_port(),
+        22021,
+        "port_quic is preferred over port_omq"
+    );
+    assert_eq!(r.nodes[1].quic_port(), 22020);
+    assert_eq!(r.nodes[1].x25519(), &ed25519_to_x25519(&k[1]).unwrap());
+    assert!(r.nodes.iter().all(|n| n.swarm() == SwarmId(0x1f)));
+    let reasons: Vec<(usize, NodeError)> = r.skipped.iter().map(|s| (s.index, s.reason)).collect();
+    assert_eq!(
+        reasons,
+        [
+            (2, NodeError::KeyMismatch),
+            (3, NodeError::BadKeyHex),
+            (4, NodeError::BadAddress),
+            (5, NodeError::BadPort),
+            (6, NodeError::Malformed),
+            (7, NodeError::BadAddress),
+            (8, NodeError::InvalidKey),
+            (9, NodeError::Malformed),
+        ]
+    );
+}
+
+#[test]
+fn empty_swarm_answer_and_document_errors() {
+    let r = decode_swarm_response(br#"{"snodes":[],"swarm":"ffffffffffffffff"}"#).unwrap();
+    assert_eq!(r.swarm, SwarmId::INVALID);
+    assert!(r.nodes.is_empty());
+    for (doc, err) in [
+        (&br#"{"snodes":[]}"#[..], NodeListError::Malformed),
+        (br#"{"snodes":{},"swarm":"1"}"#, NodeListError::Malformed),
+        (br#"{"snodes":[],"swarm":"1","swarm":"2"}"#, NodeListError::Malformed),
+        (br#"{"snodes":[],"swarm":""}"#, NodeListError::BadSwarmId),
+        (br#"{"snodes":[],"swarm":"10000000000000000"}"#, NodeListError::BadSwarmId),
+        (br#"{"snodes":[],"swarm":"+1"}"#, NodeListError::BadSwarmId),
+        (br#"{"snodes":[],"swarm":"1g"}"#, NodeListError::BadSwarmId),
+        (b"\xff\xfe", NodeListError::Malformed),
+        (b"", NodeListError::Malformed),
+        (b"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]", NodeListError::Malformed),
+    ] {
+        assert_eq!(decode_swarm_response(doc), Err(err), "{}", String::from_utf8_lossy(doc));
+    }
+    let huge = vec![b' '; 10 * 1024 * 1024 + 1];
+    assert_eq!(decode_swarm_response(&huge), Err(NodeListError::TooLarge));
+    assert_eq!(decode_service_nodes(&huge), Err(NodeListError::TooLarge));
+}
+
+#[test]
+fn decodes_get_service_nodes_bare_or_wrapped() {
+    let k = keys();
+    let states = format!(
+        r#"{{"service_node_states":[
+            {{"public_ip":"10.1.0.1","storage_port":22021,"storage_lmq_port":22020,"pubkey_ed25519":"{e0}","swarm_id":18446744073709551596,"storage_server_version":[2,8,0]}},
+            {{"public_ip":"0.0.0.0","storage_port":22021,"storage_lmq_port":22020,"pubkey_ed25519":"{e1}","swarm_id":5}},
+            {{"public_ip":"10.1.0.3","storage_port":22021,"storage_lmq_port":22020,"pubkey_ed25519":"{e2}","swarm_id":-5}}
+        ]}}"#,
+        e0 = hex(&k[0]),
+        e1 = hex(&k[1]),
+        e2 = hex(&k[2]),
+    );
+    let wrapped = format!(r#"{{"result":{states},"id":1}}"#);
+    for doc in [&states, &wrapped] {
+        let list = decode_service_nodes(doc.as_bytes()).unwrap();
+        assert_eq!(list.nodes.len(), 1);
+        let n = &list.nodes[0];
+        assert_eq!(n.swarm(), SwarmId(18446744073709551596));
+        assert_eq!(
+            (n.ip(), n.https_port(), n.quic_port()),
+            (Ipv4Addr::new(10, 1, 0, 1), 22021, 22020)
+        );
+        assert_eq!(
+            list.skipped
+                .iter()
+                .map(|s| (s.index, s.reason))
+                .collect::<Vec<_>>(),
+            [(1, NodeError::BadAddress), (2, NodeError::Malformed)]
+        );
+    }
+    assert_eq!(
+        decode_service_nodes(br#"{"result":{}}"#),
+        Err(NodeListError::Malformed)
+    );
+}
+
+#[test]
+fn pool_tracks_nodes_joining_leaving_and_moving() {
+    let ip = |i: u8| Ipv4Addr::new(10, i, 0, 1);
+    let mut pool =
+        NodePool::new((0..6).map(|i| node(i, ip(i as u8), if i < 3 { 100 } else { 200 })));
+    assert_eq!(
+        pool.swarms().ids().collect::<Vec<_>>(),
+        [SwarmId(100), SwarmId(200)]
+    );
+    assert_eq!(pool.members(SwarmId(100)).len(), 3);
+    assert!(pool.members(SwarmId(150)).is_empty());
+
+    // A node moves: the old swarm shrinks, the new one appears.
+    let moved = pool
+        .get(&keys()[0])
+        .unwrap()
+        .clone()
+        .with_swarm(SwarmId(300));
+    let old = pool.upsert(moved).unwrap();
+    assert_eq!(old.swarm(), SwarmId(100));
+    assert_eq!(pool.members(SwarmId(100)).len(), 2);
+    assert_eq!(pool.members(SwarmId(300)).len(), 1);
+    assert_eq!(pool.swarms().len(), 3);
+    assert_eq!(pool.len(), 6);
+
+    // It leaves: its swarm disappears.
+    assert!(pool.remove(&keys()[0]).is_some());
+    assert!(pool.remove(&keys()[0]).is_none());
+    assert_eq!(
+        pool.swarms().ids().collect::<Vec<_>>(),
+        [SwarmId(100), SwarmId(200)]
+    );
+
+    // A node in no swarm is kept for paths but holds no account.
+    pool.upsert(node(9, ip(9), u64::MAX));
+    assert_eq!(pool.swarms().len(), 2);
+    assert_eq!(pool.len(), 6);
+
+    // Duplicates in the input: the later record wins.
+    let dup = NodePool::new([node(1, ip(1), 5), node(1, ip(1), 7)]);
+    assert_eq!(dup.len(), 1);
+    assert_eq!(dup.nodes()[0].swarm(), SwarmId(7));
+}
+
+#[test]
+fn random_member_is_in_the_accounts_swarm_and_close_to_uniform() {
+    // Fixed seed: deterministic. 3 swarms of 10; 20 000 draws for one account.
+    let pool = NodePool::new(
+        (0..30).map(|i| node(i, Ipv4Addr::new(10, i as u8, 0, 1), (i as u64 / 10) << 62)),
+    );
+    let account = SessionId::new(IdPrefix::Standard, [0x11; 32]);
+    let (swarm, members) = pool.swarm_of(&account).unwrap();
+    assert_eq!(members.len(), 10);
+    let mut rng = ChaCha20Rng::from_seed([42; 32]);
+    let mut counts: BTreeMap<[u8; 32], u32> = BTreeMap::new();
+    let draws = 20_000;
+    for _ in 0..draws {
+        let n = pool.random_member(&account, &mut rng).unwrap();
+        assert_eq!(n.swarm(), swarm);
+        *counts.entry(*n.ed25519()).or_default() += 1;
+    }
+    assert_eq!(counts.len(), 10);
+    // Chi-square with 9 degrees of freedom: 27.9 is the 0.1% critical value.
+    let expected = f64::from(draws) / 10.0;
+    let chi2: f64 = counts
+        .values()
+        .map(|&c| (f64::from(c) - expected).powi(2) / expected)
+        .sum();
+    assert!(chi2 < 27.9, "chi2 = {chi2}");
+}
+
+#[test]
+fn path_choice_is_close_to_uniform() {
+    // 12 nodes in 12 subnets: each appears in a 3-node path with probability 1/4, and as
+    // guard with probability 1/12.
+    let pool: Vec<ServiceNode> = (0..12)
+        .map(|i| node(i, Ipv4Addr::new(10, i as u8, 0, 1), 1))
+        .collect();
+    let mut rng = ChaCha20Rng::from_seed([7; 32]);
+    let runs = 12_000;
+    let mut guard = [0u32; 12];
+    let mut anywhere = [0u32; 12];
+    for _ in 0..runs {
+        let path = select_path(&pool, &PathRules::new(), &mut rng).unwrap();
+        let index = |n: &ServiceNode| {
+            pool.iter()
+                .position(|p| p.ed25519() == n.ed25519())
+                .unwrap()
+        };
+        guard[index(&path[0])] += 1;
+        for n in &path {
+            anywhere[index(n)] += 1;
+        }
+    }
+    let chi2 = |counts: &[u32], expected: f64| -> f64 {
+        counts
+            .iter()
+            .map(|&c| (f64::from(c) - expected).powi(2) / expected)
+            .sum()
+    };
+    // 11 degrees of freedom: 31.3 is the 0.1% critical value.
+    let g = chi2(&guard, f64::from(runs) / 12.0);
+    let a = chi2(&anywhere, f64::from(runs) * 3.0 / 12.0);
+    assert!(g < 31.3, "guard chi2 = {g}");
+    assert!(a < 31.3, "membership chi2 = {a}");
+}
+
+#[test]
+fn path_errors_say_why() {
+    let pool: Vec<ServiceNode> = (0..4)
+        .map(|i| node(i, Ipv4Addr::new(10, 0, 0, i as u8 + 1), 1))
+        .collect();
+    let mut rng = ChaCha20Rng::from_seed([0; 32]);
+    // All four share one /24.
+    assert_eq!(
+        select_path(&pool, &PathRules::new(), &mut rng),
+        Err(PathError::NotEnoughNodes {
+            needed: 3,
+            found: 1
+        })
+    );
+    // Distinct IPs suffice under libsession's rule.
+    assert_eq!(
+        select_path(
+            &pool,
+            &PathRules::new().diversity(Diversity::DistinctIp),
+            &mut rng
+        )
+        .unwrap()
+        .len(),
+        3
+    );
+    let rules = PathRules::new()
+        .diversity(Diversity::DistinctIp)
+        .exclude_all(pool[..2].iter().map(|n| *n.ed25519()));
+    assert_eq!(
+        select_path(&pool, &rules, &mut rng),
+        Err(PathError::NotEnoughNodes {
+            needed: 3,
+            found: 2
+        })
+    );
+    assert_eq!(
+        select_path(&pool, &PathRules::new().hops(0), &mut rng),
+        Err(PathError::BadLength(0))
+    );
+    assert_eq!(
+        select_path(&pool, &PathRules::new().hops(16), &mut rng),
+        Err(PathError::BadLength(16))
+    );
+    assert_eq!(
+        select_path(&[], &PathRules::new(), &mut rng),
+        Err(PathError::NotEnoughNodes {
+            needed: 3,
+            found: 0
+        })
+    );
+}
+
+#[test]
+fn paths_are_deterministic_for_a_seed() {
+    let pool: Vec<ServiceNode> = (0..50)
+        .map(|i| node(i, Ipv4Addr::new(10, i as u8, 0, 1), 1))
+        .collect();
+    let a = select_path(
+        &pool,
+        &PathRules::new(),
+        &mut ChaCha20Rng::from_seed([9; 32]),
+    )
+    .unwrap();
+    let b = select_path(
+        &pool,
+        &PathRules::new(),
+        &mut ChaCha20Rng::from_seed([9; 32]),
+    )
+    .unwrap();
+    assert_eq!(a, b);
+}
+
+fn ids_near_edges() -> impl Strategy<Value = u64> {
+    prop_oneof![
+        any::<u64>(),
+        0u64..64,
+        (u64::MAX - 64)..=u64::MAX,
+        (1u64 << 63) - 32..(1u64 << 63) + 32,
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn assign_is_the_brute_force_nearest(
+        ids in proptest::collection::vec(ids_near_edges(), 0..40),
+        space in ids_near_edges(),
+    ) {
+        let map = SwarmMap::new(ids.iter().map(|&i| SwarmId(i)));
+        prop_assert_eq!(map.assign_space(space).map(|s| s.0), nearest(&ids, space));
+    }
+
+    #[test]
+    fn assign_of_an_account_uses_its_space(key in any::<[u8; 32]>(), ids in proptest::collection::vec(any::<u64>(), 1..20)) {
+        let map = SwarmMap::new(ids.iter().map(|&i| SwarmId(i)));
+        let account = SessionId::new(IdPrefix::Standard, key);
+        prop_assert_eq!(map.assign(&account), map.assign_space(swarm_space(&key)));
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// A path satisfies every rule, or the pool truly cannot: with an equivalence-class
+    /// conflict rule, a path of `h` hops exists exactly when the eligible nodes span at least
+    /// `h` classes.
+    #[test]
+    fn paths_obey_the_rules_or_the_pool_is_too_small(
+        spots in proptest::collection::vec((0u8..6, 0u8..4), 0..40),
+        hops in 1usize..6,
+        distinct_ip in any::<bool>(),
+        excluded in proptest::collection::btree_set(0usize..40, 0..10),
+        seed in any::<[u8; 32]>(),
+    ) {
+        let pool: Vec<ServiceNode> = spots
+            .iter()
+            .enumerate()
+            .map(|(i, &(subnet, host))| node(i, Ipv4Addr::new(10, 0, subnet, host), 1))
+            .collect();
+        let diversity = if distinct_ip { Diversity::DistinctIp } else { Diversity::Subnet24 };
+        let ex: Vec<[u8; 32]> = excluded.iter().filter(|&&i| i < pool.len()).map(|&i| *pool[i].ed25519()).collect();
+        let rules = PathRules::new().hops(hops).diversity(diversity).exclude_all(ex.iter().copied());
+        let class = |n: &ServiceNode| {
+            let o = n.ip().octets();
+            if distinct_ip { u32::from(n.ip()) } else { u32::from_be_bytes([o[0], o[1], o[2], 0]) }
+        };
+        let classes: BTreeSet<u32> = pool.iter().filter(|n| !ex.contains(n.ed25519())).map(class).collect();
+        match select_path(&pool, &rules, &mut ChaCha20Rng::from_seed(seed)) {
+            Ok(path) => {
+                prop_assert_eq!(path.len(), hops);
+                let mut seen = BTreeSet::new();
+                for n in &path {
+                    prop_assert!(!ex.contains(n.ed25519()));
+                    prop_assert!(seen.insert(class(n)), "diversity violated");
+                    prop_assert!(pool.contains(n));
+                }
+            }
+            Err(PathError::NotEnoughNodes { needed, found }) => {
+                prop_assert_eq!(needed, hops);
+                prop_assert!(classes.len() < hops);
+                prop_assert_eq!(found, classes.len());
+            }
+            Err(e) => prop_assert!(false, "unexpected {e:?}"),
+        }
+    }
+}

@@ -14,6 +14,21 @@ use zeroize::Zeroizing;
 
 use blake2::digest::consts::{U32, U64};
 
+mod hop;
+mod x25519;
+
+pub(crate) use hop::{Cipher, HopKey, TAG_LEN, Unauthentic};
+pub(crate) use x25519::{Keypair, is_canonical_u, x25519};
+
+/// `crypto_generichash` with a 32-byte digest over the concatenation of `parts`.
+pub(crate) fn blake2b_256(parts: &[&[u8]]) -> [u8; 32] {
+    let mut h = blake2::Blake2b::<U32>::new();
+    for p in parts {
+        h.update(p);
+    }
+    h.finalize().into()
+}
+
 /// `crypto_generichash` with a 64-byte digest over the concatenation of `parts`.
 pub(crate) fn blake2b_512(parts: &[&[u8]]) -> [u8; 64] {
     let mut h = Blake2b512::new();

@@ -1,0 +1,171 @@
+//! Onion hop ciphers: key derivation and in-place AEAD.
+//!
+//! * `xchacha20`: key `BLAKE2b-256(shared || client_pub || node_pub)`, wire
+//!   `nonce(24) || ciphertext || tag(16)`.
+//! * `aes-gcm`: key `HMAC-SHA256(key = "LOKI", shared)`, wire `iv(12) || ciphertext || tag(16)`.
+//!
+//! Neither uses associated data. A response uses the key of the request layer it answers.
+
+use aes_gcm::Aes256Gcm;
+use chacha20poly1305::XChaCha20Poly1305;
+use chacha20poly1305::aead::{AeadInOut, KeyInit};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use zeroize::Zeroizing;
+
+use super::blake2b_256;
+
+/// The authentication tag length of both ciphers.
+pub(crate) const TAG_LEN: usize = 16;
+
+/// Which AEAD a layer uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Cipher {
+    XChaCha20,
+    Aes256Gcm,
+}
+
+impl Cipher {
+    /// Nonce (IV) length on the wire.
+    pub(crate) const fn nonce_len(self) -> usize {
+        match self {
+            Self::XChaCha20 => 24,
+            Self::Aes256Gcm => 12,
+        }
+    }
+
+    /// Bytes a layer adds: nonce and tag.
+    pub(crate) const fn overhead(self) -> usize {
+        self.nonce_len() + TAG_LEN
+    }
+}
+
+/// A layer's symmetric key.
+pub(crate) struct HopKey {
+    cipher: Cipher,
+    key: Zeroizing<[u8; 32]>,
+}
+
+/// The AEAD rejected the ciphertext.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Unauthentic;
+
+impl HopKey {
+    /// Derives the key from the X25519 shared secret. `client` is the ephemeral public key,
+    /// `node` the node's: this order on both sides and in both directions.
+    pub(crate) fn derive(
+        cipher: Cipher,
+        shared: &[u8; 32],
+        client: &[u8; 32],
+        node: &[u8; 32],
+    ) -> Self {
+        let key = match cipher {
+            Cipher::XChaCha20 => Zeroizing::new(blake2b_256(&[shared, client, node])),
+            Cipher::Aes256Gcm => {
+                let mut key = Zeroizing::new([0u8; 32]);
+                // HMAC accepts keys of any length: `new_from_slice` cannot fail here.
+                if let Ok(mut mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(b"LOKI") {
+                    mac.update(shared);
+                    key.copy_from_slice(&mac.finalize().into_bytes());
+                }
+                key
+            }
+        };
+        Self { cipher, key }
+    }
+
+    pub(crate) fn cipher(&self) -> Cipher {
+        self.cipher
+    }
+
+    #[cfg(test)]
+    pub(crate) fn key_bytes(&self) -> &[u8; 32] {
+        &self.key
+    }
+
+    /// Encrypts `buf` in place under `nonce` (of [`Cipher::nonce_len`] bytes) and returns the
+    /// tag.
+    pub(crate) fn seal_in_place(&self, nonce: &[u8], buf: &mut [u8]) -> Option<[u8; TAG_LEN]> {
+        let tag = match self.cipher {
+            Cipher::XChaCha20 => {
+                let aead = XChaCha20Poly1305::new(&(*self.key).into());
+                let nonce = nonce.try_into().ok()?;
+                aead.encrypt_inout_detached(nonce, &[], buf.into()).ok()?
+            }
+            Cipher::Aes256Gcm => {
+                let aead = Aes256Gcm::new(&(*self.key).into());
+                let nonce = nonce.try_into().ok()?;
+                aead.encrypt_inout_detached(nonce, &[], buf.into()).ok()?
+            }
+        };
+        Some(tag.into())
+    }
+
+    /// Decrypts `sealed = nonce || ciphertext || tag` in place and returns the plaintext, a
+    /// sub-slice of `sealed`.
+    pub(crate) fn open_in_place<'a>(
+        &self,
+        sealed: &'a mut [u8],
+    ) -> Result<&'a mut [u8], Unauthentic> {
+        let (nonce, rest) = sealed
+            .split_at_mut_checked(self.cipher.nonce_len())
+            .ok_or(Unauthentic)?;
+        let body_len = rest.len().checked_sub(TAG_LEN).ok_or(Unauthentic)?;
+        let (body, tag) = rest.split_at_mut(body_len);
+        let ok = match self.cipher {
+            Cipher::XChaCha20 => {
+                let aead = XChaCha20Poly1305::new(&(*self.key).into());
+                let (Ok(n), Ok(t)) = (
+                    <&[u8]>::from(&*nonce).try_into(),
+                    <&[u8]>::from(&*tag).try_into(),
+                ) else {
+                    return Err(Unauthentic);
+                };
+                aead.decrypt_inout_detached(n, &[], (&mut *body).into(), t)
+                    .is_ok()
+            }
+            Cipher::Aes256Gcm => {
+                let aead = Aes256Gcm::new(&(*self.key).into());
+                let (Ok(n), Ok(t)) = (
+                    <&[u8]>::from(&*nonce).try_into(),
+                    <&[u8]>::from(&*tag).try_into(),
+                ) else {
+                    return Err(Unauthentic);
+                };
+                aead.decrypt_inout_detached(n, &[], (&mut *body).into(), t)
+                    .is_ok()
+            }
+        };
+        if ok { Ok(body) } else { Err(Unauthentic) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seal_then_open_and_tampering_fails() {
+        for cipher in [Cipher::XChaCha20, Cipher::Aes256Gcm] {
+            let key = HopKey::derive(cipher, &[1; 32], &[2; 32], &[3; 32]);
+            let mut buf = alloc::vec![0u8; cipher.nonce_len()];
+            buf.extend_from_slice(b"hello");
+            let n = cipher.nonce_len();
+            let tag = key.seal_in_place(&[9u8; 24][..n], &mut buf[n..]).unwrap();
+            buf[..n].copy_from_slice(&[9u8; 24][..n]);
+            buf.extend_from_slice(&tag);
+            let mut copy = buf.clone();
+            assert_eq!(key.open_in_place(&mut copy).unwrap(), b"hello");
+            for i in 0..buf.len() {
+                let mut bad = buf.clone();
+                bad[i] ^= 1;
+                assert_eq!(
+                    key.open_in_place(&mut bad),
+                    Err(Unauthentic),
+                    "{cipher:?} byte {i}"
+                );
+            }
+            assert_eq!(key.open_in_place(&mut buf[..n + 15]), Err(Unauthentic));
+        }
+    }
+}

@@ -17,7 +17,7 @@ use blake2::digest::consts::{U32, U64};
 mod hop;
 mod x25519;
 
-pub(crate) use hop::{Cipher, HopKey, TAG_LEN, Unauthentic};
+pub(crate) use hop::{Cipher, HopKey, TAG_LEN};
 pub(crate) use x25519::{Keypair, is_canonical_u, x25519};
 
 /// `crypto_generichash` with a 32-byte digest over the concatenation of `parts`.

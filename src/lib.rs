@@ -10,7 +10,7 @@ extern crate alloc;
 mod crypto; //   private primitives (no parsing)
 mod envelope; // message envelopes (planned)
 pub mod identity;
-mod onion; //    onion requests (planned)
+pub mod onion;
 mod storage;
 pub mod swarm;
 mod wire; //     framing, hex and codecs (no keys) //  storage-server request helpers (planned)

@@ -10,53 +10,99 @@ mod bencode;
 mod frame;
 mod hex;
 
-pub(crate) use bencode::{Bencode, BencodeError, write_bytes as bencode_bytes};
+pub(crate) use bencode::{
+    Bencode, bytes_len as bencode_bytes_len, write_bytes as bencode_bytes, write_int as bencode_int,
+};
 pub(crate) use frame::{FrameError, split_frame, split_frame_mut};
 pub use hex::HexError;
 #[cfg(test)]
 pub(crate) use hex::encode_hex;
-pub(crate) use hex::{decode_hex, push_hex, write_hex};
+pub(crate) use hex::{decode_hex, write_hex};
 
 use alloc::vec::Vec;
 
 /// Largest packet or message the crate reads or builds: 10 MiB (the storage server's limit).
 pub(crate) const MAX_PACKET: usize = 10 * 1024 * 1024;
 
-/// Appends `s` as a JSON string literal (quotes included).
-pub(crate) fn push_json_str(out: &mut Vec<u8>, s: &str) {
-    out.push(b'"');
+/// Where writers put bytes: a buffer, or a counter that measures what would be written (so a
+/// size pass and a write pass share one description of the bytes).
+pub(crate) trait Sink {
+    fn put(&mut self, bytes: &[u8]);
+}
+
+impl Sink for Vec<u8> {
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
+/// Counts bytes instead of writing them.
+#[derive(Debug, Default)]
+pub(crate) struct Count(pub(crate) usize);
+
+impl Sink for Count {
+    fn put(&mut self, bytes: &[u8]) {
+        self.0 = self.0.saturating_add(bytes.len());
+    }
+}
+
+/// Puts `bytes` as lowercase hex.
+pub(crate) fn put_hex<S: Sink>(out: &mut S, bytes: &[u8]) {
+    let mut buf = [0u8; 64];
+    for chunk in bytes.chunks(32) {
+        if let Ok(hex) = base16ct::lower::encode(chunk, &mut buf) {
+            out.put(hex);
+        }
+    }
+}
+
+/// Puts `n` in decimal.
+pub(crate) fn put_decimal<S: Sink>(out: &mut S, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        if let Some(slot) = buf.get_mut(i) {
+            // n % 10 < 10
+            *slot = b'0' + u8::try_from(n % 10).unwrap_or(0);
+        }
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.put(buf.get(i..).unwrap_or_default());
+}
+
+/// Puts `s` as a JSON string literal (quotes included).
+pub(crate) fn put_json_str<S: Sink>(out: &mut S, s: &str) {
+    out.put(b"\"");
     for c in s.chars() {
         match c {
-            '"' => out.extend_from_slice(b"\\\""),
-            '\\' => out.extend_from_slice(b"\\\\"),
-            '\n' => out.extend_from_slice(b"\\n"),
-            '\r' => out.extend_from_slice(b"\\r"),
-            '\t' => out.extend_from_slice(b"\\t"),
+            '"' => out.put(b"\\\""),
+            '\\' => out.put(b"\\\\"),
+            '\n' => out.put(b"\\n"),
+            '\r' => out.put(b"\\r"),
+            '\t' => out.put(b"\\t"),
             c if (c as u32) < 0x20 => {
-                out.extend_from_slice(b"\\u00");
                 let b = c as u32;
-                out.push(HEX_DIGITS.get((b >> 4) as usize).copied().unwrap_or(b'0'));
-                out.push(HEX_DIGITS.get((b & 15) as usize).copied().unwrap_or(b'0'));
+                let hex = [
+                    b'\\',
+                    b'u',
+                    b'0',
+                    b'0',
+                    HEX_DIGITS.get((b >> 4) as usize).copied().unwrap_or(b'0'),
+                    HEX_DIGITS.get((b & 15) as usize).copied().unwrap_or(b'0'),
+                ];
+                out.put(&hex);
             }
             c => {
                 let mut utf8 = [0u8; 4];
-                out.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
+                out.put(c.encode_utf8(&mut utf8).as_bytes());
             }
         }
     }
-    out.push(b'"');
-}
-
-/// Length of [`push_json_str`]'s output for `s`.
-pub(crate) fn json_str_len(s: &str) -> usize {
-    2 + s
-        .chars()
-        .map(|c| match c {
-            '"' | '\\' | '\n' | '\r' | '\t' => 2,
-            c if (c as u32) < 0x20 => 6,
-            c => c.len_utf8(),
-        })
-        .sum::<usize>()
+    out.put(b"\"");
 }
 
 const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
@@ -105,5 +151,23 @@ mod tests {
             assert_eq!(base64_decode(&trimmed).unwrap(), data);
         }
         assert_eq!(base64_decode(b"!!!"), None);
+    }
+}
+
+#[cfg(test)]
+mod sink_tests {
+    use super::*;
+
+    #[test]
+    fn decimal_and_hex() {
+        for n in [0u64, 9, 10, 65535, u64::MAX] {
+            let mut out = Vec::new();
+            put_decimal(&mut out, n);
+            assert_eq!(core::str::from_utf8(&out).unwrap(), alloc::format!("{n}"));
+        }
+        let mut out = Vec::new();
+        put_hex(&mut out, &[0xab; 40]);
+        assert_eq!(out.len(), 80);
+        assert!(out.chunks(2).all(|c| c == b"ab"));
     }
 }

@@ -155,6 +155,11 @@ impl Identity {
         self.signing.sign(msg).to_bytes()
     }
 
+    /// The X25519 secret key, `clamp(SHA-512(seed)[..32])`.
+    pub(crate) fn x25519_secret(&self) -> &Zeroizing<[u8; 32]> {
+        &self.x_secret
+    }
+
     /// The Ed25519 signing scalar (the X25519 secret read as a scalar mod L).
     pub(crate) fn signing_scalar(&self) -> Zeroizing<Scalar> {
         Zeroizing::new(Scalar::from_bytes_mod_order(*self.x_secret))

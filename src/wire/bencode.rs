@@ -23,7 +23,7 @@ pub(crate) enum Bencode {
 /// Why bytes are not canonical bencode of the supported subset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub enum BencodeError {
+pub(crate) enum BencodeError {
     /// The input ends inside a value.
     #[error("bencode truncated")]
     Truncated,

@@ -42,16 +42,6 @@ pub(crate) fn write_hex(f: &mut core::fmt::Formatter<'_>, bytes: &[u8]) -> core:
     Ok(())
 }
 
-/// Appends `bytes` as lowercase hex.
-pub(crate) fn push_hex(out: &mut alloc::vec::Vec<u8>, bytes: &[u8]) {
-    let mut buf = [0u8; 64];
-    for chunk in bytes.chunks(32) {
-        if let Ok(hex) = base16ct::lower::encode(chunk, &mut buf) {
-            out.extend_from_slice(hex);
-        }
-    }
-}
-
 /// Lowercase hex of `bytes` as an owned string.
 #[cfg(test)]
 pub(crate) fn encode_hex(bytes: &[u8]) -> alloc::string::String {

@@ -1,0 +1,169 @@
+//! Client side: opening the response to a request.
+
+use alloc::borrow::Cow;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use super::v4;
+use crate::crypto::HopKey;
+use crate::wire;
+
+/// What kind of destination answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ResponseKind {
+    /// A service node: base64 (possibly inside `{"result": …}`) of the encrypted
+    /// `{"status", "body"}` JSON.
+    Node,
+    /// An HTTP server: binary encryption of a v4 response.
+    Server,
+}
+
+/// Opens the response to one request. Kept by the client from [`super::build_request`].
+pub struct ResponseKey {
+    primary: HopKey,
+    fallback: Option<HopKey>,
+    kind: ResponseKind,
+}
+
+/// A decrypted response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Response {
+    /// The status the destination reported (the storage RPC status, or the v4 `code`).
+    pub status: u16,
+    /// Headers (v4 responses; lower-case names).
+    pub headers: Vec<(String, String)>,
+    /// The body: the RPC result text, or the v4 body bytes.
+    pub body: Vec<u8>,
+}
+
+/// Why a response could not be opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ResponseError {
+    /// Too short, not from this request's destination, or altered.
+    #[error("onion response failed authentication")]
+    Decrypt,
+    /// It decrypted but is not a response of the expected form.
+    #[error("onion response malformed")]
+    Malformed,
+    /// Larger than 10 MiB.
+    #[error("onion response too large")]
+    TooLarge,
+}
+
+#[derive(Deserialize)]
+struct Wrapped<'a> {
+    #[serde(borrow)]
+    result: Cow<'a, str>,
+}
+
+#[derive(Deserialize)]
+struct NodeAnswer<'a> {
+    #[serde(default)]
+    status: Option<u16>,
+    #[serde(default)]
+    status_code: Option<u16>,
+    #[serde(borrow, default)]
+    body: Option<&'a RawValue>,
+}
+
+impl ResponseKey {
+    pub(crate) fn new(primary: HopKey, fallback: Option<HopKey>, kind: ResponseKind) -> Self {
+        Self {
+            primary,
+            fallback,
+            kind,
+        }
+    }
+
+    /// Opens what came back for the request.
+    ///
+    /// From a node: `body` is base64 text (possibly the string `result` of a JSON object) of
+    /// the encrypted `{"status", "body"}` JSON. From a server: the encrypted v4 response.
+    /// An XChaCha20 response that fails is retried as AES-GCM, as libsession does.
+    ///
+    /// # Errors
+    /// [`ResponseError::Decrypt`] when it does not authenticate, [`ResponseError::Malformed`]
+    /// when the plaintext is not a response.
+    pub fn open(&self, body: &[u8]) -> Result<Response, ResponseError> {
+        if body.len() > wire::MAX_PACKET {
+            return Err(ResponseError::TooLarge);
+        }
+        let mut sealed = match self.kind {
+            ResponseKind::Server => body.to_vec(),
+            ResponseKind::Node => {
+                let text: Cow<'_, [u8]> = match serde_json::from_slice::<Wrapped<'_>>(body) {
+                    Ok(w) => Cow::Owned(w.result.into_owned().into_bytes()),
+                    Err(_) => Cow::Borrowed(body),
+                };
+                wire::base64_decode(&text).unwrap_or_else(|| text.into_owned())
+            }
+        };
+        let plain = self.decrypt(&mut sealed)?;
+        match self.kind {
+            ResponseKind::Server => {
+                v4::decode_response(plain).map_err(|_| ResponseError::Malformed)
+            }
+            ResponseKind::Node => parse_node_answer(plain),
+        }
+    }
+
+    fn decrypt<'b>(&self, sealed: &'b mut [u8]) -> Result<&'b [u8], ResponseError> {
+        let Some(fallback) = &self.fallback else {
+            return self
+                .primary
+                .open_in_place(sealed)
+                .map(|p| &*p)
+                .map_err(|_| ResponseError::Decrypt);
+        };
+        // Decryption in place destroys the input on success only; keep a copy for the retry.
+        let copy = sealed.to_vec();
+        if self.primary.open_in_place(sealed).is_ok() {
+            let len = sealed.len();
+            let nl = self.primary.cipher().nonce_len();
+            return sealed
+                .get(nl..len.saturating_sub(crate::crypto::TAG_LEN))
+                .ok_or(ResponseError::Decrypt);
+        }
+        sealed.copy_from_slice(&copy);
+        fallback
+            .open_in_place(sealed)
+            .map(|p| &*p)
+            .map_err(|_| ResponseError::Decrypt)
+    }
+}
+
+fn parse_node_answer(plain: &[u8]) -> Result<Response, ResponseError> {
+    let answer: NodeAnswer<'_> =
+        serde_json::from_slice(plain).map_err(|_| ResponseError::Malformed)?;
+    let status = answer
+        .status
+        .or(answer.status_code)
+        .ok_or(ResponseError::Malformed)?;
+    let body = match answer.body {
+        None => Vec::new(),
+        Some(raw) => match serde_json::from_str::<Cow<'_, str>>(raw.get()) {
+            Ok(text) => text.into_owned().into_bytes(),
+            // Not a string: the raw JSON value (the client asked for `"json": true`).
+            Err(_) => raw.get().as_bytes().to_vec(),
+        },
+    };
+    Ok(Response {
+        status,
+        headers: Vec::new(),
+        body,
+    })
+}
+
+impl fmt::Debug for ResponseKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResponseKey")
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
+}

@@ -135,8 +135,10 @@ mod tests {
             "uni \u{e9}\u{1f600}",
         ] {
             let mut out = Vec::new();
-            push_json_str(&mut out, s);
-            assert_eq!(out.len(), json_str_len(s));
+            put_json_str(&mut out, s);
+            let mut count = Count::default();
+            put_json_str(&mut count, s);
+            assert_eq!(out.len(), count.0);
             let back: alloc::string::String = serde_json::from_slice(&out).unwrap();
             assert_eq!(back, s);
         }

@@ -86,19 +86,10 @@ impl HopKey {
     /// Encrypts `buf` in place under `nonce` (of [`Cipher::nonce_len`] bytes) and returns the
     /// tag.
     pub(crate) fn seal_in_place(&self, nonce: &[u8], buf: &mut [u8]) -> Option<[u8; TAG_LEN]> {
-        let tag = match self.cipher {
-            Cipher::XChaCha20 => {
-                let aead = XChaCha20Poly1305::new(&(*self.key).into());
-                let nonce = nonce.try_into().ok()?;
-                aead.encrypt_inout_detached(nonce, &[], buf.into()).ok()?
-            }
-            Cipher::Aes256Gcm => {
-                let aead = Aes256Gcm::new(&(*self.key).into());
-                let nonce = nonce.try_into().ok()?;
-                aead.encrypt_inout_detached(nonce, &[], buf.into()).ok()?
-            }
-        };
-        Some(tag.into())
+        match self.cipher {
+            Cipher::XChaCha20 => seal_with::<XChaCha20Poly1305>(&self.key, nonce, buf),
+            Cipher::Aes256Gcm => seal_with::<Aes256Gcm>(&self.key, nonce, buf),
+        }
     }
 
     /// Decrypts `sealed = nonce || ciphertext || tag` in place and returns the plaintext, a
@@ -113,36 +104,120 @@ impl HopKey {
         let body_len = rest.len().checked_sub(TAG_LEN).ok_or(Unauthentic)?;
         let (body, tag) = rest.split_at_mut(body_len);
         let ok = match self.cipher {
-            Cipher::XChaCha20 => {
-                let aead = XChaCha20Poly1305::new(&(*self.key).into());
-                let (Ok(n), Ok(t)) = (
-                    <&[u8]>::from(&*nonce).try_into(),
-                    <&[u8]>::from(&*tag).try_into(),
-                ) else {
-                    return Err(Unauthentic);
-                };
-                aead.decrypt_inout_detached(n, &[], (&mut *body).into(), t)
-                    .is_ok()
-            }
-            Cipher::Aes256Gcm => {
-                let aead = Aes256Gcm::new(&(*self.key).into());
-                let (Ok(n), Ok(t)) = (
-                    <&[u8]>::from(&*nonce).try_into(),
-                    <&[u8]>::from(&*tag).try_into(),
-                ) else {
-                    return Err(Unauthentic);
-                };
-                aead.decrypt_inout_detached(n, &[], (&mut *body).into(), t)
-                    .is_ok()
-            }
+            Cipher::XChaCha20 => open_with::<XChaCha20Poly1305>(&self.key, nonce, &mut *body, tag),
+            Cipher::Aes256Gcm => open_with::<Aes256Gcm>(&self.key, nonce, &mut *body, tag),
         };
         if ok { Ok(body) } else { Err(Unauthentic) }
     }
 }
 
+fn seal_with<A: AeadInOut + KeyInit>(
+    key: &[u8; 32],
+    nonce: &[u8],
+    buf: &mut [u8],
+) -> Option<[u8; TAG_LEN]> {
+    let aead = A::new_from_slice(key).ok()?;
+    let nonce = nonce.try_into().ok()?;
+    let tag = aead.encrypt_inout_detached(nonce, &[], buf.into()).ok()?;
+    tag.as_slice().try_into().ok()
+}
+
+fn open_with<A: AeadInOut + KeyInit>(
+    key: &[u8; 32],
+    nonce: &[u8],
+    body: &mut [u8],
+    tag: &[u8],
+) -> bool {
+    let Ok(aead) = A::new_from_slice(key) else {
+        return false;
+    };
+    let (Ok(nonce), Ok(tag)) = (nonce.try_into(), tag.try_into()) else {
+        return false;
+    };
+    aead.decrypt_inout_detached(nonce, &[], body.into(), tag)
+        .is_ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::crypto::x25519;
+
+    fn vector(id: &str) -> serde_json::Value {
+        let all: alloc::vec::Vec<serde_json::Value> =
+            serde_json::from_str(include_str!("../../tests/vectors/session-vectors.json")).unwrap();
+        all.into_iter().find(|v| v["id"] == id).unwrap()
+    }
+
+    fn hex32(v: &serde_json::Value, section: &str, key: &str) -> [u8; 32] {
+        crate::wire::decode_hex(v[section][key].as_str().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn key_derivations_match_the_vectors() {
+        let v = vector("onion-kdf-alice-bob");
+        let (a_pub, a_sec) = (
+            hex32(&v, "inputs", "alice_x25519_pubkey_hex"),
+            hex32(&v, "inputs", "alice_x25519_secret_hex"),
+        );
+        let (b_pub, b_sec) = (
+            hex32(&v, "inputs", "bob_x25519_pubkey_hex"),
+            hex32(&v, "inputs", "bob_x25519_secret_hex"),
+        );
+        let ss = x25519(&a_sec, &b_pub).unwrap();
+        assert_eq!(*ss, hex32(&v, "expected", "shared_secret_hex"));
+        assert_eq!(*x25519(&b_sec, &a_pub).unwrap(), *ss);
+        let gcm = HopKey::derive(Cipher::Aes256Gcm, &ss, &a_pub, &b_pub);
+        assert_eq!(gcm.key_bytes(), &hex32(&v, "expected", "aes_gcm_key_hex"));
+        let ab = HopKey::derive(Cipher::XChaCha20, &ss, &a_pub, &b_pub);
+        assert_eq!(
+            ab.key_bytes(),
+            &hex32(
+                &v,
+                "expected",
+                "xchacha20_key_alice_client_to_bob_server_hex"
+            )
+        );
+        let ba = HopKey::derive(Cipher::XChaCha20, &ss, &b_pub, &a_pub);
+        assert_eq!(
+            ba.key_bytes(),
+            &hex32(
+                &v,
+                "expected",
+                "xchacha20_key_bob_client_to_alice_server_hex"
+            )
+        );
+        let pt_len = v["inputs"]["plaintext_utf8"].as_str().unwrap().len();
+        assert_eq!(
+            pt_len + Cipher::Aes256Gcm.overhead(),
+            v["expected"]["ciphertext_len"]["aes-gcm"]
+        );
+        assert_eq!(
+            pt_len + Cipher::XChaCha20.overhead(),
+            v["expected"]["ciphertext_len"]["xchacha20"]
+        );
+
+        let v = vector("onion-hop-xchacha-ok");
+        let ss = x25519(
+            &hex32(&v, "inputs", "server_x25519_secret_hex"),
+            &hex32(&v, "inputs", "client_ephemeral_pubkey_hex"),
+        )
+        .unwrap();
+        let key = HopKey::derive(
+            Cipher::XChaCha20,
+            &ss,
+            &hex32(&v, "inputs", "client_ephemeral_pubkey_hex"),
+            &hex32(&v, "inputs", "server_x25519_pubkey_hex"),
+        );
+        assert_eq!(key.key_bytes(), &hex32(&v, "expected", "derived_key_hex"));
+        // The client side derives the same key from its secret.
+        let ss2 = x25519(
+            &hex32(&v, "inputs", "client_ephemeral_secret_hex"),
+            &hex32(&v, "inputs", "server_x25519_pubkey_hex"),
+        )
+        .unwrap();
+        assert_eq!(*ss2, *ss);
+    }
 
     #[test]
     fn seal_then_open_and_tampering_fails() {

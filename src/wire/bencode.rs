@@ -105,10 +105,10 @@ impl Parser<'_> {
                 let mut entries: Vec<(Range<usize>, Bencode)> = Vec::new();
                 while self.peek()? != b'e' {
                     let key = self.bytes()?;
-                    if let Some((last, _)) = entries.last() {
-                        if self.input.get(last.clone()) >= self.input.get(key.clone()) {
-                            return Err(BencodeError::UnsortedKeys);
-                        }
+                    if let Some((last, _)) = entries.last()
+                        && self.input.get(last.clone()) >= self.input.get(key.clone())
+                    {
+                        return Err(BencodeError::UnsortedKeys);
                     }
                     let v = self.value(depth + 1)?;
                     entries.push((key, v));

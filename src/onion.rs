@@ -59,9 +59,9 @@ mod peel;
 mod response;
 pub mod v4;
 
-#[cfg(feature = "hazmat")]
-pub use build::build_request_with;
 pub use build::{BuildError, HopDraw, OnionRequest, build_request};
+#[cfg(feature = "hazmat")]
+pub use build::{build_request_with, seal_layer};
 pub use peel::{
     Hop, Layer, LayerError, NodeSecret, PeelError, Peeled, Protocol, ProxyRequest, Relay, ReplyKey,
     decode_relay, open_request, parse_entry, peel,

@@ -374,3 +374,52 @@ fn build_core(
         response,
     })
 }
+
+/// Encrypts `plaintext` as a single layer to the node with X25519 key `node_x25519` and frames
+/// it as an entry packet (`u32 || nonce || ciphertext || tag || {"ephemeral_key","enc_type"}`).
+///
+/// For tests and fuzzing: it lets any plaintext, well-formed or not, reach the parsers behind
+/// the AEAD in [`super::peel`].
+///
+/// # Errors
+/// [`BuildError::InvalidKey`] for a small-order node key, [`BuildError::TooLarge`] past 10 MiB.
+#[cfg(feature = "hazmat")]
+pub fn seal_layer(
+    node_x25519: &[u8; 32],
+    plaintext: &[u8],
+    cipher: HopCipher,
+    draw: HopDraw,
+) -> Result<Vec<u8>, BuildError> {
+    let kp = Keypair::from_secret(*draw.secret);
+    let shared = crypto::x25519(&kp.secret, node_x25519).ok_or(BuildError::InvalidKey(0))?;
+    let key = HopKey::derive(cipher.inner(), &shared, &kp.public, node_x25519);
+    let nl = cipher.inner().nonce_len();
+    let sealed_len = plaintext
+        .len()
+        .checked_add(cipher.overhead())
+        .ok_or(BuildError::TooLarge)?;
+    if sealed_len > MAX_PACKET {
+        return Err(BuildError::TooLarge);
+    }
+    let entry = Route::Entry {
+        ephemeral: &kp.public,
+    };
+    let mut out = Vec::with_capacity(4 + sealed_len + route_len(&entry, cipher));
+    out.put(
+        &u32::try_from(sealed_len)
+            .map_err(|_| BuildError::TooLarge)?
+            .to_le_bytes(),
+    );
+    out.put(draw.nonce.get(..nl).unwrap_or_default());
+    let start = out.len();
+    out.put(plaintext);
+    let tag = key
+        .seal_in_place(
+            draw.nonce.get(..nl).unwrap_or_default(),
+            out.get_mut(start..).unwrap_or_default(),
+        )
+        .ok_or(BuildError::TooLarge)?;
+    out.put(&tag);
+    put_route(&mut out, &entry, cipher);
+    Ok(out)
+}

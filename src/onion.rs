@@ -202,3 +202,25 @@ pub fn is_allowed_target(target: &str) -> bool {
         && target.ends_with("/lsrpc")
         && !target.contains('?')
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cipher_names_and_aliases() {
+        for (name, cipher) in [
+            ("xchacha20", HopCipher::XChaCha20),
+            ("xchacha20-poly1305", HopCipher::XChaCha20),
+            ("aes-gcm", HopCipher::Aes256Gcm),
+            ("gcm", HopCipher::Aes256Gcm),
+        ] {
+            assert_eq!(HopCipher::from_wire_name(name), Some(cipher));
+        }
+        for refused in ["aes-cbc", "cbc", "", "XCHACHA20", "aes_gcm"] {
+            assert_eq!(HopCipher::from_wire_name(refused), None, "{refused}");
+        }
+        assert_eq!(HopCipher::XChaCha20.overhead(), 40);
+        assert_eq!(HopCipher::Aes256Gcm.overhead(), 28);
+    }
+}

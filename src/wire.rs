@@ -9,6 +9,7 @@
 mod bencode;
 mod frame;
 mod hex;
+mod json;
 
 pub(crate) use bencode::{
     Bencode, bytes_len as bencode_bytes_len, write_bytes as bencode_bytes, write_int as bencode_int,
@@ -18,6 +19,7 @@ pub use hex::HexError;
 #[cfg(test)]
 pub(crate) use hex::encode_hex;
 pub(crate) use hex::{decode_hex, write_hex};
+pub(crate) use json::JsonStr;
 
 use alloc::vec::Vec;
 

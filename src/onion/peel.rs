@@ -11,7 +11,7 @@ use serde::de::IgnoredAny;
 use super::{HopCipher, is_allowed_target};
 use crate::crypto::{self, HopKey, Keypair};
 use crate::identity::Identity;
-use crate::wire::{self, Bencode, FrameError, MAX_PACKET, Sink};
+use crate::wire::{self, Bencode, FrameError, JsonStr, MAX_PACKET, Sink};
 
 /// The highest `hop_no` a node accepts.
 const MAX_HOP_NO: u64 = 15;
@@ -176,9 +176,9 @@ impl LayerError {
 #[derive(Deserialize)]
 struct EntryControl<'a> {
     #[serde(borrow)]
-    ephemeral_key: Option<Cow<'a, str>>,
+    ephemeral_key: Option<JsonStr<'a>>,
     #[serde(borrow, default)]
-    enc_type: Option<Cow<'a, str>>,
+    enc_type: Option<JsonStr<'a>>,
     #[serde(default)]
     hop_no: Option<u64>,
 }
@@ -306,7 +306,16 @@ impl Relay<'_> {
     /// The bencoded relay message for the next node (`sn.onion_request`).
     pub fn encode(&self) -> Vec<u8> {
         let name = self.cipher.wire_name().as_bytes();
-        let mut out = Vec::with_capacity(self.data.len().saturating_add(96));
+        let fixed = wire::bencode_bytes_len(4) // "data"
+            + wire::bencode_bytes_len(8) // "enc_type"
+            + wire::bencode_bytes_len(name.len())
+            + wire::bencode_bytes_len(13) // "ephemeral_key"
+            + wire::bencode_bytes_len(32)
+            + wire::bencode_bytes_len(6) // "hop_no"
+            + 4 // i<0..=15>e
+            + 2; // d ... e
+        let mut out =
+            Vec::with_capacity(wire::bencode_bytes_len(self.data.len()).saturating_add(fixed));
         out.push(b'd');
         wire::bencode_bytes(&mut out, b"data");
         wire::bencode_bytes(&mut out, self.data);
@@ -436,19 +445,19 @@ struct LayerControl<'a> {
     #[serde(default)]
     headers: PresentField,
     #[serde(borrow, default)]
-    host: Option<Cow<'a, str>>,
+    host: Option<JsonStr<'a>>,
     #[serde(borrow, default)]
-    target: Option<Cow<'a, str>>,
+    target: Option<JsonStr<'a>>,
     #[serde(borrow, default)]
-    protocol: Option<Cow<'a, str>>,
+    protocol: Option<JsonStr<'a>>,
     #[serde(default)]
     port: Option<u16>,
     #[serde(borrow, default)]
-    destination: Option<Cow<'a, str>>,
+    destination: Option<JsonStr<'a>>,
     #[serde(borrow, default)]
-    ephemeral_key: Option<Cow<'a, str>>,
+    ephemeral_key: Option<JsonStr<'a>>,
     #[serde(borrow, default)]
-    enc_type: Option<Cow<'a, str>>,
+    enc_type: Option<JsonStr<'a>>,
     #[serde(default)]
     json: Option<bool>,
     #[serde(default)]
@@ -499,8 +508,8 @@ fn interpret<'a>(plaintext: &'a [u8], key: HopKey, hop_no: u8) -> Hop<'a> {
             return refuse(LayerError::InvalidUrl, key);
         }
         let request = ProxyRequest {
-            host,
-            target,
+            host: host.0,
+            target: target.0,
             protocol,
             port: ctl.port.unwrap_or(protocol.default_port()),
             body: plaintext,

@@ -167,3 +167,68 @@ impl fmt::Debug for ResponseKey {
             .finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::Cipher;
+
+    fn sealed_with(key: &HopKey, plaintext: &[u8]) -> Vec<u8> {
+        let nl = key.cipher().nonce_len();
+        let mut out = alloc::vec![7u8; nl];
+        out.extend_from_slice(plaintext);
+        let (nonce, body) = out.split_at_mut(nl);
+        let tag = key.seal_in_place(nonce, body).unwrap();
+        out.extend_from_slice(&tag);
+        out
+    }
+
+    #[test]
+    fn xchacha_requests_accept_aes_gcm_answers_as_libsession_does() {
+        let (ss, a, b) = ([1u8; 32], [2u8; 32], [3u8; 32]);
+        let key = |c| HopKey::derive(c, &ss, &a, &b);
+        let rk = ResponseKey::new(
+            key(Cipher::XChaCha20),
+            Some(key(Cipher::Aes256Gcm)),
+            ResponseKind::Node,
+        );
+        let body = br#"{"status":200,"body":"hi"}"#;
+        for c in [Cipher::XChaCha20, Cipher::Aes256Gcm] {
+            let answer = wire::base64_encode(&sealed_with(&key(c), body));
+            let r = rk.open(&answer).unwrap();
+            assert_eq!((r.status, r.body.as_slice()), (200, &b"hi"[..]), "{c:?}");
+        }
+        // Without the fallback (an aes-gcm request), an xchacha answer is refused.
+        let gcm_only = ResponseKey::new(key(Cipher::Aes256Gcm), None, ResponseKind::Node);
+        let answer = wire::base64_encode(&sealed_with(&key(Cipher::XChaCha20), body));
+        assert_eq!(gcm_only.open(&answer), Err(ResponseError::Decrypt));
+    }
+
+    #[test]
+    fn node_answers_status_variants_and_malformed_plaintexts() {
+        let key = || HopKey::derive(Cipher::XChaCha20, &[4; 32], &[5; 32], &[6; 32]);
+        let rk = ResponseKey::new(key(), None, ResponseKind::Node);
+        let open = |plain: &[u8]| rk.open(&wire::base64_encode(&sealed_with(&key(), plain)));
+        assert_eq!(
+            open(br#"{"status_code":421,"body":"x"}"#).unwrap().status,
+            421
+        );
+        assert_eq!(
+            open(br#"{"status":200,"body":{"a":[1]}}"#).unwrap().body,
+            br#"{"a":[1]}"#
+        );
+        assert_eq!(open(br#"{"status":200}"#).unwrap().body, b"");
+        assert_eq!(
+            open(br#"{"body":"no status"}"#),
+            Err(ResponseError::Malformed)
+        );
+        assert_eq!(open(b"not json"), Err(ResponseError::Malformed));
+        assert_eq!(
+            open(br#"{"status":70000,"body":""}"#),
+            Err(ResponseError::Malformed)
+        );
+        // Raw (not base64) binary answers, as with `"base64": false`, open too.
+        let raw = sealed_with(&key(), br#"{"status":204}"#);
+        assert_eq!(rk.open(&raw).unwrap().status, 204);
+    }
+}

@@ -1,0 +1,107 @@
+//! Allocation counts on the hot paths, with a counting global allocator. One test only, so no
+//! other test thread allocates while it counts.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, missing_docs)]
+#![allow(unsafe_code)] // a GlobalAlloc wrapper needs `unsafe impl`; the library stays forbid(unsafe_code)
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use rand_chacha::ChaCha20Rng;
+use rand_chacha::rand_core::SeedableRng;
+use session_protocol::Identity;
+use session_protocol::onion::{
+    Destination, Hop, HopCipher, NodeKeys, NodeSecret, build_request, decode_relay, parse_entry,
+    peel,
+};
+
+struct Counting;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+static BYTES: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: forwards every call unchanged to the system allocator; only counts.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
+        BYTES.fetch_add(layout.size(), Ordering::SeqCst);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as the caller's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
+        BYTES.fetch_add(new_size, Ordering::SeqCst);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn counted<T>(f: impl FnOnce() -> T) -> (T, usize, usize) {
+    let (a0, b0) = (
+        ALLOCATIONS.load(Ordering::SeqCst),
+        BYTES.load(Ordering::SeqCst),
+    );
+    let out = f();
+    (
+        out,
+        ALLOCATIONS.load(Ordering::SeqCst) - a0,
+        BYTES.load(Ordering::SeqCst) - b0,
+    )
+}
+
+#[test]
+fn one_allocation_per_request_none_per_peel_and_none_beyond_the_input() {
+    let ids: Vec<Identity> = (1..=4u8).map(|i| Identity::from_seed(&[i; 32])).collect();
+    let keys: Vec<NodeKeys> = ids.iter().map(NodeKeys::from_identity).collect();
+    let secrets: Vec<NodeSecret> = ids.iter().map(NodeSecret::from_identity).collect();
+    let mut rng = ChaCha20Rng::from_seed([1; 32]);
+    let payload = vec![b'x'; 10_000];
+    for cipher in [HopCipher::XChaCha20, HopCipher::Aes256Gcm] {
+        let (onion, n, bytes) = counted(|| {
+            build_request(
+                &keys[..3],
+                &Destination::Node(keys[3]),
+                &payload,
+                cipher,
+                &mut rng,
+            )
+            .unwrap()
+        });
+        assert_eq!(n, 1, "one allocation per built request");
+        assert_eq!(bytes, onion.packet.len(), "sized exactly");
+
+        let mut packet = onion.packet;
+        let (layer, n, _) = counted(|| parse_entry(&mut packet).unwrap());
+        assert_eq!(n, 0, "parsing the entry frame allocates nothing");
+        let (peeled, n, _) = counted(|| peel(&secrets[0], layer).unwrap());
+        assert_eq!(n, 0, "peeling decrypts in place and allocates nothing");
+        let Hop::Forward { relay, .. } = peeled.hop else {
+            panic!("guard forwards")
+        };
+        let (msg, n, bytes) = counted(|| relay.encode());
+        assert_eq!(n, 1, "relaying allocates the outgoing message only");
+        assert!(bytes <= msg.len() + 96);
+        let mut msg = msg;
+        let (layer, n, _) = counted(|| decode_relay(&mut msg).unwrap());
+        assert_eq!(
+            n, 1,
+            "decoding a relay message allocates only its dictionary index"
+        );
+        let (_, n, _) = counted(|| peel(&secrets[1], layer).unwrap());
+        assert_eq!(n, 0);
+    }
+
+    // Length fields near u32::MAX allocate nothing.
+    let mut hostile = b"\xfe\xff\xff\xffabc{}".to_vec();
+    let (_, n, _) = counted(|| parse_entry(&mut hostile).is_err());
+    assert_eq!(n, 0);
+    let mut hostile = b"d4:data4294967290:xe".to_vec();
+    let (_, n, bytes) = counted(|| decode_relay(&mut hostile).is_err());
+    assert!(bytes <= hostile.len() * 8, "{n} allocations, {bytes} bytes");
+}

@@ -15,9 +15,14 @@ use zeroize::Zeroizing;
 use blake2::digest::consts::{U32, U64};
 
 mod hop;
+mod sealed_box;
 mod x25519;
 
-pub(crate) use hop::{Cipher, HopKey, TAG_LEN};
+pub(crate) use hop::{Cipher, HopKey, TAG_LEN, Unauthentic};
+pub(crate) use sealed_box::SEAL_OVERHEAD;
+pub(crate) mod sealed {
+    pub(crate) use super::sealed_box::{open, seal};
+}
 pub(crate) use x25519::{Keypair, is_canonical_u, x25519};
 
 /// `crypto_generichash` with a 32-byte digest over the concatenation of `parts`.
@@ -64,6 +69,21 @@ keyed_blake2b!(
     /// Keyed `crypto_generichash` with a 64-byte digest; the key is a domain constant.
     blake2b_512_keyed, U64, 64
 );
+
+/// Keyed `crypto_generichash` (32-byte digest) with a key chosen at run time: `None` unless
+/// the key is 1 to 64 bytes. An empty key means "unkeyed", as in libsodium.
+pub(crate) fn blake2b_256_keyed_dyn(key: &[u8], parts: &[&[u8]]) -> Option<Zeroizing<[u8; 32]>> {
+    if key.is_empty() {
+        return Some(Zeroizing::new(blake2b_256(parts)));
+    }
+    let mut mac = <Blake2bMac<U32> as KeyInit>::new_from_slice(key).ok()?;
+    for p in parts {
+        Mac::update(&mut mac, p);
+    }
+    let mut out = Zeroizing::new([0u8; 32]);
+    out.copy_from_slice(mac.finalize().into_bytes().as_slice());
+    Some(out)
+}
 
 /// SHA-512 over the concatenation of `parts`.
 pub(crate) fn sha512(parts: &[&[u8]]) -> Zeroizing<[u8; 64]> {

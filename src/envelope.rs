@@ -1,3 +1,19 @@
-//! Message envelopes: 1:1 sealed messages, padding, protobuf wrapping, groups, blinded DMs.
+//! Message envelopes: what turns a serialized `Content` into the bytes stored on a swarm, and
+//! back.
 //!
-//! Planned; see the crate's issue tracker. Depends on `wire`, `crypto` and `identity`.
+//! * [`encrypt_for_recipient`] / [`decrypt_incoming`]: the signed, sealed 1:1 message.
+//! * [`pad`] / [`unpad`]: 160-byte padding (current and legacy forms).
+//! * [`encode_for_1o1`] / [`decode_envelope`]: the `Envelope` and `WebSocketMessage` wrapping.
+
+mod dm;
+pub mod multi;
+mod padding;
+mod proto;
+mod wrap;
+
+pub use dm::{
+    DM_OVERHEAD, DecryptError, EncryptError, Incoming, decrypt_incoming, encrypt_for_recipient,
+    encrypt_for_recipient_deterministic,
+};
+pub use padding::{PADDING_BLOCK, legacy_padded_len, pad, unpad};
+pub use wrap::{EnvelopeError, Message, ProSignature, decode_envelope, encode_for_1o1};

@@ -6,14 +6,16 @@
 
 extern crate alloc;
 
-// One-way dependencies, top to bottom: a module uses only those above it.
-mod crypto; //   private primitives (no parsing)
-mod envelope; // message envelopes (planned)
+// One-way dependencies, bottom to top: `wire` (codecs, no keys) and `crypto` (primitives, no
+// parsing) are private; `identity` uses both; `swarm`, `onion`, `envelope` and `storage` use
+// those below them and never each other, except `onion` using `swarm` records for paths.
+mod crypto;
+pub mod envelope;
 pub mod identity;
 pub mod onion;
-mod storage;
+pub mod storage;
 pub mod swarm;
-mod wire; //     framing, hex and codecs (no keys) //  storage-server request helpers (planned)
+mod wire;
 
 pub use identity::{
     BlindedKeypair, Blinding, BlindingError, IdPrefix, Identity, KeyError, MnemonicError, Platform,

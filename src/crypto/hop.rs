@@ -74,6 +74,14 @@ impl HopKey {
         Self { cipher, key }
     }
 
+    /// A key used as is (for formats that derive it themselves).
+    pub(crate) fn from_raw(cipher: Cipher, key: &[u8; 32]) -> Self {
+        Self {
+            cipher,
+            key: Zeroizing::new(*key),
+        }
+    }
+
     pub(crate) fn cipher(&self) -> Cipher {
         self.cipher
     }

@@ -45,7 +45,9 @@ mod tests {
     #[test]
     fn pad_then_unpad_and_legacy_form() {
         for len in 0..500 {
-            let content: Vec<u8> = (0..len).map(|i| (i % 251) as u8 + 1).collect();
+            let content: Vec<u8> = (0..len)
+                .map(|i| u8::try_from(i % 251).unwrap() + 1)
+                .collect();
             let p = pad(&content);
             assert_eq!(p.len() % PADDING_BLOCK, 0);
             assert!(p.len() > len);

@@ -4,13 +4,19 @@
 //! * [`encrypt_for_recipient`] / [`decrypt_incoming`]: the signed, sealed 1:1 message.
 //! * [`pad`] / [`unpad`]: 160-byte padding (current and legacy forms).
 //! * [`encode_for_1o1`] / [`decode_envelope`]: the `Envelope` and `WebSocketMessage` wrapping.
+//! * [`encrypt_blinded_dm`] / [`decrypt_blinded_dm`]: DMs between community-blinded ids.
+//! * [`multi`]: one message for many recipients.
 
+mod blinded;
 mod dm;
 pub mod multi;
 mod padding;
 mod proto;
 mod wrap;
 
+pub use blinded::{BlindedDmError, BlindedIncoming, decrypt_blinded_dm, encrypt_blinded_dm};
+#[cfg(feature = "hazmat")]
+pub use dm::seal_to;
 pub use dm::{
     DM_OVERHEAD, DecryptError, EncryptError, Incoming, decrypt_incoming, encrypt_for_recipient,
     encrypt_for_recipient_deterministic,

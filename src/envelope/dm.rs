@@ -182,3 +182,20 @@ pub fn decrypt_incoming(me: &Identity, ciphertext: &[u8]) -> Result<Incoming, De
         sender: SessionId::new(IdPrefix::Standard, sender_x),
     })
 }
+
+/// `crypto_box_seal` of arbitrary bytes to an X25519 key, for tests and fuzzing: it lets any
+/// inner payload (forged signatures, odd sender keys) reach the checks in [`decrypt_incoming`].
+///
+/// # Errors
+/// [`EncryptError::InvalidRecipient`] for a small-order key.
+#[cfg(feature = "hazmat")]
+pub fn seal_to<R: CryptoRng + ?Sized>(
+    recipient_x25519: &[u8; 32],
+    plaintext: &[u8],
+    rng: &mut R,
+) -> Result<Vec<u8>, EncryptError> {
+    let mut e = Zeroizing::new([0u8; 32]);
+    rng.fill_bytes(&mut e[..]);
+    sealed::seal(&Keypair::from_secret(*e), recipient_x25519, plaintext)
+        .ok_or(EncryptError::InvalidRecipient)
+}

@@ -207,7 +207,6 @@ impl BlindedKeypair {
     }
 
     /// The secret scalar, for the blinded-DM key agreement.
-    #[allow(dead_code)] // used by the envelope layer
     pub(crate) fn secret_scalar(&self) -> &Scalar {
         &self.secret
     }

@@ -1,0 +1,398 @@
+//! Envelopes: round trips, tampering, forged senders, malformed protobuf, blinded DMs.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    missing_docs
+)]
+
+use proptest::prelude::*;
+use rand_chacha::ChaCha20Rng;
+use rand_chacha::rand_core::SeedableRng;
+use session_protocol::envelope::{
+    BlindedDmError, DM_OVERHEAD, DecryptError, EncryptError, EnvelopeError, ProSignature,
+    decode_envelope, decrypt_blinded_dm, decrypt_incoming, encode_for_1o1, encrypt_blinded_dm,
+    encrypt_for_recipient, encrypt_for_recipient_deterministic, multi, pad, unpad,
+};
+use session_protocol::{Blinding, IdPrefix, Identity, SessionId};
+
+fn rng(seed: u8) -> ChaCha20Rng {
+    ChaCha20Rng::from_seed([seed; 32])
+}
+
+#[test]
+fn one_to_one_round_trip_and_every_flipped_byte_fails() {
+    let (alice, bob) = (Identity::from_seed(&[1; 32]), Identity::from_seed(&[2; 32]));
+    let ct = encrypt_for_recipient(&alice, &bob.session_id(), b"hello bob", &mut rng(1)).unwrap();
+    assert_eq!(ct.len(), 9 + DM_OVERHEAD);
+    let got = decrypt_incoming(&bob, &ct).unwrap();
+    assert_eq!(
+        (&got.message[..], got.sender),
+        (&b"hello bob"[..], alice.session_id())
+    );
+    assert_eq!(got.sender_ed25519, alice.ed25519_public());
+    for i in 0..ct.len() {
+        let mut bad = ct.clone();
+        bad[i] ^= 0x20;
+        assert_eq!(
+            decrypt_incoming(&bob, &bad).unwrap_err(),
+            DecryptError::Decrypt,
+            "byte {i}"
+        );
+    }
+    assert_eq!(
+        decrypt_incoming(&alice, &ct).unwrap_err(),
+        DecryptError::Decrypt,
+        "not for the sender"
+    );
+    assert_eq!(
+        decrypt_incoming(&bob, &ct[..DM_OVERHEAD - 1]).unwrap_err(),
+        DecryptError::TooShort
+    );
+    assert_eq!(
+        decrypt_incoming(&bob, &[]).unwrap_err(),
+        DecryptError::TooShort
+    );
+    // Deterministic: equal inputs, equal outputs; still decrypts normally.
+    let d1 = encrypt_for_recipient_deterministic(&alice, &bob.session_id(), b"x").unwrap();
+    assert_eq!(
+        d1,
+        encrypt_for_recipient_deterministic(&alice, &bob.session_id(), b"x").unwrap()
+    );
+    assert_eq!(&decrypt_incoming(&bob, &d1).unwrap().message[..], b"x");
+}
+
+#[test]
+fn recipients_must_be_usable_standard_ids() {
+    let alice = Identity::from_seed(&[1; 32]);
+    let group = SessionId::new(IdPrefix::Group, [9; 32]);
+    assert_eq!(
+        encrypt_for_recipient(&alice, &group, b"", &mut rng(0)).unwrap_err(),
+        EncryptError::NotStandardId
+    );
+    let small = SessionId::new(IdPrefix::Standard, [0; 32]);
+    assert_eq!(
+        encrypt_for_recipient(&alice, &small, b"", &mut rng(0)).unwrap_err(),
+        EncryptError::InvalidRecipient
+    );
+}
+
+#[test]
+fn forged_and_odd_sender_keys_are_refused_after_decryption() {
+    use session_protocol::envelope::seal_to;
+    let (alice, mallory, bob) = (
+        Identity::from_seed(&[1; 32]),
+        Identity::from_seed(&[6; 32]),
+        Identity::from_seed(&[2; 32]),
+    );
+    let inner = |m: &[u8], a: [u8; 32], sig: [u8; 64]| [m, &a[..], &sig[..]].concat();
+    let signed = |by: &Identity, m: &[u8], a: [u8; 32]| {
+        by.sign(&[m, &a[..], &bob.x25519_public()[..]].concat())
+    };
+    // Signed by Mallory but claiming Alice's key.
+    let forged = inner(
+        b"m",
+        alice.ed25519_public(),
+        signed(&mallory, b"m", alice.ed25519_public()),
+    );
+    let ct = seal_to(&bob.x25519_public(), &forged, &mut rng(3)).unwrap();
+    assert_eq!(
+        decrypt_incoming(&bob, &ct).unwrap_err(),
+        DecryptError::BadSignature
+    );
+    // Signed for someone else (the recipient key is part of the signed data).
+    let other =
+        alice.sign(&[&b"m"[..], &alice.ed25519_public(), &mallory.x25519_public()].concat());
+    let ct = seal_to(
+        &bob.x25519_public(),
+        &inner(b"m", alice.ed25519_public(), other),
+        &mut rng(3),
+    )
+    .unwrap();
+    assert_eq!(
+        decrypt_incoming(&bob, &ct).unwrap_err(),
+        DecryptError::BadSignature
+    );
+    // Identity-point key with the trivial forgery (R = identity, S = 0): refused.
+    let mut identity_point = [0u8; 32];
+    identity_point[0] = 1;
+    let mut trivial = [0u8; 64];
+    trivial[0] = 1;
+    let ct = seal_to(
+        &bob.x25519_public(),
+        &inner(b"m", identity_point, trivial),
+        &mut rng(3),
+    )
+    .unwrap();
+    assert_eq!(
+        decrypt_incoming(&bob, &ct).unwrap_err(),
+        DecryptError::BadSignature
+    );
+    // A sealed payload shorter than key + signature.
+    let ct = seal_to(&bob.x25519_public(), &[0u8; 95], &mut rng(3)).unwrap();
+    assert!(matches!(
+        decrypt_incoming(&bob, &ct).unwrap_err(),
+        DecryptError::TooShort | DecryptError::Decrypt
+    ));
+}
+
+#[test]
+fn envelopes_round_trip_with_each_pro_signature_choice() {
+    let (alice, bob) = (Identity::from_seed(&[1; 32]), Identity::from_seed(&[2; 32]));
+    let pro = Identity::from_seed(&[8; 32]);
+    for choice in [
+        ProSignature::Omit,
+        ProSignature::Decoy,
+        ProSignature::Key(&pro),
+    ] {
+        let stored = encode_for_1o1(
+            &alice,
+            &bob.session_id(),
+            b"\x0a\x02hi",
+            1_700_000_000_123,
+            choice,
+            &mut rng(4),
+        )
+        .unwrap();
+        let msg = decode_envelope(&bob, &stored).unwrap();
+        assert_eq!(&msg.content[..], b"\x0a\x02hi");
+        assert_eq!(
+            (msg.sender, msg.timestamp_ms),
+            (alice.session_id(), 1_700_000_000_123)
+        );
+        match choice {
+            ProSignature::Omit => assert!(msg.pro_sig.is_none()),
+            _ => assert_eq!(msg.pro_sig.as_ref().map(Vec::len), Some(64)),
+        }
+    }
+    // Pinned prefix of the encoding: WebSocketMessage{type=1, request{verb="", path="", body, requestId=0}}.
+    let stored = encode_for_1o1(
+        &alice,
+        &bob.session_id(),
+        b"",
+        1,
+        ProSignature::Omit,
+        &mut rng(4),
+    )
+    .unwrap();
+    assert_eq!(&stored[..2], &[0x08, 0x01]);
+    assert_eq!(stored[2], 0x12);
+    let body_at = stored.iter().position(|&b| b == 0x1a).unwrap();
+    assert!(
+        stored[..body_at].ends_with(&[0x0a, 0x00, 0x12, 0x00]),
+        "empty verb and path are present"
+    );
+    assert!(stored.ends_with(&[0x20, 0x00]), "requestId 0 is present");
+}
+
+#[test]
+fn malformed_envelopes_get_specific_errors() {
+    let (alice, bob) = (Identity::from_seed(&[1; 32]), Identity::from_seed(&[2; 32]));
+    let good = encode_for_1o1(
+        &alice,
+        &bob.session_id(),
+        b"x",
+        5,
+        ProSignature::Omit,
+        &mut rng(5),
+    )
+    .unwrap();
+    let cases: Vec<(Vec<u8>, EnvelopeError)> = vec![
+        (vec![0x08], EnvelopeError::Malformed("WebSocketMessage")), // truncated varint
+        (
+            vec![0x08, 0x80],
+            EnvelopeError::Malformed("WebSocketMessage"),
+        ),
+        (
+            vec![0x0a, 0x01, 0x00],
+            EnvelopeError::Malformed("WebSocketMessage"),
+        ), // type as wrong wire type
+        (
+            vec![0x12, 0xff, 0xff, 0xff, 0xff, 0x0f],
+            EnvelopeError::Malformed("WebSocketMessage"),
+        ), // huge length
+        (
+            vec![0x08, 0x02],
+            EnvelopeError::WrongType("WebSocketMessage"),
+        ),
+        (vec![], EnvelopeError::WrongType("WebSocketMessage")),
+        (vec![0x08, 0x01], EnvelopeError::Missing("request.body")),
+        (
+            vec![0x08, 0x01, 0x12, 0x02, 0x1a, 0x00],
+            EnvelopeError::Missing("Envelope.type"),
+        ),
+        (
+            vec![0x08, 0x01, 0x12, 0x04, 0x1a, 0x02, 0x08, 0x07],
+            EnvelopeError::WrongType("Envelope"),
+        ),
+        (
+            vec![0x08, 0x01, 0x12, 0x04, 0x1a, 0x02, 0x08, 0x06],
+            EnvelopeError::Missing("Envelope.timestamp"),
+        ),
+        (
+            vec![0x08, 0x01, 0x12, 0x06, 0x1a, 0x04, 0x08, 0x06, 0x28, 0x01],
+            EnvelopeError::Missing("Envelope.content"),
+        ),
+        (
+            vec![0x08, 0x01, 0x12, 0x03, 0x1a, 0x01, 0x08],
+            EnvelopeError::Malformed("Envelope"),
+        ),
+    ];
+    for (bytes, want) in cases {
+        assert_eq!(
+            decode_envelope(&bob, &bytes).unwrap_err(),
+            want,
+            "{bytes:02x?}"
+        );
+    }
+    assert!(matches!(
+        decode_envelope(&alice, &good).unwrap_err(),
+        EnvelopeError::Decrypt(DecryptError::Decrypt)
+    ));
+    for cut in [1, good.len() / 2, good.len() - 1] {
+        assert!(
+            decode_envelope(&bob, &good[..cut]).is_err(),
+            "truncated at {cut}"
+        );
+    }
+}
+
+#[test]
+fn blinded_dms_both_schemes_both_directions() {
+    let (alice, bob, eve) = (
+        Identity::from_seed(&[1; 32]),
+        Identity::from_seed(&[2; 32]),
+        Identity::from_seed(&[3; 32]),
+    );
+    let server = [0x1d; 32];
+    for scheme in [Blinding::Blind15, Blinding::Blind25] {
+        let a_id = alice.blinded_keypair(scheme, &server).unwrap().id();
+        let b_id = bob.blinded_keypair(scheme, &server).unwrap().id();
+        let ct = encrypt_blinded_dm(&alice, &b_id, &server, b"psst", &mut rng(6)).unwrap();
+        assert_eq!(ct[0], 0);
+        for reader in [&bob, &alice] {
+            let got = decrypt_blinded_dm(reader, &a_id, &b_id, &server, &ct).unwrap();
+            assert_eq!(
+                (&got.message[..], got.sender),
+                (&b"psst"[..], alice.session_id()),
+                "{scheme:?}"
+            );
+        }
+        assert_eq!(
+            decrypt_blinded_dm(&eve, &a_id, &b_id, &server, &ct).unwrap_err(),
+            BlindedDmError::NotParticipant
+        );
+        // The server claims another sender: the key inside does not match.
+        let e_id = eve.blinded_keypair(scheme, &server).unwrap().id();
+        assert!(matches!(
+            decrypt_blinded_dm(&bob, &e_id, &b_id, &server, &ct).unwrap_err(),
+            BlindedDmError::Decrypt | BlindedDmError::SenderMismatch
+        ));
+        let mut bad = ct.clone();
+        bad[0] = 1;
+        assert_eq!(
+            decrypt_blinded_dm(&bob, &a_id, &b_id, &server, &bad).unwrap_err(),
+            BlindedDmError::Malformed
+        );
+        assert_eq!(
+            decrypt_blinded_dm(&bob, &a_id, &b_id, &server, &ct[..72]).unwrap_err(),
+            BlindedDmError::Malformed
+        );
+        for i in 1..ct.len() {
+            let mut bad = ct.clone();
+            bad[i] ^= 1;
+            assert_eq!(
+                decrypt_blinded_dm(&bob, &a_id, &b_id, &server, &bad).unwrap_err(),
+                BlindedDmError::Decrypt,
+                "byte {i}"
+            );
+        }
+        // Wrong server key: different blinded ids, so the reader is not a participant.
+        assert!(decrypt_blinded_dm(&bob, &a_id, &b_id, &[0x1e; 32], &ct).is_err());
+    }
+    let std = alice.session_id();
+    assert_eq!(
+        encrypt_blinded_dm(&alice, &std, &server, b"", &mut rng(0)).unwrap_err(),
+        BlindedDmError::NotBlinded
+    );
+}
+
+#[test]
+fn multi_encrypt_simple_encoding() {
+    let sender = Identity::from_seed(&[1; 32]);
+    let rcpts: Vec<Identity> = (2..6u8).map(|i| Identity::from_seed(&[i; 32])).collect();
+    let nonce = [7u8; 24];
+    let copies: Vec<Vec<u8>> = rcpts
+        .iter()
+        .map(|r| multi::encrypt_for(&sender, &r.x25519_public(), b"dom", &nonce, b"key!").unwrap())
+        .collect();
+    let encoded = multi::encode_simple(&nonce, &copies);
+    for r in &rcpts {
+        assert_eq!(
+            multi::decrypt_simple(r, &sender.x25519_public(), b"dom", &encoded).unwrap(),
+            b"key!"
+        );
+    }
+    let outsider = Identity::from_seed(&[9; 32]);
+    assert_eq!(
+        multi::decrypt_simple(&outsider, &sender.x25519_public(), b"dom", &encoded),
+        Err(multi::MultiError::Decrypt)
+    );
+    assert_eq!(
+        multi::decrypt_simple(&rcpts[0], &sender.x25519_public(), b"dom", b"de"),
+        Err(multi::MultiError::Decrypt)
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    #[test]
+    fn encrypt_decrypt_round_trips(seed in any::<[u8; 32]>(), msg in proptest::collection::vec(any::<u8>(), 0..2000)) {
+        let (alice, bob) = (Identity::from_seed(&seed), Identity::from_seed(&[2; 32]));
+        let ct = encrypt_for_recipient(&alice, &bob.session_id(), &msg, &mut ChaCha20Rng::from_seed(seed)).unwrap();
+        let got = decrypt_incoming(&bob, &ct).unwrap();
+        prop_assert_eq!(&got.message[..], &msg[..]);
+        prop_assert_eq!(got.sender, alice.session_id());
+    }
+
+    #[test]
+    fn encode_decode_round_trips(seed in any::<[u8; 32]>(), content in proptest::collection::vec(any::<u8>(), 0..1200), ts in any::<u64>()) {
+        let (alice, bob) = (Identity::from_seed(&seed), Identity::from_seed(&[2; 32]));
+        let stored = encode_for_1o1(&alice, &bob.session_id(), &content, ts, ProSignature::Decoy, &mut ChaCha20Rng::from_seed(seed)).unwrap();
+        let msg = decode_envelope(&bob, &stored).unwrap();
+        prop_assert_eq!(&msg.content[..], &content[..]);
+        prop_assert_eq!(msg.timestamp_ms, ts);
+    }
+
+    #[test]
+    fn blinded_round_trips(seed in any::<[u8; 32]>(), server in any::<[u8; 32]>(), msg in proptest::collection::vec(any::<u8>(), 0..500), b25 in any::<bool>()) {
+        let scheme = if b25 { Blinding::Blind25 } else { Blinding::Blind15 };
+        let (alice, bob) = (Identity::from_seed(&seed), Identity::from_seed(&[2; 32]));
+        let a_id = alice.blinded_keypair(scheme, &server).unwrap().id();
+        let b_id = bob.blinded_keypair(scheme, &server).unwrap().id();
+        let ct = encrypt_blinded_dm(&alice, &b_id, &server, &msg, &mut ChaCha20Rng::from_seed(seed)).unwrap();
+        let got = decrypt_blinded_dm(&bob, &a_id, &b_id, &server, &ct).unwrap();
+        prop_assert_eq!(&got.message[..], &msg[..]);
+        prop_assert_eq!(got.sender, alice.session_id());
+    }
+
+    #[test]
+    fn pad_unpad(content in proptest::collection::vec(any::<u8>(), 0..1000)) {
+        let p = pad(&content);
+        prop_assert_eq!(p.len() % 160, 0);
+        prop_assert_eq!(unpad(&p), &content[..]);
+    }
+
+    #[test]
+    fn decoders_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+        let bob = Identity::from_seed(&[2; 32]);
+        let _ = decode_envelope(&bob, &bytes);
+        let _ = decrypt_incoming(&bob, &bytes);
+        let id = SessionId::new(IdPrefix::Blinded25, [9; 32]);
+        let _ = decrypt_blinded_dm(&bob, &id, &id, &[1; 32], &bytes);
+        let _ = unpad(&bytes);
+    }
+}

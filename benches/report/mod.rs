@@ -32,7 +32,7 @@ fn median_ns(id: &str) -> Option<f64> {
         .join("estimates.json");
     let text = std::fs::read_to_string(path).ok()?;
     let v: serde_json::Value = serde_json::from_str(&text).ok()?;
-    v["median"]["point_estimate"].as_f64()
+    v.get("median")?.get("point_estimate")?.as_f64()
 }
 
 fn fmt_ns(ns: f64) -> String {

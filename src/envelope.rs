@@ -11,6 +11,7 @@
 mod blinded;
 mod dm;
 mod group;
+mod misc;
 pub mod multi;
 mod padding;
 mod proto;
@@ -27,5 +28,6 @@ pub use group::{
     GROUP_PADDING, GroupError, GroupMessage, MAX_GROUP_PLAINTEXT, decrypt_group_message,
     encrypt_for_group,
 };
+pub use misc::{SmallFormatError, decrypt_ons_response, decrypt_push_notification};
 pub use padding::{PADDING_BLOCK, legacy_padded_len, pad, unpad};
 pub use wrap::{EnvelopeError, Message, ProSignature, decode_envelope, encode_for_1o1};

@@ -174,10 +174,14 @@ fn identity_vectors() {
                 );
             }
             "id-ons-xchacha" => {
-                // ONS decryption belongs to the envelope layer; here only its plaintext (a
-                // Session ID) is checked to parse as one.
-                let sid: SessionId = s(&v, "expected", "session_id").parse().unwrap();
-                assert_eq!(sid.prefix(), IdPrefix::Standard);
+                use session_protocol::envelope::{SmallFormatError, decrypt_ons_response};
+                let name = s(&v, "inputs", "name_utf8");
+                let ct = hex(&v, "inputs", "ciphertext_hex");
+                let nonce: [u8; 24] = hex(&v, "inputs", "nonce_hex").try_into().unwrap();
+                let sid = decrypt_ons_response(name, &ct, &nonce).unwrap();
+                assert_eq!(sid.to_string(), s(&v, "expected", "session_id"));
+                assert_eq!(decrypt_ons_response("other", &ct, &nonce), Err(SmallFormatError::Decrypt));
+                assert_eq!(decrypt_ons_response(name, &ct[..15], &nonce), Err(SmallFormatError::TooShort));
             }
             "id-sogs-unblinded-00" => {
                 let key = arr(&v, "inputs", "ed25519_pubkey_hex");

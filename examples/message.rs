@@ -4,36 +4,15 @@
 //! cargo run --example message [-- "text to send"]
 //! ```
 //!
-//! The `Content` protobuf here is a minimal `DataMessage { body }`, encoded by hand; the stored
-//! bytes are what the official clients put in the recipient's swarm (namespace 0).
+//! The stored bytes are what the official clients put in the recipient's swarm (namespace 0).
 
 use std::process::ExitCode;
 
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
 use session_protocol::Identity;
-use session_protocol::envelope::{ProSignature, decode_envelope, encode_for_1o1};
+use session_protocol::envelope::{Content, ProSignature, decode_envelope, encode_for_1o1};
 use session_protocol::storage::{Namespace, message_hash};
-
-/// `Content { dataMessage (1) { body (1): text } }`.
-fn content_with_body(text: &str) -> Vec<u8> {
-    let mut data_message = vec![0x0a];
-    varint(&mut data_message, text.len() as u64);
-    data_message.extend_from_slice(text.as_bytes());
-    let mut content = vec![0x0a];
-    varint(&mut content, data_message.len() as u64);
-    content.extend_from_slice(&data_message);
-    content
-}
-
-fn varint(out: &mut Vec<u8>, mut v: u64) {
-    let low7 = |v: u64| u8::try_from(v & 0x7f).unwrap_or(0);
-    while v >= 0x80 {
-        out.push(low7(v) | 0x80);
-        v >>= 7;
-    }
-    out.push(low7(v));
-}
 
 fn main() -> ExitCode {
     let text = std::env::args()
@@ -46,7 +25,7 @@ fn main() -> ExitCode {
     println!("Bob   {}\n", bob.session_id());
 
     let sent_ms = 1_700_000_000_000;
-    let content = content_with_body(&text);
+    let content = Content::text(&text, sent_ms).to_bytes();
     let stored = match encode_for_1o1(
         &alice,
         &bob.session_id(),
@@ -81,6 +60,11 @@ fn main() -> ExitCode {
                 msg.content.len()
             );
             let ok = msg.content[..] == content[..];
+            let body = Content::from_bytes(&msg.content)
+                .ok()
+                .and_then(|c| c.data_message)
+                .and_then(|d| d.body);
+            println!("  text: {:?}", body.unwrap_or_default());
             println!("  content intact: {ok}");
             if ok {
                 ExitCode::SUCCESS

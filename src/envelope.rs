@@ -9,6 +9,7 @@
 //! * [`multi`]: one message for many recipients.
 
 mod blinded;
+pub mod content;
 mod dm;
 mod group;
 mod misc;
@@ -18,6 +19,7 @@ mod proto;
 mod wrap;
 
 pub use blinded::{BlindedDmError, BlindedIncoming, decrypt_blinded_dm, encrypt_blinded_dm};
+pub use content::{Content, ContentError};
 #[cfg(feature = "hazmat")]
 pub use dm::seal_to;
 pub use dm::{

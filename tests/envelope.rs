@@ -346,6 +346,74 @@ fn multi_encrypt_simple_encoding() {
     );
 }
 
+#[test]
+fn content_types_round_trip_keep_raw_submessages_and_check_required_fields() {
+    use session_protocol::envelope::content::{AttachmentPointer, DataMessage, TypingMessage};
+    use session_protocol::envelope::{Content, ContentError};
+    let c = Content::text("hi", 1_700_000_000_000);
+    let bytes = c.to_bytes();
+    assert_eq!(Content::from_bytes(&bytes).unwrap(), c);
+    // Explicitly set empty strings are emitted: DataMessage { body: "" } = 0a 02 0a 00.
+    let empty = Content {
+        data_message: Some(DataMessage {
+            body: Some(String::new()),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    assert_eq!(empty.to_bytes(), [0x0a, 0x02, 0x0a, 0x00]);
+    // A quote (field 8, a message this crate keeps raw) survives decode and re-encode.
+    let with_quote = [0x0a, 0x06, 0x42, 0x04, 0x08, 0x07, 0x12, 0x00];
+    let parsed = Content::from_bytes(&with_quote).unwrap();
+    assert_eq!(
+        parsed.data_message.as_ref().unwrap().quote.as_deref(),
+        Some(&[0x08, 0x07, 0x12, 0x00][..])
+    );
+    assert_eq!(parsed.to_bytes(), with_quote);
+    // Required fields.
+    let typing = Content {
+        typing_message: Some(TypingMessage {
+            timestamp: Some(1),
+            action: None,
+        }),
+        ..Default::default()
+    };
+    assert_eq!(
+        Content::from_bytes(&typing.to_bytes()),
+        Err(ContentError::Missing("TypingMessage.action"))
+    );
+    let attach = Content {
+        data_message: Some(DataMessage {
+            attachments: vec![AttachmentPointer::default()],
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    assert_eq!(
+        Content::from_bytes(&attach.to_bytes()),
+        Err(ContentError::Missing("AttachmentPointer.id"))
+    );
+    assert_eq!(
+        Content::from_bytes(&[0x0a, 0x05, 0x00]),
+        Err(ContentError::Malformed)
+    );
+    // End to end through an envelope.
+    let (alice, bob) = (Identity::from_seed(&[1; 32]), Identity::from_seed(&[2; 32]));
+    let stored = encode_for_1o1(
+        &alice,
+        &bob.session_id(),
+        &c.to_bytes(),
+        1_700_000_000_000,
+        ProSignature::Omit,
+        &mut rng(9),
+    )
+    .unwrap();
+    let msg = decode_envelope(&bob, &stored).unwrap();
+    let back = Content::from_bytes(&msg.content).unwrap();
+    assert_eq!(back.data_message.unwrap().body.as_deref(), Some("hi"));
+    assert_eq!(back.sig_timestamp, Some(msg.timestamp_ms));
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(32))]
 

@@ -244,11 +244,22 @@ fn push_notifications_strip_padding_and_authenticate() {
     body.resize(64, 0);
     let aead = chacha20poly1305::XChaCha20Poly1305::new(&key.into());
     let nonce = [2u8; 24];
-    let tag = aead.encrypt_inout_detached(&nonce.into(), &[], body.as_mut_slice().into()).unwrap();
+    let tag = aead
+        .encrypt_inout_detached(&nonce.into(), &[], body.as_mut_slice().into())
+        .unwrap();
     let payload = [&nonce[..], &body, tag.as_slice()].concat();
-    assert_eq!(decrypt_push_notification(&key, &payload).unwrap(), b"notify");
+    assert_eq!(
+        decrypt_push_notification(&key, &payload).unwrap(),
+        b"notify"
+    );
     let mut bad = payload.clone();
     bad[30] ^= 1;
-    assert_eq!(decrypt_push_notification(&key, &bad), Err(SmallFormatError::Decrypt));
-    assert_eq!(decrypt_push_notification(&key, &payload[..39]), Err(SmallFormatError::TooShort));
+    assert_eq!(
+        decrypt_push_notification(&key, &bad),
+        Err(SmallFormatError::Decrypt)
+    );
+    assert_eq!(
+        decrypt_push_notification(&key, &payload[..39]),
+        Err(SmallFormatError::TooShort)
+    );
 }

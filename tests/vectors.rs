@@ -180,8 +180,14 @@ fn identity_vectors() {
                 let nonce: [u8; 24] = hex(&v, "inputs", "nonce_hex").try_into().unwrap();
                 let sid = decrypt_ons_response(name, &ct, &nonce).unwrap();
                 assert_eq!(sid.to_string(), s(&v, "expected", "session_id"));
-                assert_eq!(decrypt_ons_response("other", &ct, &nonce), Err(SmallFormatError::Decrypt));
-                assert_eq!(decrypt_ons_response(name, &ct[..15], &nonce), Err(SmallFormatError::TooShort));
+                assert_eq!(
+                    decrypt_ons_response("other", &ct, &nonce),
+                    Err(SmallFormatError::Decrypt)
+                );
+                assert_eq!(
+                    decrypt_ons_response(name, &ct[..15], &nonce),
+                    Err(SmallFormatError::TooShort)
+                );
             }
             "id-sogs-unblinded-00" => {
                 let key = arr(&v, "inputs", "ed25519_pubkey_hex");
@@ -494,6 +500,13 @@ fn envelope_vectors() {
                 assert_eq!(inner[4], 0x1a);
                 let (data_len, _) = varint(&inner[5..]);
                 assert_eq!(data_len, e["shared_config_data_len"].as_u64().unwrap());
+                // The same through the public Content type.
+                let parsed = session_protocol::envelope::Content::from_bytes(c).unwrap();
+                let scm = parsed.shared_config_message.as_ref().unwrap();
+                assert_eq!(scm.kind, e["shared_config_kind"].as_i64().map(|k| k as i32));
+                assert_eq!(scm.seqno, e["shared_config_seqno"].as_i64());
+                assert_eq!(scm.data.as_ref().map(Vec::len), Some(512));
+                assert_eq!(parsed.to_bytes(), c, "re-encodes byte for byte");
             }
             _ if id.starts_with("env-pad-") => {
                 let len = v["inputs"]["content_len"].as_u64().unwrap() as usize;

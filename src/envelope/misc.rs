@@ -25,7 +25,10 @@ pub enum SmallFormatError {
 ///
 /// # Errors
 /// [`SmallFormatError::TooShort`] or [`SmallFormatError::Decrypt`].
-pub fn decrypt_push_notification(key: &[u8; 32], payload: &[u8]) -> Result<Vec<u8>, SmallFormatError> {
+pub fn decrypt_push_notification(
+    key: &[u8; 32],
+    payload: &[u8],
+) -> Result<Vec<u8>, SmallFormatError> {
     if payload.len() < 24 + TAG_LEN {
         return Err(SmallFormatError::TooShort);
     }
@@ -46,7 +49,11 @@ pub fn decrypt_push_notification(key: &[u8; 32], payload: &[u8]) -> Result<Vec<u
 ///
 /// # Errors
 /// [`SmallFormatError`] when it does not decrypt or is not a Session ID.
-pub fn decrypt_ons_response(name: &str, ciphertext: &[u8], nonce: &[u8; 24]) -> Result<SessionId, SmallFormatError> {
+pub fn decrypt_ons_response(
+    name: &str,
+    ciphertext: &[u8],
+    nonce: &[u8; 24],
+) -> Result<SessionId, SmallFormatError> {
     if ciphertext.len() < TAG_LEN {
         return Err(SmallFormatError::TooShort);
     }

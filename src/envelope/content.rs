@@ -1,0 +1,324 @@
+//! `SessionProtos.Content` and the messages inside it (proto2), as public types.
+//!
+//! Derived by hand with prost (no build script, no `protoc`). Sub-messages this crate does not
+//! interpret (quote, link preview, reaction, group update, Session Pro) are kept as their raw
+//! encoded bytes, so decoding and re-encoding preserves them. Enumerations are `i32` with the
+//! values as associated constants. Use [`Content::from_bytes`] / [`Content::to_bytes`]; the prost
+//! `Message` trait is implemented too.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use prost::Message as _;
+
+/// Why bytes are not a valid `Content`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ContentError {
+    /// Not a valid protobuf encoding of `Content`.
+    #[error("malformed Content protobuf")]
+    Malformed,
+    /// A field the schema marks `required` is absent; names it.
+    #[error("missing required field {0}")]
+    Missing(&'static str),
+}
+
+/// `Content`: what a message carries once decrypted and unpadded.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct Content {
+    /// A visible message.
+    #[prost(message, optional, tag = "1")]
+    pub data_message: Option<DataMessage>,
+    /// A call signalling message.
+    #[prost(message, optional, tag = "3")]
+    pub call_message: Option<CallMessage>,
+    /// Delivery or read receipts.
+    #[prost(message, optional, tag = "5")]
+    pub receipt_message: Option<ReceiptMessage>,
+    /// Typing indicator.
+    #[prost(message, optional, tag = "6")]
+    pub typing_message: Option<TypingMessage>,
+    /// Screenshot / media-saved notice.
+    #[prost(message, optional, tag = "8")]
+    pub data_extraction_notification: Option<DataExtractionNotification>,
+    /// Request to delete a sent message.
+    #[prost(message, optional, tag = "9")]
+    pub unsend_request: Option<UnsendRequest>,
+    /// Accepting a message request.
+    #[prost(message, optional, tag = "10")]
+    pub message_request_response: Option<MessageRequestResponse>,
+    /// Legacy config push.
+    #[prost(message, optional, tag = "11")]
+    pub shared_config_message: Option<SharedConfigMessage>,
+    /// Disappearing-message mode: 0 unknown, 1 after read, 2 after send.
+    #[prost(int32, optional, tag = "12")]
+    pub expiration_type: Option<i32>,
+    /// Disappearing-message timer (seconds).
+    #[prost(uint32, optional, tag = "13")]
+    pub expiration_timer: Option<u32>,
+    /// Must equal the envelope timestamp when set (ms).
+    #[prost(uint64, optional, tag = "15")]
+    pub sig_timestamp: Option<u64>,
+    /// Session Pro message, raw.
+    #[prost(bytes = "vec", optional, tag = "16")]
+    pub pro_message: Option<Vec<u8>>,
+    /// Session Pro signature for community messages.
+    #[prost(bytes = "vec", optional, tag = "17")]
+    pub pro_sig_for_community_message_only: Option<Vec<u8>>,
+}
+
+/// `DataMessage`.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct DataMessage {
+    /// The text.
+    #[prost(string, optional, tag = "1")]
+    pub body: Option<String>,
+    /// Attachments.
+    #[prost(message, repeated, tag = "2")]
+    pub attachments: Vec<AttachmentPointer>,
+    /// Flags: [`DataMessage::EXPIRATION_TIMER_UPDATE`].
+    #[prost(uint32, optional, tag = "4")]
+    pub flags: Option<u32>,
+    /// Legacy disappearing timer (seconds).
+    #[prost(uint32, optional, tag = "5")]
+    pub expire_timer: Option<u32>,
+    /// The sender's profile key.
+    #[prost(bytes = "vec", optional, tag = "6")]
+    pub profile_key: Option<Vec<u8>>,
+    /// Sent time (ms).
+    #[prost(uint64, optional, tag = "7")]
+    pub timestamp: Option<u64>,
+    /// Quoted message, raw.
+    #[prost(bytes = "vec", optional, tag = "8")]
+    pub quote: Option<Vec<u8>>,
+    /// Link previews, raw.
+    #[prost(bytes = "vec", repeated, tag = "10")]
+    pub preview: Vec<Vec<u8>>,
+    /// Emoji reaction, raw.
+    #[prost(bytes = "vec", optional, tag = "11")]
+    pub reaction: Option<Vec<u8>>,
+    /// The sender's profile.
+    #[prost(message, optional, tag = "101")]
+    pub profile: Option<LokiProfile>,
+    /// Invitation to a community.
+    #[prost(message, optional, tag = "102")]
+    pub open_group_invitation: Option<OpenGroupInvitation>,
+    /// For sync messages: the real recipient.
+    #[prost(string, optional, tag = "105")]
+    pub sync_target: Option<String>,
+    /// Whether the sender blocks community message requests.
+    #[prost(bool, optional, tag = "106")]
+    pub blocks_community_message_requests: Option<bool>,
+    /// Group (v2) update, raw.
+    #[prost(bytes = "vec", optional, tag = "120")]
+    pub group_update_message: Option<Vec<u8>>,
+}
+
+impl DataMessage {
+    /// `flags` bit: the message updates the disappearing timer.
+    pub const EXPIRATION_TIMER_UPDATE: u32 = 2;
+}
+
+/// `AttachmentPointer`.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct AttachmentPointer {
+    /// Server id (required).
+    #[prost(fixed64, optional, tag = "1")]
+    pub id: Option<u64>,
+    /// MIME type.
+    #[prost(string, optional, tag = "2")]
+    pub content_type: Option<String>,
+    /// Encryption key.
+    #[prost(bytes = "vec", optional, tag = "3")]
+    pub key: Option<Vec<u8>>,
+    /// Size in bytes.
+    #[prost(uint32, optional, tag = "4")]
+    pub size: Option<u32>,
+    /// Thumbnail.
+    #[prost(bytes = "vec", optional, tag = "5")]
+    pub thumbnail: Option<Vec<u8>>,
+    /// Digest of the encrypted file.
+    #[prost(bytes = "vec", optional, tag = "6")]
+    pub digest: Option<Vec<u8>>,
+    /// File name.
+    #[prost(string, optional, tag = "7")]
+    pub file_name: Option<String>,
+    /// Flags.
+    #[prost(uint32, optional, tag = "8")]
+    pub flags: Option<u32>,
+    /// Width.
+    #[prost(uint32, optional, tag = "9")]
+    pub width: Option<u32>,
+    /// Height.
+    #[prost(uint32, optional, tag = "10")]
+    pub height: Option<u32>,
+    /// Caption.
+    #[prost(string, optional, tag = "11")]
+    pub caption: Option<String>,
+    /// Download URL.
+    #[prost(string, optional, tag = "101")]
+    pub url: Option<String>,
+}
+
+/// `LokiProfile`.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct LokiProfile {
+    /// Display name.
+    #[prost(string, optional, tag = "1")]
+    pub display_name: Option<String>,
+    /// Avatar URL.
+    #[prost(string, optional, tag = "2")]
+    pub profile_picture: Option<String>,
+    /// When the profile last changed (seconds).
+    #[prost(uint64, optional, tag = "3")]
+    pub last_update_seconds: Option<u64>,
+}
+
+/// `OpenGroupInvitation`.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct OpenGroupInvitation {
+    /// Community URL.
+    #[prost(string, optional, tag = "1")]
+    pub url: Option<String>,
+    /// Community name.
+    #[prost(string, optional, tag = "3")]
+    pub name: Option<String>,
+}
+
+/// `TypingMessage`.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct TypingMessage {
+    /// Time (ms, required).
+    #[prost(uint64, optional, tag = "1")]
+    pub timestamp: Option<u64>,
+    /// 0 started, 1 stopped (required).
+    #[prost(int32, optional, tag = "2")]
+    pub action: Option<i32>,
+}
+
+/// `UnsendRequest`.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct UnsendRequest {
+    /// Timestamp of the message to delete (ms).
+    #[prost(uint64, optional, tag = "1")]
+    pub timestamp: Option<u64>,
+    /// Its author (Session ID hex).
+    #[prost(string, optional, tag = "2")]
+    pub author: Option<String>,
+}
+
+/// `MessageRequestResponse`.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct MessageRequestResponse {
+    /// Accepted (required).
+    #[prost(bool, optional, tag = "1")]
+    pub is_approved: Option<bool>,
+    /// Profile key.
+    #[prost(bytes = "vec", optional, tag = "2")]
+    pub profile_key: Option<Vec<u8>>,
+    /// Profile.
+    #[prost(message, optional, tag = "3")]
+    pub profile: Option<LokiProfile>,
+}
+
+/// `ReceiptMessage`.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct ReceiptMessage {
+    /// 0 delivery, 1 read.
+    #[prost(int32, optional, tag = "1")]
+    pub kind: Option<i32>,
+    /// Timestamps of the messages (ms).
+    #[prost(uint64, repeated, packed = "false", tag = "2")]
+    pub timestamp: Vec<u64>,
+}
+
+/// `DataExtractionNotification`.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct DataExtractionNotification {
+    /// 1 screenshot, 2 media saved.
+    #[prost(int32, optional, tag = "1")]
+    pub kind: Option<i32>,
+    /// When (ms).
+    #[prost(uint64, optional, tag = "2")]
+    pub timestamp: Option<u64>,
+}
+
+/// `CallMessage`.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct CallMessage {
+    /// PRE_OFFER 6, OFFER 1, ANSWER 2, PROVISIONAL_ANSWER 3, ICE_CANDIDATES 4, END_CALL 5.
+    #[prost(int32, optional, tag = "1")]
+    pub kind: Option<i32>,
+    /// SDPs.
+    #[prost(string, repeated, tag = "2")]
+    pub sdps: Vec<String>,
+    /// SDP m-line indexes.
+    #[prost(uint32, repeated, packed = "false", tag = "3")]
+    pub sdp_m_line_indexes: Vec<u32>,
+    /// SDP mids.
+    #[prost(string, repeated, tag = "4")]
+    pub sdp_mids: Vec<String>,
+    /// Call id.
+    #[prost(string, optional, tag = "5")]
+    pub uuid: Option<String>,
+}
+
+/// `SharedConfigMessage` (legacy config push).
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct SharedConfigMessage {
+    /// USER_PROFILE 1, CONTACTS 2, CONVO_INFO_VOLATILE 3, USER_GROUPS 4.
+    #[prost(int32, optional, tag = "1")]
+    pub kind: Option<i32>,
+    /// Sequence number.
+    #[prost(int64, optional, tag = "2")]
+    pub seqno: Option<i64>,
+    /// Config data.
+    #[prost(bytes = "vec", optional, tag = "3")]
+    pub data: Option<Vec<u8>>,
+}
+
+impl Content {
+    /// Decodes and checks the `required` fields of the messages present.
+    ///
+    /// # Errors
+    /// [`ContentError::Malformed`] for invalid protobuf, [`ContentError::Missing`] for an absent
+    /// required field.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, ContentError> {
+        let c = Self::decode(bytes).map_err(|_| ContentError::Malformed)?;
+        if let Some(t) = &c.typing_message {
+            t.timestamp
+                .ok_or(ContentError::Missing("TypingMessage.timestamp"))?;
+            t.action
+                .ok_or(ContentError::Missing("TypingMessage.action"))?;
+        }
+        if let Some(m) = &c.message_request_response {
+            m.is_approved
+                .ok_or(ContentError::Missing("MessageRequestResponse.isApproved"))?;
+        }
+        if let Some(d) = &c.data_message {
+            for a in &d.attachments {
+                a.id.ok_or(ContentError::Missing("AttachmentPointer.id"))?;
+            }
+        }
+        Ok(c)
+    }
+
+    /// Encodes (fields in ascending tag order, explicitly set empty strings included).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.encode_to_vec()
+    }
+
+    /// A text message: `DataMessage { body, timestamp }` with `sigTimestamp` set to the same
+    /// time, as [`super::encode_for_1o1`] expects.
+    pub fn text(body: &str, sent_ms: u64) -> Self {
+        Self {
+            data_message: Some(DataMessage {
+                body: Some(String::from(body)),
+                timestamp: Some(sent_ms),
+                ..DataMessage::default()
+            }),
+            sig_timestamp: Some(sent_ms),
+            ..Self::default()
+        }
+    }
+}

@@ -6,6 +6,15 @@
 //! * JSON string escaping for the control objects the crate writes,
 //! * base64 for onion responses.
 
+// Parsing code for untrusted bytes: no panics, no unchecked arithmetic.
+#![deny(
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
 mod bencode;
 mod frame;
 mod hex;
@@ -62,11 +71,11 @@ pub(crate) fn put_hex<S: Sink>(out: &mut S, bytes: &[u8]) {
 pub(crate) fn put_decimal<S: Sink>(out: &mut S, mut n: u64) {
     let mut buf = [0u8; 20];
     let mut i = buf.len();
-    loop {
-        i -= 1;
+    // u64::MAX has 20 digits, so `i` never underflows.
+    while let Some(j) = i.checked_sub(1) {
+        i = j;
         if let Some(slot) = buf.get_mut(i) {
-            // n % 10 < 10
-            *slot = b'0' + u8::try_from(n % 10).unwrap_or(0);
+            *slot = b'0'.saturating_add(u8::try_from(n % 10).unwrap_or(0));
         }
         n /= 10;
         if n == 0 {

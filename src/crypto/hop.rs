@@ -6,6 +6,15 @@
 //!
 //! Neither uses associated data. A response uses the key of the request layer it answers.
 
+// Parsing code for untrusted bytes: no panics, no unchecked arithmetic.
+#![deny(
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
 use aes_gcm::Aes256Gcm;
 use chacha20poly1305::XChaCha20Poly1305;
 use chacha20poly1305::aead::{AeadInOut, KeyInit};
@@ -36,7 +45,7 @@ impl Cipher {
 
     /// Bytes a layer adds: nonce and tag.
     pub(crate) const fn overhead(self) -> usize {
-        self.nonce_len() + TAG_LEN
+        self.nonce_len().saturating_add(TAG_LEN)
     }
 }
 

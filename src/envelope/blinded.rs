@@ -8,6 +8,15 @@
 //!
 //! Wire: `0x00 || XChaCha20-Poly1305(K, nonce, message || sender_ed25519) || nonce(24)`.
 
+// Parsing code for untrusted bytes: no panics, no unchecked arithmetic.
+#![deny(
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -168,7 +177,9 @@ pub fn decrypt_blinded_dm(
     };
     let key = dm_key(&scalar, other, sender, recipient)?;
     // Wire: ciphertext || tag || nonce; the AEAD helper takes nonce || ciphertext || tag.
-    let (sealed, nonce) = rest.split_at(rest.len() - 24);
+    let (sealed, nonce) = rest
+        .split_last_chunk::<24>()
+        .ok_or(BlindedDmError::Malformed)?;
     let mut buf = Zeroizing::new(Vec::with_capacity(rest.len()));
     buf.extend_from_slice(nonce);
     buf.extend_from_slice(sealed);

@@ -1,6 +1,15 @@
 //! One-to-one messages: sign, then seal to the recipient (`encrypt_for_recipient`), and the
 //! reverse with sender recovery (`decrypt_incoming`).
 
+// Parsing code for untrusted bytes: no panics, no unchecked arithmetic.
+#![deny(
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -89,7 +98,7 @@ fn signed_inner(
     inner.extend_from_slice(&a);
     inner.extend_from_slice(recipient_x);
     let sig = sender.sign(&inner);
-    inner.truncate(msg.len() + 32);
+    inner.truncate(msg.len().saturating_add(32));
     inner.extend_from_slice(&sig);
     Ok(inner)
 }
@@ -171,7 +180,7 @@ pub fn decrypt_incoming(me: &Identity, ciphertext: &[u8]) -> Result<Incoming, De
     let a = *a;
     let sig: [u8; 64] = sig.try_into().map_err(|_| DecryptError::Decrypt)?;
     // Signed data: M || A || own X. Reuse the buffer: overwrite the signature with X.
-    inner.truncate(msg_len + 32);
+    inner.truncate(msg_len.saturating_add(32));
     inner.extend_from_slice(&x);
     verify_ed25519(&a, &inner, &sig).map_err(|_| DecryptError::BadSignature)?;
     let sender_x = ed25519_to_x25519(&a).map_err(|_| DecryptError::InvalidSender)?;

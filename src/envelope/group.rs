@@ -11,6 +11,15 @@
 //! The signature covers `body || group_ed25519`, the form verifiers accept since libsession
 //! v1.2.0 (earlier snapshots signed `body` alone).
 
+// Parsing code for untrusted bytes: no panics, no unchecked arithmetic.
+#![deny(
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -146,14 +155,14 @@ pub fn encrypt_for_group<R: CryptoRng + ?Sized>(
     } else {
         (b"d", &plain)
     };
-    let mut signed = Zeroizing::new(Vec::with_capacity(body.len() + 32));
+    let mut signed = Zeroizing::new(Vec::with_capacity(body.len().saturating_add(32)));
     signed.extend_from_slice(body);
     signed.extend_from_slice(group_ed25519);
     let sig = sender.sign(&signed);
 
     let mut nonce = [0u8; 24];
     rng.fill_bytes(&mut nonce);
-    let mut out = Zeroizing::new(Vec::with_capacity(body.len() + 400));
+    let mut out = Zeroizing::new(Vec::with_capacity(body.len().saturating_add(400)));
     out.extend_from_slice(&nonce);
     out.push(b'd');
     wire::bencode_bytes(&mut out, b"");
@@ -210,12 +219,15 @@ pub fn decrypt_group_message(
                 .open_in_place(&mut buf)
                 .ok()?
                 .len();
-            let mut plain = Zeroizing::new(buf.get(24..24 + len)?.to_vec());
+            let mut plain = Zeroizing::new(buf.get(24..24usize.checked_add(len)?)?.to_vec());
             plain.truncate(len);
             Some((i, plain))
         })
         .ok_or(GroupError::Decrypt)?;
-    let end = plain.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+    let end = plain
+        .iter()
+        .rposition(|&b| b != 0)
+        .map_or(0, |i| i.saturating_add(1));
     let dict_bytes = plain.get(..end).ok_or(GroupError::Malformed("padding"))?;
     let dict = Bencode::decode(dict_bytes).map_err(|_| GroupError::Malformed("bencode"))?;
     let bytes_of = |key: &[u8]| match dict.get(dict_bytes, key) {
@@ -236,7 +248,7 @@ pub fn decrypt_group_message(
         (None, Some(z)) => (z, true),
         _ => return Err(GroupError::Malformed("d/z")),
     };
-    let mut signed = Zeroizing::new(Vec::with_capacity(body.len() + 32));
+    let mut signed = Zeroizing::new(Vec::with_capacity(body.len().saturating_add(32)));
     signed.extend_from_slice(body);
     signed.extend_from_slice(group_ed25519);
     verify_ed25519(&a, &signed, &sig).map_err(|_| GroupError::BadSignature)?;

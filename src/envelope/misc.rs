@@ -1,5 +1,14 @@
 //! Small formats: push-notification payloads and ONS (Session name) lookups.
 
+// Parsing code for untrusted bytes: no panics, no unchecked arithmetic.
+#![deny(
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
 use alloc::vec::Vec;
 
 use crate::crypto::{self, Cipher, HopKey, TAG_LEN};
@@ -36,7 +45,10 @@ pub fn decrypt_push_notification(
     let plain = HopKey::from_raw(Cipher::XChaCha20, key)
         .open_in_place(&mut buf)
         .map_err(|_| SmallFormatError::Decrypt)?;
-    let end = plain.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+    let end = plain
+        .iter()
+        .rposition(|&b| b != 0)
+        .map_or(0, |i| i.saturating_add(1));
     Ok(plain.get(..end).unwrap_or_default().to_vec())
 }
 

@@ -1,5 +1,14 @@
 //! Padding of `Content` before encryption, so message sizes reveal little.
 
+// Parsing code for untrusted bytes: no panics, no unchecked arithmetic.
+#![deny(
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
 use alloc::vec::Vec;
 
 /// Block size of DM and community padding.
@@ -31,7 +40,10 @@ pub fn legacy_padded_len(len: usize) -> usize {
 /// whole (treated as unpadded), as the reference clients do. Accepts both the current and the
 /// legacy desktop form.
 pub fn unpad(padded: &[u8]) -> &[u8] {
-    let end = padded.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+    let end = padded
+        .iter()
+        .rposition(|&b| b != 0)
+        .map_or(0, |i| i.saturating_add(1));
     match padded.get(..end).and_then(<[u8]>::split_last) {
         Some((0x80, body)) => body,
         _ => padded,

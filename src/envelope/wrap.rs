@@ -1,6 +1,15 @@
 //! The bytes stored on a swarm for a 1:1 message: `Content` padded, encrypted, placed in an
 //! `Envelope`, wrapped in a `WebSocketMessage`.
 
+// Parsing code for untrusted bytes: no panics, no unchecked arithmetic.
+#![deny(
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;

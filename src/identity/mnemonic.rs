@@ -6,6 +6,15 @@
 //! prefixes, mod 12, picks which word is repeated at the end. Decoding looks only at the first
 //! three letters of each word, ignoring ASCII case.
 
+// Parsing code for untrusted bytes: no panics, no unchecked arithmetic.
+#![deny(
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
 use alloc::string::String;
 use alloc::vec::Vec;
 use zeroize::Zeroizing;
@@ -50,14 +59,18 @@ pub fn encode_words(data: &[u8], checksum: bool) -> Result<Vec<&'static str>, Mn
     if !data.len().is_multiple_of(4) {
         return Err(MnemonicError::BadDataLength(data.len()));
     }
-    let mut words = Vec::with_capacity(data.len() / 4 * 3 + usize::from(checksum));
+    let mut words = Vec::with_capacity(
+        (data.len() / 4)
+            .saturating_mul(3)
+            .saturating_add(usize::from(checksum)),
+    );
     for chunk in data.chunks_exact(4) {
         let mut le = [0u8; 4];
         le.copy_from_slice(chunk);
         let x = u32::from_le_bytes(le);
         let w1 = x % N;
-        let w2 = (x / N + w1) % N;
-        let w3 = (x / N / N + w2) % N;
+        let w2 = (x / N).saturating_add(w1) % N;
+        let w3 = (x / N / N).saturating_add(w2) % N;
         words.extend([word(w1), word(w2), word(w3)]);
     }
     if checksum && !words.is_empty() {
@@ -104,15 +117,18 @@ where
             return Err(MnemonicError::BadChecksum);
         }
     }
-    let mut out = Zeroizing::new(Vec::with_capacity(data_words / 3 * 4));
+    let mut out = Zeroizing::new(Vec::with_capacity((data_words / 3).saturating_mul(4)));
     for (t, triplet) in body.chunks_exact(3).enumerate() {
         let &[w1, w2, w3] = triplet else {
             return Err(MnemonicError::WrongWordCount(words.len()));
         };
+        // Word indices are below N, so every term is below N^3 < 2^33.
+        let n = u64::from(N);
+        let step = |from: u32, to: u32| u64::from(N.saturating_sub(from).saturating_add(to) % N);
         let x = u64::from(w1)
-            + u64::from(N) * u64::from((N - w1 + w2) % N)
-            + u64::from(N) * u64::from(N) * u64::from((N - w2 + w3) % N);
-        let x = u32::try_from(x).map_err(|_| MnemonicError::InvalidTriplet(t * 3))?;
+            .saturating_add(n.saturating_mul(step(w1, w2)))
+            .saturating_add(n.saturating_mul(n).saturating_mul(step(w2, w3)));
+        let x = u32::try_from(x).map_err(|_| MnemonicError::InvalidTriplet(t.saturating_mul(3)))?;
         out.extend_from_slice(&x.to_le_bytes());
     }
     Ok(out)
@@ -126,7 +142,7 @@ pub(crate) fn phrase_for_seed(seed: &[u8; 32]) -> Zeroizing<String> {
     };
     // 16 and 32 are multiples of 4, so encoding cannot fail.
     let words = encode_words(data, true).unwrap_or_default();
-    let mut phrase = Zeroizing::new(String::with_capacity(words.len() * 9));
+    let mut phrase = Zeroizing::new(String::with_capacity(words.len().saturating_mul(9)));
     for (i, w) in words.iter().enumerate() {
         if i > 0 {
             phrase.push(' ');
@@ -164,7 +180,7 @@ fn checksum_index<'a>(words: impl ExactSizeIterator<Item = &'a str>) -> usize {
     for w in words {
         crc.update(prefix(w).unwrap_or(w.as_bytes()));
     }
-    (crc.finalize() as usize) % count.max(1)
+    (crc.finalize() as usize).checked_rem(count).unwrap_or(0)
 }
 
 /// The first three bytes of a list word (all list words are ASCII and at least 4 long).

@@ -1,5 +1,14 @@
 //! Client side: building a request.
 
+// Parsing code for untrusted bytes: no panics, no unchecked arithmetic.
+#![deny(
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -262,7 +271,10 @@ fn build_core(
                 Destination::Server(dest) => Route::Server { dest, ephemeral },
             });
         }
-        let to = path.get(n - k).ok_or(BuildError::PathLength(n))?;
+        let to = n
+            .checked_sub(k)
+            .and_then(|i| path.get(i))
+            .ok_or(BuildError::PathLength(n))?;
         Ok(Route::Node {
             ed25519: &to.ed25519,
             ephemeral,
@@ -286,7 +298,7 @@ fn build_core(
         let pt = if k == 0 {
             inner0
         } else {
-            let json = route_len(&route(k - 1)?, cipher);
+            let json = route_len(&route(k.saturating_sub(1))?, cipher);
             4usize
                 .checked_add(prev_sealed)
                 .and_then(|x| x.checked_add(json))
@@ -327,7 +339,9 @@ fn build_core(
             *s = out.len();
         }
         if k > 0 {
-            out.put(&len32(sealed.get(k - 1).copied().unwrap_or(0))?);
+            out.put(&len32(
+                sealed.get(k.saturating_sub(1)).copied().unwrap_or(0),
+            )?);
         }
     }
     match destination {
@@ -404,7 +418,11 @@ pub fn seal_layer(
     let entry = Route::Entry {
         ephemeral: &kp.public,
     };
-    let mut out = Vec::with_capacity(4 + sealed_len + route_len(&entry, cipher));
+    let mut out = Vec::with_capacity(
+        sealed_len
+            .saturating_add(4)
+            .saturating_add(route_len(&entry, cipher)),
+    );
     out.put(
         &u32::try_from(sealed_len)
             .map_err(|_| BuildError::TooLarge)?

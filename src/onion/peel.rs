@@ -1,5 +1,14 @@
 //! Node side: parsing what arrives, peeling one layer in place, relaying and replying.
 
+// Parsing code for untrusted bytes: no panics, no unchecked arithmetic.
+#![deny(
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
 use alloc::borrow::Cow;
 use alloc::vec::Vec;
 use core::fmt;
@@ -306,14 +315,18 @@ impl Relay<'_> {
     /// The bencoded relay message for the next node (`sn.onion_request`).
     pub fn encode(&self) -> Vec<u8> {
         let name = self.cipher.wire_name().as_bytes();
-        let fixed = wire::bencode_bytes_len(4) // "data"
-            + wire::bencode_bytes_len(8) // "enc_type"
-            + wire::bencode_bytes_len(name.len())
-            + wire::bencode_bytes_len(13) // "ephemeral_key"
-            + wire::bencode_bytes_len(32)
-            + wire::bencode_bytes_len(6) // "hop_no"
-            + 4 // i<0..=15>e
-            + 2; // d ... e
+        let fixed = [
+            wire::bencode_bytes_len(4), // "data"
+            wire::bencode_bytes_len(8), // "enc_type"
+            wire::bencode_bytes_len(name.len()),
+            wire::bencode_bytes_len(13), // "ephemeral_key"
+            wire::bencode_bytes_len(32),
+            wire::bencode_bytes_len(6), // "hop_no"
+            4,                          // i<0..=15>e
+            2,                          // d ... e
+        ]
+        .iter()
+        .fold(0usize, |a, b| a.saturating_add(*b));
         let mut out =
             Vec::with_capacity(wire::bencode_bytes_len(self.data.len()).saturating_add(fixed));
         out.push(b'd');
@@ -613,7 +626,12 @@ impl ReplyKey {
     /// binary v4 answer).
     pub fn seal_bytes<R: CryptoRng + ?Sized>(self, plaintext: &[u8], rng: &mut R) -> Vec<u8> {
         let nl = self.key.cipher().nonce_len();
-        let mut out = Vec::with_capacity(plaintext.len().saturating_add(nl + crypto::TAG_LEN));
+        let mut out = Vec::with_capacity(
+            plaintext
+                .len()
+                .saturating_add(nl)
+                .saturating_add(crypto::TAG_LEN),
+        );
         out.resize(nl, 0);
         rng.fill_bytes(&mut out);
         out.extend_from_slice(plaintext);

@@ -95,7 +95,7 @@ impl Parser<'_> {
                 self.bump();
                 let mut items = Vec::new();
                 while self.peek()? != b'e' {
-                    items.push(self.value(depth + 1)?);
+                    items.push(self.value(depth.saturating_add(1))?);
                 }
                 self.bump();
                 Ok(Bencode::List(items))
@@ -110,7 +110,7 @@ impl Parser<'_> {
                     {
                         return Err(BencodeError::UnsortedKeys);
                     }
-                    let v = self.value(depth + 1)?;
+                    let v = self.value(depth.saturating_add(1))?;
                     entries.push((key, v));
                 }
                 self.bump();
@@ -163,41 +163,23 @@ impl Parser<'_> {
 
 /// Appends `<len>:<bytes>`.
 pub(crate) fn write_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
-    write_decimal(out, bytes.len() as u64);
+    super::put_decimal(out, bytes.len() as u64);
     out.push(b':');
     out.extend_from_slice(bytes);
 }
 
 /// Length of [`write_bytes`]'s output for `len` bytes.
 pub(crate) fn bytes_len(len: usize) -> usize {
-    decimal_len(len as u64) + 1 + len
+    let mut digits = super::Count::default();
+    super::put_decimal(&mut digits, len as u64);
+    digits.0.saturating_add(1).saturating_add(len)
 }
 
 /// Appends `i<n>e`.
 pub(crate) fn write_int(out: &mut Vec<u8>, n: u64) {
     out.push(b'i');
-    write_decimal(out, n);
+    super::put_decimal(out, n);
     out.push(b'e');
-}
-
-fn write_decimal(out: &mut Vec<u8>, mut n: u64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        if let Some(slot) = buf.get_mut(i) {
-            *slot = b'0' + (n % 10) as u8;
-        }
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(buf.get(i..).unwrap_or_default());
-}
-
-fn decimal_len(n: u64) -> usize {
-    n.checked_ilog10().map_or(1, |d| d as usize + 1)
 }
 
 #[cfg(test)]

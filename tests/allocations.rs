@@ -105,4 +105,43 @@ fn one_allocation_per_request_none_per_peel_and_none_beyond_the_input() {
     let mut hostile = b"d4:data4294967290:xe".to_vec();
     let (_, n, bytes) = counted(|| decode_relay(&mut hostile).is_err());
     assert!(bytes <= hostile.len() * 8, "{n} allocations, {bytes} bytes");
+
+    // Every decoder of untrusted bytes, fed inputs whose length fields claim far more than is
+    // there, allocates in proportion to the input only.
+    let bob = Identity::from_seed(&[2; 32]);
+    let blinded = session_protocol::SessionId::new(session_protocol::IdPrefix::Blinded25, [9; 32]);
+    let inputs: [(&str, Vec<u8>); 6] = [
+        (
+            "protobuf length near u32::MAX",
+            vec![0x08, 0x01, 0x12, 0xfe, 0xff, 0xff, 0xff, 0x0f, 0x1a],
+        ),
+        (
+            "nested protobuf length",
+            vec![0x08, 0x01, 0x12, 0x06, 0x1a, 0x04, 0x42, 0xff, 0xff, 0x7f],
+        ),
+        (
+            "json array claims",
+            br#"{"snodes":[{},{},{}],"swarm":"1"}"#.to_vec(),
+        ),
+        ("deep json", [&b"{\"snodes\":"[..], &[b'['; 5000]].concat()),
+        ("short sealed box", vec![0u8; 200]),
+        ("group message", vec![0u8; 300]),
+    ];
+    for (what, input) in inputs {
+        let (_, _, bytes) = counted(|| {
+            let _ = session_protocol::envelope::decode_envelope(&bob, &input);
+            let _ = session_protocol::swarm::decode_swarm_response(&input);
+            let _ = session_protocol::envelope::decrypt_incoming(&bob, &input);
+            let _ = session_protocol::envelope::decrypt_group_message(&[[1; 32]], &[2; 32], &input);
+            let _ = session_protocol::envelope::decrypt_blinded_dm(
+                &bob, &blinded, &blinded, &[1; 32], &input,
+            );
+        });
+        // Each decoder may copy its input a few times (and group decryption once per key).
+        assert!(
+            bytes <= 16 * input.len() + 8192,
+            "{what}: {bytes} bytes for {} input bytes",
+            input.len()
+        );
+    }
 }

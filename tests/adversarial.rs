@@ -57,11 +57,11 @@ fn ed25519_verification_is_exactly_as_strict_as_libsodium() {
     let mut s_plus_l = sig;
     let s: [u8; 32] = sig[32..].try_into().unwrap();
     s_plus_l[32..].copy_from_slice(&add_le(&s, &L));
-    assert_eq!(verify_ed25519(&a, b"m", &s_plus_l).is_err(), true);
+    assert!(verify_ed25519(&a, b"m", &s_plus_l).is_err());
     // High bits of S set.
     let mut high = sig;
     high[63] |= 0xe0;
-    assert_eq!(verify_ed25519(&a, b"m", &high).is_err(), true);
+    assert!(verify_ed25519(&a, b"m", &high).is_err());
 
     // Small-order keys with the trivial forgery (R = identity, S = 0 verifies under a plain
     // cofactorless check for the identity key): refused for every small-order key.
@@ -85,7 +85,7 @@ fn ed25519_verification_is_exactly_as_strict_as_libsodium() {
         // Small-order R with a real key.
         let mut r_small = sig;
         r_small[..32].copy_from_slice(&small);
-        assert_eq!(verify_ed25519(&a, b"m", &r_small).is_err(), true);
+        assert!(verify_ed25519(&a, b"m", &r_small).is_err());
     }
 
     // Non-canonical key encodings (y >= p): refused.
@@ -93,7 +93,7 @@ fn ed25519_verification_is_exactly_as_strict_as_libsodium() {
         let mut non = [0xffu8; 32];
         non[31] = 0x7f;
         non[0] = 0xed + y;
-        assert_eq!(verify_ed25519(&non, b"m", &sig).is_err(), true);
+        assert!(verify_ed25519(&non, b"m", &sig).is_err());
     }
 
     // A mixed-order key (prime-order part plus an 8-torsion part) is not small-order and is

@@ -122,6 +122,7 @@ pub(crate) fn decode_ed25519_point(pk: &[u8; 32]) -> Option<EdwardsPoint> {
 /// Variable time: only ever called on public points (keys from the network). `(L-1)·P` by the
 /// vartime double-base method costs about half of the constant-time `L·P` that
 /// `is_torsion_free` performs.
+#[allow(clippy::arithmetic_side_effects)] // curve group and scalar arithmetic is modular
 pub(crate) fn in_prime_order_subgroup(p: &EdwardsPoint) -> bool {
     if p.is_small_order() {
         return false;
@@ -167,6 +168,7 @@ pub(crate) fn x25519_to_ed25519_point(x: &[u8; 32]) -> Option<EdwardsPoint> {
 
 /// `crypto_scalarmult_ed25519_noclamp` on an already validated point: `None` when the
 /// product is the identity (a zero scalar).
+#[allow(clippy::arithmetic_side_effects)] // curve group and scalar arithmetic is modular
 pub(crate) fn mul_noclamp(k: &Scalar, p: &EdwardsPoint) -> Option<EdwardsPoint> {
     let q = k * p;
     (q != EdwardsPoint::default()).then_some(q)
@@ -175,6 +177,7 @@ pub(crate) fn mul_noclamp(k: &Scalar, p: &EdwardsPoint) -> Option<EdwardsPoint> 
 /// An Ed25519 signature `R || S` computed from an explicit nonce scalar `r` and secret
 /// scalar `a` with public key `pk_a = a·B` (RFC 8032 with a caller-chosen nonce). Used by the
 /// blinded signatures, whose nonces are derived differently from RFC 8032's.
+#[allow(clippy::arithmetic_side_effects)] // curve group and scalar arithmetic is modular
 pub(crate) fn sign_with_nonce(r: &Scalar, a: &Scalar, pk_a: &[u8; 32], msg: &[u8]) -> [u8; 64] {
     let big_r = EdwardsPoint::mul_base(r).compress().to_bytes();
     let k = reduce64(&sha512(&[&big_r, pk_a, msg]));

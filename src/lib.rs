@@ -4,6 +4,14 @@
 #![deny(missing_docs)]
 // The library is no_std; tests, benches and examples may use std freely.
 #![warn(clippy::std_instead_of_core, clippy::alloc_instead_of_core)]
+// The whole library handles untrusted bytes: no panics, no unchecked arithmetic or indexing.
+#![deny(
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 extern crate alloc;

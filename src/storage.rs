@@ -44,12 +44,12 @@ impl Namespace {
 
     /// A single public message, retrievable by anyone, stored by the owner (`-(20n + 1)`).
     pub fn is_public_outbox(self) -> bool {
-        self.0 < 0 && (-i32::from(self.0)) % 20 == 1
+        self.0 < 0 && self.0.unsigned_abs() % 20 == 1
     }
 
     /// Retrievable by revoked subaccounts (negative, ending in 11).
     pub fn is_revoked_retrievable(self) -> bool {
-        self.0 < 0 && (-i32::from(self.0)) % 100 == 11
+        self.0 < 0 && self.0.unsigned_abs() % 100 == 11
     }
 
     /// Whether `store` needs a signature (everywhere but public inboxes).

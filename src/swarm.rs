@@ -148,12 +148,18 @@ pub(crate) fn uniform_index<R: CryptoRng + ?Sized>(rng: &mut R, n: usize) -> usi
         return 0;
     }
     // Reject the top `2^64 mod n` values so that every residue is equally likely.
-    let zone = u64::MAX - (u64::MAX % n + 1) % n;
+    let rejected = u64::MAX
+        .checked_rem(n)
+        .unwrap_or(0)
+        .saturating_add(1)
+        .checked_rem(n)
+        .unwrap_or(0);
+    let zone = u64::MAX.saturating_sub(rejected);
     loop {
         let x = rng.next_u64();
         if x <= zone {
             // x % n < n, which came from a usize.
-            return usize::try_from(x % n).unwrap_or(0);
+            return usize::try_from(x.checked_rem(n).unwrap_or(0)).unwrap_or(0);
         }
     }
 }

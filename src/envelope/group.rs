@@ -11,15 +11,6 @@
 //! The signature covers `body || group_ed25519`, the form verifiers accept since libsession
 //! v1.2.0 (earlier snapshots signed `body` alone).
 
-// Parsing code for untrusted bytes: no panics, no unchecked arithmetic.
-#![deny(
-    clippy::arithmetic_side_effects,
-    clippy::indexing_slicing,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic
-)]
-
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -127,15 +118,7 @@ pub fn encrypt_for_group<R: CryptoRng + ?Sized>(
     pro: ProSignature<'_>,
     rng: &mut R,
 ) -> Result<Vec<u8>, GroupError> {
-    let pro_sig = match pro {
-        ProSignature::Omit => None,
-        ProSignature::Key(key) => Some(key.sign(content).to_vec()),
-        ProSignature::Decoy => {
-            let mut seed = Zeroizing::new([0u8; 32]);
-            rng.fill_bytes(&mut seed[..]);
-            Some(Identity::from_seed(&seed).sign(content).to_vec())
-        }
-    };
+    let pro_sig = pro.sign(content, rng);
     let envelope = EnvelopeProto {
         kind: Some(CLOSED_GROUP_MESSAGE),
         source: None,

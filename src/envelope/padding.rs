@@ -1,14 +1,5 @@
 //! Padding of `Content` before encryption, so message sizes reveal little.
 
-// Parsing code for untrusted bytes: no panics, no unchecked arithmetic.
-#![deny(
-    clippy::arithmetic_side_effects,
-    clippy::indexing_slicing,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic
-)]
-
 use alloc::vec::Vec;
 
 /// Block size of DM and community padding.

@@ -1,15 +1,6 @@
 //! The bytes stored on a swarm for a 1:1 message: `Content` padded, encrypted, placed in an
 //! `Envelope`, wrapped in a `WebSocketMessage`.
 
-// Parsing code for untrusted bytes: no panics, no unchecked arithmetic.
-#![deny(
-    clippy::arithmetic_side_effects,
-    clippy::indexing_slicing,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic
-)]
-
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
@@ -36,6 +27,21 @@ pub enum ProSignature<'a> {
     Decoy,
     /// A signature over the envelope content by the sender's Pro rotating key.
     Key(&'a Identity),
+}
+
+impl ProSignature<'_> {
+    /// The `proSig` value over `data`: none, a throwaway key's signature, or the Pro key's.
+    pub(crate) fn sign<R: CryptoRng + ?Sized>(self, data: &[u8], rng: &mut R) -> Option<Vec<u8>> {
+        match self {
+            Self::Omit => None,
+            Self::Key(key) => Some(key.sign(data).to_vec()),
+            Self::Decoy => {
+                let mut seed = Zeroizing::new([0u8; 32]);
+                rng.fill_bytes(&mut seed[..]);
+                Some(Identity::from_seed(&seed).sign(data).to_vec())
+            }
+        }
+    }
 }
 
 /// A decoded 1:1 message.
@@ -100,15 +106,7 @@ pub fn encode_for_1o1<R: CryptoRng + ?Sized>(
 ) -> Result<Vec<u8>, EncryptError> {
     let padded = Zeroizing::new(pad(content));
     let ct = encrypt_for_recipient(sender, to, &padded, rng)?;
-    let pro_sig = match pro {
-        ProSignature::Omit => None,
-        ProSignature::Key(key) => Some(key.sign(&ct).to_vec()),
-        ProSignature::Decoy => {
-            let mut seed = Zeroizing::new([0u8; 32]);
-            rng.fill_bytes(&mut seed[..]);
-            Some(Identity::from_seed(&seed).sign(&ct).to_vec())
-        }
-    };
+    let pro_sig = pro.sign(&ct, rng);
     let envelope = EnvelopeProto {
         kind: Some(SESSION_MESSAGE),
         source: None,

@@ -304,6 +304,7 @@ impl Identity {
     ///
     /// # Errors
     /// [`BlindingError::InvalidKey`] only if the blinding factor is zero (probability 2⁻²⁵²).
+    #[allow(clippy::arithmetic_side_effects)] // scalar arithmetic is modular
     pub fn blinded_keypair(
         &self,
         blinding: Blinding,

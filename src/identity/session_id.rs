@@ -1,14 +1,5 @@
 //! Account identifiers: one prefix byte and 32 key bytes.
 
-// Parsing code for untrusted bytes: no panics, no unchecked arithmetic.
-#![deny(
-    clippy::arithmetic_side_effects,
-    clippy::indexing_slicing,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic
-)]
-
 use core::fmt;
 use core::str::FromStr;
 

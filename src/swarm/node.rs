@@ -1,14 +1,5 @@
 //! Service-node records and the decoders for the node lists a client receives.
 
-// Parsing code for untrusted bytes: no panics, no unchecked arithmetic.
-#![deny(
-    clippy::arithmetic_side_effects,
-    clippy::indexing_slicing,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic
-)]
-
 use alloc::borrow::Cow;
 use alloc::vec::Vec;
 use core::fmt;

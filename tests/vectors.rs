@@ -130,6 +130,7 @@ fn identity_vectors() {
                 // X25519 public key; check it through that public key and the seed.
                 let me = identity(&v);
                 let expected: [u8; 32] = arr(&v, "expected", "x25519_secret_key_hex");
+                assert_eq!(*me.x25519_secret_key(), expected);
                 let public = curve25519_dalek::MontgomeryPoint::mul_base_clamped(expected);
                 assert_eq!(public.to_bytes(), me.x25519_public());
                 use sha2::Digest;

@@ -152,6 +152,12 @@ pub(crate) fn decode_canonical_point(pk: &[u8; 32]) -> Option<EdwardsPoint> {
     is_canonical_encoding(&p, pk).then_some(p)
 }
 
+/// The X25519 key of an already decompressed Ed25519 point, with the rejections of
+/// [`ed25519_pk_to_x25519`].
+pub(crate) fn x25519_of_point(p: &EdwardsPoint) -> Option<[u8; 32]> {
+    in_prime_order_subgroup(p).then(|| p.to_montgomery().to_bytes())
+}
+
 /// `crypto_sign_ed25519_pk_to_curve25519`, with the same rejections (see
 /// [`decode_ed25519_point`]).
 pub(crate) fn ed25519_pk_to_x25519(pk: &[u8; 32]) -> Option<[u8; 32]> {

@@ -9,6 +9,7 @@ pub use blinding::{
     BlindedKeypair, Blinding, BlindingError, Platform, VersionKey, blind15_ids, blind25_id,
     blinded_id_from_ed25519, session_id_matches_blinded,
 };
+pub(crate) use keys::verify_ed25519_point;
 pub use keys::{
     Identity, KeyError, SignatureError, ed25519_to_x25519, verify_ed25519, x25519_to_ed25519,
 };

@@ -1,7 +1,12 @@
 //! Byte-exact onion packets from explicit draws (`hazmat`): every layer is opened with
 //! primitives straight from their crates (not the crate's own code), its routing JSON is
 //! checked byte for byte, and the whole packet is pinned.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    missing_docs
+)]
 
 use blake2::digest::Digest;
 use chacha20poly1305::aead::{AeadInOut, KeyInit};

@@ -8,7 +8,7 @@ use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
 use crate::crypto::{self, Keypair, SEAL_OVERHEAD, sealed};
-use crate::identity::{IdPrefix, Identity, SessionId, ed25519_to_x25519, verify_ed25519};
+use crate::identity::{IdPrefix, Identity, SessionId, verify_ed25519_point};
 
 /// Bytes `encrypt_for_recipient` adds: the sender's Ed25519 key, its signature, and the sealed
 /// box's ephemeral key and tag.
@@ -173,8 +173,12 @@ pub fn decrypt_incoming(me: &Identity, ciphertext: &[u8]) -> Result<Incoming, De
     // Signed data: M || A || own X. Reuse the buffer: overwrite the signature with X.
     inner.truncate(msg_len.saturating_add(32));
     inner.extend_from_slice(&x);
-    verify_ed25519(&a, &inner, &sig).map_err(|_| DecryptError::BadSignature)?;
-    let sender_x = ed25519_to_x25519(&a).map_err(|_| DecryptError::InvalidSender)?;
+    // Decompress the sender's key once, for the signature check and the conversion.
+    let point = curve25519_dalek::edwards::CompressedEdwardsY(a)
+        .decompress()
+        .ok_or(DecryptError::BadSignature)?;
+    verify_ed25519_point(&point, &a, &inner, &sig).map_err(|_| DecryptError::BadSignature)?;
+    let sender_x = crypto::x25519_of_point(&point).ok_or(DecryptError::InvalidSender)?;
     inner.truncate(msg_len);
     Ok(Incoming {
         message: inner,

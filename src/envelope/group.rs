@@ -21,7 +21,7 @@ use zeroize::Zeroizing;
 use super::proto::EnvelopeProto;
 use super::wrap::ProSignature;
 use crate::crypto::{Cipher, HopKey, TAG_LEN};
-use crate::identity::{IdPrefix, Identity, SessionId, ed25519_to_x25519, verify_ed25519};
+use crate::identity::{IdPrefix, Identity, SessionId, verify_ed25519_point};
 use crate::wire::{self, Bencode};
 
 /// Group messages are padded so that the whole wire message is a multiple of this.
@@ -234,7 +234,10 @@ pub fn decrypt_group_message(
     let mut signed = Zeroizing::new(Vec::with_capacity(body.len().saturating_add(32)));
     signed.extend_from_slice(body);
     signed.extend_from_slice(group_ed25519);
-    verify_ed25519(&a, &signed, &sig).map_err(|_| GroupError::BadSignature)?;
+    let point = curve25519_dalek::edwards::CompressedEdwardsY(a)
+        .decompress()
+        .ok_or(GroupError::BadSignature)?;
+    verify_ed25519_point(&point, &a, &signed, &sig).map_err(|_| GroupError::BadSignature)?;
     let envelope_bytes = if compressed {
         Zeroizing::new(decompress(body)?)
     } else {
@@ -255,7 +258,7 @@ pub fn decrypt_group_message(
         env.content
             .ok_or(GroupError::Malformed("Envelope.content"))?,
     );
-    let x = ed25519_to_x25519(&a).map_err(|_| GroupError::BadSignature)?;
+    let x = crate::crypto::x25519_of_point(&point).ok_or(GroupError::BadSignature)?;
     Ok(GroupMessage {
         sender: SessionId::new(IdPrefix::Standard, x),
         sender_ed25519: a,

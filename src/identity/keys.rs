@@ -212,14 +212,30 @@ pub fn verify_ed25519(
     msg: &[u8],
     signature: &[u8; 64],
 ) -> Result<(), SignatureError> {
-    // Canonical, not small order (torsion components are allowed, as libsodium allows them).
     let point = curve25519_dalek::edwards::CompressedEdwardsY(*public)
         .decompress()
         .ok_or(SignatureError)?;
-    if point.is_small_order() || !crypto::is_canonical_encoding(&point, public) {
+    verify_ed25519_point(&point, public, msg, signature)
+}
+
+/// [`verify_ed25519`] for a key already decompressed from `encoded` (saves decompressing twice
+/// when the caller needs the point anyway).
+pub(crate) fn verify_ed25519_point(
+    point: &curve25519_dalek::edwards::EdwardsPoint,
+    encoded: &[u8; 32],
+    msg: &[u8],
+    signature: &[u8; 64],
+) -> Result<(), SignatureError> {
+    // Not of small order (torsion components are allowed, as libsodium allows them).
+    if point.is_small_order() {
         return Err(SignatureError);
     }
-    let key = ed25519_dalek::VerifyingKey::from_bytes(public).map_err(|_| SignatureError)?;
+    // The key re-encodes to exactly the given bytes: canonical y (libsodium refuses y >= p; the
+    // sign bit can only differ for x = 0, whose points have small order and were refused).
+    let key = ed25519_dalek::VerifyingKey::from(*point);
+    if key.as_bytes() != encoded {
+        return Err(SignatureError);
+    }
     let sig = ed25519_dalek::Signature::from_bytes(signature);
     // `verify_strict` rejects a non-canonical S and a small-order R, and compares R bytewise.
     key.verify_strict(msg, &sig).map_err(|_| SignatureError)

@@ -82,6 +82,11 @@ impl HopKey {
         }
     }
 
+    /// A second handle on the same key (not `Clone`, so every copy is deliberate).
+    pub(crate) fn duplicate(&self) -> Self {
+        Self::from_raw(self.cipher, &self.key)
+    }
+
     pub(crate) fn cipher(&self) -> Cipher {
         self.cipher
     }

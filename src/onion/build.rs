@@ -227,11 +227,7 @@ fn build_core(
                 Destination::Node(_) => ResponseKind::Node,
                 Destination::Server(_) => ResponseKind::Server,
             };
-            response_keys = Some(ResponseKey::new(
-                HopKey::derive(cipher.inner(), &shared, &kp.public, their),
-                fallback,
-                kind,
-            ));
+            response_keys = Some(ResponseKey::new(key.duplicate(), fallback, kind));
         }
         if let (Some(slot), Some(nslot), Some(kslot)) =
             (eph.get_mut(k), nonces.get_mut(k), keys.get_mut(k))

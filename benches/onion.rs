@@ -101,6 +101,7 @@ fn onion(c: &mut Criterion) {
 }
 
 fn main() {
+    report::start();
     let mut c = Criterion::default().configure_from_args();
     primitives(&mut c);
     onion(&mut c);

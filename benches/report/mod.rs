@@ -4,6 +4,16 @@
 #![allow(dead_code)]
 
 use std::path::PathBuf;
+use std::sync::OnceLock;
+use std::time::SystemTime;
+
+static RUN_STARTED: OnceLock<SystemTime> = OnceLock::new();
+
+/// Marks the start of this run: estimates written before it (by an earlier or filtered run)
+/// are then left out of the tables, so every ratio compares numbers from one run.
+pub(crate) fn start() {
+    let _ = RUN_STARTED.set(SystemTime::now());
+}
 
 /// An operation and the primitives whose costs bound it from below.
 pub(crate) struct Floor {
@@ -30,6 +40,12 @@ fn median_ns(id: &str) -> Option<f64> {
         .join(function.replace('/', "_"))
         .join("new")
         .join("estimates.json");
+    if let Some(started) = RUN_STARTED.get() {
+        let written = std::fs::metadata(&path).ok()?.modified().ok()?;
+        if written < *started {
+            return None;
+        }
+    }
     let text = std::fs::read_to_string(path).ok()?;
     let v: serde_json::Value = serde_json::from_str(&text).ok()?;
     v.get("median")?.get("point_estimate")?.as_f64()
@@ -79,8 +95,8 @@ operations with a time budget (medians, this run):"
     }
 }
 
-/// Prints the table; entries whose estimates are missing (filtered out, or `--no-run`) are
-/// skipped.
+/// Prints the table; entries whose estimates are missing or older than [`start`] (filtered
+/// out, or `--no-run`) are skipped.
 pub(crate) fn print(floors: &[Floor]) {
     let mut rows = Vec::new();
     for f in floors {

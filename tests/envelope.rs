@@ -464,3 +464,40 @@ proptest! {
         let _ = unpad(&bytes);
     }
 }
+
+#[test]
+fn blinded_fuzz_seeds_get_past_the_authentication() {
+    use session_protocol::envelope::seal_blinded_dm;
+    let (alice, bob) = (Identity::from_seed(&[1; 32]), Identity::from_seed(&[2; 32]));
+    let server = [0x1d; 32];
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/blinded_decrypt");
+    // As the blinded_decrypt target: bit 0 picks the scheme, bit 1 the reader.
+    let open = |name: &str| {
+        let seed = std::fs::read(dir.join(name)).unwrap();
+        let scheme = if seed[0] & 1 == 0 {
+            Blinding::Blind15
+        } else {
+            Blinding::Blind25
+        };
+        let reader = if seed[0] & 2 == 0 { &bob } else { &alice };
+        let a = alice.blinded_keypair(scheme, &server).unwrap().id();
+        let b = bob.blinded_keypair(scheme, &server).unwrap().id();
+        let ct = seal_blinded_dm(&alice, &b, &server, &seed[1..], &mut rng(seed[0])).unwrap();
+        decrypt_blinded_dm(reader, &a, &b, &server, &ct)
+    };
+    for name in ["b15_to_bob", "b25_outbox"] {
+        let m = open(name).unwrap();
+        assert_eq!(
+            (&m.message[..], m.sender),
+            (&b"psst"[..], alice.session_id())
+        );
+    }
+    assert_eq!(
+        open("b25_small_order_sender").unwrap_err(),
+        BlindedDmError::SenderMismatch
+    );
+    assert_eq!(
+        open("b15_short_inner").unwrap_err(),
+        BlindedDmError::Malformed
+    );
+}

@@ -495,3 +495,25 @@ proptest! {
         prop_assert!(m2.pro_sig.is_none());
     }
 }
+
+#[test]
+fn group_fuzz_seeds_get_past_the_signature() {
+    // The group_decrypt target signs `body` (the seed without its first byte) with this key.
+    let sender = Identity::from_seed(&[0x31; 32]);
+    let gpk = [0x21; 32];
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/group_decrypt");
+    let open = |name: &str| {
+        let seed = std::fs::read(dir.join(name)).unwrap();
+        let key = if seed[0] & 1 == 1 { "z" } else { "d" };
+        decrypt_group_message(
+            &[GROUP_KEY],
+            &gpk,
+            &seal_raw(&dict(&sender, "i1e", key, &seed[1..], &gpk)),
+        )
+    };
+    for name in ["envelope_d", "envelope_zstd_raw_block"] {
+        let m = open(name).unwrap();
+        assert_eq!((&m.content[..], m.timestamp_ms), (&b"hi"[..], 9), "{name}");
+    }
+    assert_eq!(open("window_8mib").unwrap_err(), GroupError::TooLarge);
+}

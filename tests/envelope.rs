@@ -800,3 +800,33 @@ fn small_order_and_foreign_sender_keys_inside_blinded_dms() {
         }
     }
 }
+
+#[test]
+fn legacy_raw_fields_survive_and_unknown_fields_are_dropped() {
+    use session_protocol::envelope::Content;
+    // Content { configurationMessage (7) = raw 08 01, dataMessage (1) { closedGroupControlMessage
+    // (104) = raw 08 02 } } in ascending order.
+    let bytes = [
+        0x0a, 0x05, 0xc2, 0x06, 0x02, 0x08, 0x02, // dataMessage { 104: 08 02 }
+        0x3a, 0x02, 0x08, 0x01, // configurationMessage: 08 01
+    ];
+    let c = Content::from_bytes(&bytes).unwrap();
+    assert_eq!(c.configuration_message.as_deref(), Some(&[0x08, 0x01][..]));
+    assert_eq!(
+        c.data_message
+            .as_ref()
+            .unwrap()
+            .closed_group_control_message
+            .as_deref(),
+        Some(&[0x08, 0x02][..])
+    );
+    assert_eq!(c.to_bytes(), bytes);
+    // An undeclared tag (14, varint) is dropped on re-encoding, as the module docs say.
+    let with_unknown = [&bytes[..], &[0x70, 0x01]].concat();
+    assert_eq!(Content::from_bytes(&with_unknown).unwrap().to_bytes(), bytes);
+    // sigTimestamp is exposed for the caller's check against the envelope timestamp.
+    let text = Content::text("x", 7);
+    assert_eq!(text.sig_timestamp_matches(7), Some(true));
+    assert_eq!(text.sig_timestamp_matches(8), Some(false));
+    assert_eq!(Content::default().sig_timestamp_matches(7), None);
+}

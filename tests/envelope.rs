@@ -823,7 +823,10 @@ fn legacy_raw_fields_survive_and_unknown_fields_are_dropped() {
     assert_eq!(c.to_bytes(), bytes);
     // An undeclared tag (14, varint) is dropped on re-encoding, as the module docs say.
     let with_unknown = [&bytes[..], &[0x70, 0x01]].concat();
-    assert_eq!(Content::from_bytes(&with_unknown).unwrap().to_bytes(), bytes);
+    assert_eq!(
+        Content::from_bytes(&with_unknown).unwrap().to_bytes(),
+        bytes
+    );
     // sigTimestamp is exposed for the caller's check against the envelope timestamp.
     let text = Content::text("x", 7);
     assert_eq!(text.sig_timestamp_matches(7), Some(true));

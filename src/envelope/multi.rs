@@ -165,9 +165,9 @@ pub fn encode_simple_padded<R: CryptoRng + ?Sized>(
     let junk_len = copies
         .first()
         .map_or(0, |c| c.len().saturating_sub(TAG_LEN));
-    let junk_count = match (pad, copies.len() % pad.max(1)) {
-        (0 | 1, _) | (_, 0) => 0,
-        (_, r) => pad.saturating_sub(r),
+    let junk_count = match copies.len().checked_rem(pad) {
+        Some(r) if pad > 1 && r > 0 => pad.saturating_sub(r),
+        _ => 0,
     };
     if junk_len == 0 || junk_count == 0 {
         return encode_simple(nonce, copies);

@@ -18,6 +18,8 @@ mod padding;
 mod proto;
 mod wrap;
 
+#[cfg(feature = "hazmat")]
+pub use blinded::seal_blinded_dm;
 pub use blinded::{BlindedDmError, BlindedIncoming, decrypt_blinded_dm, encrypt_blinded_dm};
 pub use content::{Content, ContentError};
 #[cfg(feature = "hazmat")]

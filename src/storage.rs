@@ -57,6 +57,12 @@ impl Namespace {
         !self.is_public_inbox()
     }
 
+    /// Whether `retrieve` needs a signature: everywhere but the legacy closed-group namespace
+    /// (-10) and public outboxes (SPEC 6.3).
+    pub fn retrieve_needs_signature(self) -> bool {
+        self != Self::LEGACY_CLOSED_GROUP && !self.is_public_outbox()
+    }
+
     /// How the namespace appears in hashes and signed strings: empty for 0, else decimal.
     fn put<S: Sink>(self, out: &mut S) {
         if self.0 != 0 {
@@ -335,6 +341,60 @@ impl RequestSignature {
     }
 }
 
+/// What a subaccount may do: a bit set of [`SubaccountFlags::READ`], [`SubaccountFlags::WRITE`],
+/// [`SubaccountFlags::DELETE`] and [`SubaccountFlags::ANY_PREFIX`], combined with `|`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct SubaccountFlags(pub u8);
+
+impl SubaccountFlags {
+    /// May retrieve.
+    pub const READ: Self = Self(1);
+    /// May store.
+    pub const WRITE: Self = Self(2);
+    /// May delete.
+    pub const DELETE: Self = Self(4);
+    /// Valid for an account of any prefix, not only the token's network id.
+    pub const ANY_PREFIX: Self = Self(8);
+}
+
+impl core::ops::BitOr for SubaccountFlags {
+    type Output = Self;
+    fn bitor(self, rhs: Self) -> Self {
+        Self(self.0 | rhs.0)
+    }
+}
+
+/// A subaccount token (SPEC 6.6): `netid || flags || 0x0000 || subaccount_ed25519`, 36 bytes;
+/// `netid` is the account's prefix byte (`03` for groups). Revoke it with
+/// [`SignedRequest::RevokeSubaccount`]; the account owner authorises it with
+/// [`sign_subaccount_token`].
+///
+/// ```
+/// use session_protocol::IdPrefix;
+/// use session_protocol::storage::{SubaccountFlags, subaccount_token};
+///
+/// let token = subaccount_token(IdPrefix::Group, SubaccountFlags::READ | SubaccountFlags::WRITE, &[7; 32]);
+/// assert_eq!(token[..4], [0x03, 0x03, 0x00, 0x00]);
+/// assert_eq!(token[4..], [7; 32]);
+/// ```
+pub fn subaccount_token(
+    netid: IdPrefix,
+    flags: SubaccountFlags,
+    subaccount_ed25519: &[u8; 32],
+) -> [u8; 36] {
+    let mut token = [0u8; 36];
+    let (head, key) = token.split_at_mut(4);
+    head.copy_from_slice(&[netid.byte(), flags.0, 0, 0]);
+    key.copy_from_slice(subaccount_ed25519);
+    token
+}
+
+/// The `subaccount_sig`: the account owner's Ed25519 signature over the 36 token bytes (the
+/// request itself is then signed with the subaccount's key).
+pub fn sign_subaccount_token(owner: &Identity, token: &[u8; 36]) -> [u8; 64] {
+    owner.sign(token)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -350,6 +410,20 @@ mod tests {
         );
         assert!(!Namespace(11).is_revoked_retrievable());
         assert!(Namespace::GROUP_MESSAGES.store_needs_signature());
+        assert!(!Namespace(0).store_needs_signature() && !Namespace(-10).store_needs_signature());
+        // retrieve: signed everywhere but -10 and public outboxes.
+        for (ns, signed) in [
+            (0, true),
+            (11, true),
+            (-11, true),
+            (-10, false),
+            (-1, false),
+            (-21, false),
+            (-20, true),
+            (10, true),
+        ] {
+            assert_eq!(Namespace(ns).retrieve_needs_signature(), signed, "{ns}");
+        }
         let mut out = Vec::new();
         Namespace(i16::MIN).put(&mut out);
         assert_eq!(out, b"-32768");
@@ -413,13 +487,93 @@ mod tests {
             tokens: &tok,
         }
         .message();
-        assert_eq!(&revoke[..18], b"revoke_subaccount1");
-        assert_eq!(revoke.len(), 18 + 36);
+        assert_eq!(revoke, [&b"revoke_subaccount1"[..], &[7u8; 36]].concat());
         let unrevoke = SignedRequest::UnrevokeSubaccount {
             timestamp_ms: 1,
             tokens: &tok,
         }
         .message();
-        assert_eq!(&unrevoke[..20], b"unrevoke_subaccount1");
+        assert_eq!(
+            unrevoke,
+            [&b"unrevoke_subaccount1"[..], &[7u8; 36]].concat()
+        );
+        // Two real tokens, raw and in order, after the decimal timestamp.
+        let t1 = subaccount_token(IdPrefix::Group, SubaccountFlags::READ, &[0xaa; 32]);
+        let t2 = subaccount_token(
+            IdPrefix::Group,
+            SubaccountFlags::READ | SubaccountFlags::WRITE | SubaccountFlags::DELETE,
+            &[0xbb; 32],
+        );
+        let two = SignedRequest::RevokeSubaccount {
+            timestamp_ms: 1_700_000_000_000,
+            tokens: &[t1, t2],
+        }
+        .message();
+        let mut want = b"revoke_subaccount1700000000000".to_vec();
+        want.extend_from_slice(&[0x03, 0x01, 0x00, 0x00]);
+        want.extend_from_slice(&[0xaa; 32]);
+        want.extend_from_slice(&[0x03, 0x07, 0x00, 0x00]);
+        want.extend_from_slice(&[0xbb; 32]);
+        assert_eq!(two, want);
+    }
+
+    #[test]
+    fn delete_all_expire_modes_and_subaccount_tokens() {
+        let cases: [(SignedRequest<'_>, &[u8]); 6] = [
+            (
+                SignedRequest::DeleteAll {
+                    namespaces: Namespaces::One(Namespace(0)),
+                    timestamp_ms: 42,
+                },
+                b"delete_all42",
+            ),
+            (
+                SignedRequest::DeleteAll {
+                    namespaces: Namespaces::One(Namespace(-10)),
+                    timestamp_ms: 42,
+                },
+                b"delete_all-1042",
+            ),
+            (
+                SignedRequest::DeleteAll {
+                    namespaces: Namespaces::One(Namespace::GROUP_MESSAGES),
+                    timestamp_ms: 42,
+                },
+                b"delete_all1142",
+            ),
+            (
+                SignedRequest::DeleteAll {
+                    namespaces: Namespaces::All,
+                    timestamp_ms: 42,
+                },
+                b"delete_allall42",
+            ),
+            (
+                SignedRequest::Expire {
+                    mode: ExpireMode::Shorten,
+                    expiry_ms: 1_700_000_000_000,
+                    hashes: &["h1", "h2"],
+                },
+                b"expireshorten1700000000000h1h2",
+            ),
+            (
+                SignedRequest::Expire {
+                    mode: ExpireMode::Extend,
+                    expiry_ms: 9,
+                    hashes: &["h"],
+                },
+                b"expireextend9h",
+            ),
+        ];
+        for (req, want) in cases {
+            assert_eq!(req.message(), want, "{req:?}");
+        }
+        let flags = SubaccountFlags::ANY_PREFIX | SubaccountFlags::READ;
+        let token = subaccount_token(IdPrefix::Group, flags, &[0x11; 32]);
+        assert_eq!(token[..4], [0x03, 0x09, 0x00, 0x00]);
+        assert_eq!(token[4..], [0x11; 32]);
+        let owner = Identity::from_seed(&[5; 32]);
+        let sig = sign_subaccount_token(&owner, &token);
+        assert!(crate::identity::verify_ed25519(&owner.ed25519_public(), &token, &sig).is_ok());
     }
 }

@@ -174,3 +174,69 @@ fn one_allocation_per_request_none_per_peel_and_none_beyond_the_input() {
         }
     }
 }
+
+/// A group member's message whose zstd frame declares an 8 MiB window is refused from the
+/// frame header: nothing near the window is allocated (the decoder would buffer a whole window
+/// before yielding a byte, so the 1 MB plaintext cap alone would come too late).
+#[test]
+fn group_zstd_window_above_the_plaintext_limit_is_refused_before_allocating_it() {
+    use chacha20poly1305::aead::{AeadInOut, KeyInit};
+    use session_protocol::envelope::{GroupError, decrypt_group_message};
+
+    // The counters are process-wide and the other test here asserts exact counts: first wait
+    // until nothing has allocated for a while (that test is done), so neither sees the other.
+    let mut quiet = 0;
+    for _ in 0..600 {
+        let before = ALLOCATIONS.load(Ordering::SeqCst);
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        quiet = if ALLOCATIONS.load(Ordering::SeqCst) == before {
+            quiet + 1
+        } else {
+            0
+        };
+        if quiet == 5 {
+            break;
+        }
+    }
+
+    let bencode = |b: &[u8]| [format!("{}:", b.len()).as_bytes(), b].concat();
+    let (sender, group_pk, group_key) = (Identity::from_seed(&[1; 32]), [0x21; 32], [0x4b; 32]);
+    // zstd frame: magic, descriptor 0 (no content size), window descriptor 0x68 = 2^23 bytes,
+    // then 70 RLE blocks of 128 KiB each (4 bytes apiece): 8.75 MiB from under 300 bytes.
+    let mut frame = vec![0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x68];
+    for i in 0..70u32 {
+        let header = u32::from(i == 69) | (1 << 1) | ((128 * 1024) << 3);
+        frame.extend_from_slice(&header.to_le_bytes()[..3]);
+        frame.push(0xff);
+    }
+    // Honestly signed by a member, so it gets past the signature to decompression.
+    let sig = sender.sign(&[&frame[..], &group_pk[..]].concat());
+    let mut plain = [
+        &b"d"[..],
+        &bencode(b""),
+        b"i1e",
+        &bencode(b"a"),
+        &bencode(&sender.ed25519_public()),
+        &bencode(b"s"),
+        &bencode(&sig),
+        &bencode(b"z"),
+        &bencode(&frame),
+        b"e",
+    ]
+    .concat();
+    plain.resize((24 + plain.len() + 16).div_ceil(256) * 256 - 40, 0);
+    let nonce = [5u8; 24];
+    let tag = chacha20poly1305::XChaCha20Poly1305::new(&group_key.into())
+        .encrypt_inout_detached(&nonce.into(), &[], plain.as_mut_slice().into())
+        .unwrap();
+    let wire = [&nonce[..], &plain, tag.as_slice()].concat();
+
+    let (result, n, bytes) =
+        counted(|| decrypt_group_message(&[group_key], &group_pk, &wire).map(|m| m.key_index));
+    assert_eq!(result, Err(GroupError::TooLarge));
+    assert!(
+        bytes <= 4 * wire.len() + 64 * 1024,
+        "{n} allocations, {bytes} bytes for a {}-byte message",
+        wire.len()
+    );
+}

@@ -464,3 +464,372 @@ proptest! {
         let _ = unpad(&bytes);
     }
 }
+
+#[test]
+fn blinded_fuzz_seeds_get_past_the_authentication() {
+    use session_protocol::envelope::seal_blinded_dm;
+    let (alice, bob) = (Identity::from_seed(&[1; 32]), Identity::from_seed(&[2; 32]));
+    let server = [0x1d; 32];
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/blinded_decrypt");
+    // As the blinded_decrypt target: bit 0 picks the scheme, bit 1 the reader.
+    let open = |name: &str| {
+        let seed = std::fs::read(dir.join(name)).unwrap();
+        let scheme = if seed[0] & 1 == 0 {
+            Blinding::Blind15
+        } else {
+            Blinding::Blind25
+        };
+        let reader = if seed[0] & 2 == 0 { &bob } else { &alice };
+        let a = alice.blinded_keypair(scheme, &server).unwrap().id();
+        let b = bob.blinded_keypair(scheme, &server).unwrap().id();
+        let ct = seal_blinded_dm(&alice, &b, &server, &seed[1..], &mut rng(seed[0])).unwrap();
+        decrypt_blinded_dm(reader, &a, &b, &server, &ct)
+    };
+    for name in ["b15_to_bob", "b25_outbox"] {
+        let m = open(name).unwrap();
+        assert_eq!(
+            (&m.message[..], m.sender),
+            (&b"psst"[..], alice.session_id())
+        );
+    }
+    assert_eq!(
+        open("b25_small_order_sender").unwrap_err(),
+        BlindedDmError::SenderMismatch
+    );
+    assert_eq!(
+        open("b15_short_inner").unwrap_err(),
+        BlindedDmError::Malformed
+    );
+}
+
+/// Ed25519 keys that are bad in specific ways, with signatures made by hand.
+mod odd_keys {
+    use curve25519_dalek::constants::{ED25519_BASEPOINT_POINT, EIGHT_TORSION};
+    use curve25519_dalek::edwards::CompressedEdwardsY;
+    use curve25519_dalek::scalar::Scalar;
+    use sha2::{Digest, Sha512};
+
+    fn wide(parts: &[&[u8]]) -> Scalar {
+        let mut h = Sha512::new();
+        for p in parts {
+            h.update(p);
+        }
+        let out: [u8; 64] = h.finalize().into();
+        Scalar::from_bytes_mod_order_wide(&out)
+    }
+
+    /// `a` and `a·B + T` with `T` of order 2.
+    pub(crate) fn mixed_order_key(seed: u8) -> (Scalar, [u8; 32]) {
+        let a = wide(&[&[seed]]);
+        let pk = (ED25519_BASEPOINT_POINT * a + EIGHT_TORSION[4])
+            .compress()
+            .to_bytes();
+        (a, pk)
+    }
+
+    /// A cofactorless-valid signature under a torsioned key (even challenge).
+    pub(crate) fn sign(a: &Scalar, pk: &[u8; 32], msg: &[u8]) -> [u8; 64] {
+        for i in 0u32.. {
+            let r = wide(&[&i.to_le_bytes(), msg]);
+            let big_r = (ED25519_BASEPOINT_POINT * r).compress().to_bytes();
+            let k = wide(&[&big_r, pk, msg]);
+            if k.as_bytes()[0] & 1 == 0 {
+                let mut sig = [0u8; 64];
+                sig[..32].copy_from_slice(&big_r);
+                sig[32..].copy_from_slice((r + k * a).as_bytes());
+                return sig;
+            }
+        }
+        unreachable!()
+    }
+
+    /// `y + p` for a small `y` whose point is not of small order: decompresses, not canonical.
+    pub(crate) fn non_canonical_key() -> [u8; 32] {
+        (2u8..=18)
+            .map(|y| {
+                let mut enc = [0xff; 32];
+                enc[0] = 0xed + y;
+                enc[31] = 0x7f;
+                enc
+            })
+            .find(|enc| {
+                CompressedEdwardsY(*enc)
+                    .decompress()
+                    .is_some_and(|p| !p.is_small_order())
+            })
+            .unwrap()
+    }
+}
+
+#[test]
+fn torsioned_and_non_canonical_sender_keys_through_decrypt_incoming() {
+    use session_protocol::envelope::seal_to;
+    let bob = Identity::from_seed(&[2; 32]);
+    let signed_for_bob = |pk: &[u8; 32]| [&b"m"[..], pk, &bob.x25519_public()].concat();
+    // Mixed order: the signature verifies (libsodium accepts torsion here), the key has no
+    // X25519 form in the prime-order subgroup, so there is no Session ID: InvalidSender.
+    let (a, pk) = odd_keys::mixed_order_key(4);
+    let sig = odd_keys::sign(&a, &pk, &signed_for_bob(&pk));
+    assert!(
+        ed25519_dalek::VerifyingKey::from_bytes(&pk)
+            .unwrap()
+            .verify_strict(
+                &signed_for_bob(&pk),
+                &ed25519_dalek::Signature::from_bytes(&sig)
+            )
+            .is_ok()
+    );
+    let ct = seal_to(
+        &bob.x25519_public(),
+        &[&b"m"[..], &pk, &sig].concat(),
+        &mut rng(7),
+    )
+    .unwrap();
+    assert_eq!(
+        decrypt_incoming(&bob, &ct).unwrap_err(),
+        DecryptError::InvalidSender
+    );
+    // Non-canonical encoding (y >= p): refused by the verification, as libsodium refuses it.
+    let nc = odd_keys::non_canonical_key();
+    let ct = seal_to(
+        &bob.x25519_public(),
+        &[&b"m"[..], &nc, &[9; 64]].concat(),
+        &mut rng(7),
+    )
+    .unwrap();
+    assert_eq!(
+        decrypt_incoming(&bob, &ct).unwrap_err(),
+        DecryptError::BadSignature
+    );
+}
+
+#[test]
+fn decode_envelope_tolerates_a_non_empty_source_and_ignores_it() {
+    fn varint(out: &mut Vec<u8>, mut n: usize) {
+        while n >= 0x80 {
+            out.push((n as u8) | 0x80);
+            n >>= 7;
+        }
+        out.push(n as u8);
+    }
+    fn field(out: &mut Vec<u8>, tag: u8, bytes: &[u8]) {
+        out.push(tag);
+        varint(out, bytes.len());
+        out.extend_from_slice(bytes);
+    }
+    let (alice, bob, eve) = (
+        Identity::from_seed(&[1; 32]),
+        Identity::from_seed(&[2; 32]),
+        Identity::from_seed(&[3; 32]),
+    );
+    let ct =
+        encrypt_for_recipient(&alice, &bob.session_id(), &pad(b"\x0a\x00"), &mut rng(8)).unwrap();
+    for source in [String::new(), eve.session_id().to_string()] {
+        let mut env = vec![0x08, 0x06];
+        field(&mut env, 0x12, source.as_bytes()); // source (2): empty, or someone else
+        env.extend_from_slice(&[0x28, 0x05, 0x38, 0x01]);
+        field(&mut env, 0x42, &ct);
+        let mut req = Vec::new();
+        field(&mut req, 0x0a, b"PUT");
+        field(&mut req, 0x12, b"/api/v1/message");
+        field(&mut req, 0x1a, &env);
+        req.extend_from_slice(&[0x20, 0x2a]);
+        let mut ws = vec![0x08, 0x01];
+        field(&mut ws, 0x12, &req);
+        let msg = decode_envelope(&bob, &ws).unwrap();
+        assert_eq!(
+            (msg.sender, msg.timestamp_ms, &msg.content[..]),
+            (alice.session_id(), 5, &b"\x0a\x00"[..]),
+            "source {source:?}"
+        );
+    }
+}
+
+#[test]
+fn multi_decrypt_simple_with_many_hostile_copies() {
+    let sender = Identity::from_seed(&[1; 32]);
+    let bob = Identity::from_seed(&[2; 32]);
+    let nonce = [3u8; 24];
+    let real = multi::encrypt_for(&sender, &bob.x25519_public(), b"d", &nonce, b"secret").unwrap();
+    // 76 800 bytes of the smallest entries: 4 000 tag-sized junk copies ("16:" + 16 bytes),
+    // shorter-than-tag copies, and non-string entries, the real copy last.
+    let mut encoded = b"d1:#24:".to_vec();
+    encoded.extend_from_slice(&nonce);
+    encoded.extend_from_slice(b"1:el");
+    for i in 0..4000u32 {
+        encoded.extend_from_slice(b"16:");
+        encoded.extend_from_slice(&[i as u8; 16]);
+    }
+    for _ in 0..500 {
+        encoded.extend_from_slice(b"3:abci7eli1ee");
+    }
+    encoded.extend_from_slice(format!("{}:", real.len()).as_bytes());
+    encoded.extend_from_slice(&real);
+    encoded.extend_from_slice(b"ee");
+    assert!(encoded.len() > 76_800);
+    let started = std::time::Instant::now();
+    assert_eq!(
+        multi::decrypt_simple(&bob, &sender.x25519_public(), b"d", &encoded).unwrap(),
+        b"secret"
+    );
+    // Without the real copy nothing opens, for any reader.
+    let junk_only = [&encoded[..encoded.len() - real.len() - 5], b"ee"].concat();
+    assert_eq!(
+        multi::decrypt_simple(&bob, &sender.x25519_public(), b"d", &junk_only),
+        Err(multi::MultiError::Decrypt)
+    );
+    // One X25519 per call, not per copy: 4 000 copies cost far less than 4 000 key
+    // agreements would (about 2 s unoptimised); the bound is loose for slow machines.
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    // A small-order sender key is refused once, not per copy.
+    assert_eq!(
+        multi::decrypt_simple(&bob, &[0; 32], b"d", &encoded),
+        Err(multi::MultiError::Decrypt)
+    );
+    assert_eq!(
+        multi::decrypt_from(&bob, &[0; 32], b"d", &nonce, &real),
+        Err(multi::MultiError::InvalidKey)
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(16))]
+
+    #[test]
+    fn deterministic_encryption_round_trips_and_repeats(seed in any::<[u8; 32]>(), msg in proptest::collection::vec(any::<u8>(), 0..800), other in any::<u8>()) {
+        let (alice, bob) = (Identity::from_seed(&seed), Identity::from_seed(&[2; 32]));
+        let ct = encrypt_for_recipient_deterministic(&alice, &bob.session_id(), &msg).unwrap();
+        prop_assert_eq!(ct.len(), msg.len() + DM_OVERHEAD);
+        prop_assert_eq!(&ct, &encrypt_for_recipient_deterministic(&alice, &bob.session_id(), &msg).unwrap());
+        let got = decrypt_incoming(&bob, &ct).unwrap();
+        prop_assert_eq!(&got.message[..], &msg[..]);
+        prop_assert_eq!(got.sender, alice.session_id());
+        let changed = [&msg[..], &[other]].concat();
+        prop_assert_ne!(&ct[..32], &encrypt_for_recipient_deterministic(&alice, &bob.session_id(), &changed).unwrap()[..32]);
+    }
+
+    #[test]
+    fn multi_round_trips(seed in any::<u8>(), n in 1u8..6, msg in proptest::collection::vec(any::<u8>(), 0..200), domain in proptest::collection::vec(any::<u8>(), 0..80), nonce in any::<[u8; 24]>(), pad_to in 0usize..5) {
+        let sender = Identity::from_seed(&[seed; 32]);
+        let rcpts: Vec<Identity> = (0..n).map(|i| Identity::from_seed(&[seed ^ (i + 1); 32])).collect();
+        let copies: Vec<Vec<u8>> = rcpts.iter().map(|r| multi::encrypt_for(&sender, &r.x25519_public(), &domain, &nonce, &msg).unwrap()).collect();
+        for (r, c) in rcpts.iter().zip(&copies) {
+            prop_assert_eq!(c.len(), msg.len() + 16);
+            prop_assert_eq!(&multi::decrypt_from(r, &sender.x25519_public(), &domain, &nonce, c).unwrap(), &msg);
+        }
+        let plain = multi::encode_simple(&nonce, &copies);
+        let padded = multi::encode_simple_padded(&nonce, &copies, pad_to, &mut ChaCha20Rng::from_seed([seed; 32]));
+        for encoded in [&plain, &padded] {
+            for r in &rcpts {
+                prop_assert_eq!(&multi::decrypt_simple(r, &sender.x25519_public(), &domain, encoded).unwrap(), &msg);
+            }
+            let outsider = Identity::from_seed(&[0xf0; 32]);
+            prop_assert_eq!(multi::decrypt_simple(&outsider, &sender.x25519_public(), &domain, encoded), Err(multi::MultiError::Decrypt));
+        }
+        // Padding: entries a multiple of pad (when there is junk to add), each junk entry the
+        // first message's length.
+        let entries = copies.len() + (padded.len() - plain.len()) / (msg.len() + format!("{}:", msg.len()).len()).max(1);
+        if pad_to > 1 && !msg.is_empty() {
+            prop_assert_eq!(entries % pad_to, 0);
+        } else {
+            prop_assert_eq!(&padded, &plain);
+        }
+    }
+
+    #[test]
+    fn blinded_dms_open_from_the_outbox(seed in any::<[u8; 32]>(), server in any::<[u8; 32]>(), msg in proptest::collection::vec(any::<u8>(), 0..300)) {
+        let (alice, bob) = (Identity::from_seed(&seed), Identity::from_seed(&[2; 32]));
+        for scheme in [Blinding::Blind15, Blinding::Blind25] {
+            let a_id = alice.blinded_keypair(scheme, &server).unwrap().id();
+            let b_id = bob.blinded_keypair(scheme, &server).unwrap().id();
+            let ct = encrypt_blinded_dm(&alice, &b_id, &server, &msg, &mut ChaCha20Rng::from_seed(seed)).unwrap();
+            for reader in [&alice, &bob] {
+                let got = decrypt_blinded_dm(reader, &a_id, &b_id, &server, &ct).unwrap();
+                prop_assert_eq!(&got.message[..], &msg[..]);
+                prop_assert_eq!(got.sender, alice.session_id());
+                prop_assert_eq!(got.sender_ed25519, alice.ed25519_public());
+            }
+        }
+    }
+}
+
+#[test]
+fn small_order_and_foreign_sender_keys_inside_blinded_dms() {
+    use session_protocol::envelope::seal_blinded_dm;
+    let (alice, bob, eve) = (
+        Identity::from_seed(&[1; 32]),
+        Identity::from_seed(&[2; 32]),
+        Identity::from_seed(&[3; 32]),
+    );
+    let server = [0x1d; 32];
+    let mut identity = [0u8; 32];
+    identity[0] = 1;
+    let order_two = curve25519_dalek::constants::EIGHT_TORSION[4]
+        .compress()
+        .to_bytes();
+    let (_, torsioned) = odd_keys::mixed_order_key(5);
+    for scheme in [Blinding::Blind15, Blinding::Blind25] {
+        let a_id = alice.blinded_keypair(scheme, &server).unwrap().id();
+        let b_id = bob.blinded_keypair(scheme, &server).unwrap().id();
+        for key in [
+            identity,
+            order_two,
+            torsioned,
+            eve.ed25519_public(),
+            [0xff; 32],
+        ] {
+            let ct = seal_blinded_dm(
+                &alice,
+                &b_id,
+                &server,
+                &[&b"m"[..], &key].concat(),
+                &mut rng(1),
+            )
+            .unwrap();
+            for reader in [&bob, &alice] {
+                assert_eq!(
+                    decrypt_blinded_dm(reader, &a_id, &b_id, &server, &ct).unwrap_err(),
+                    BlindedDmError::SenderMismatch,
+                    "{scheme:?} {key:02x?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn legacy_raw_fields_survive_and_unknown_fields_are_dropped() {
+    use session_protocol::envelope::Content;
+    // Content { configurationMessage (7) = raw 08 01, dataMessage (1) { closedGroupControlMessage
+    // (104) = raw 08 02 } } in ascending order.
+    let bytes = [
+        0x0a, 0x05, 0xc2, 0x06, 0x02, 0x08, 0x02, // dataMessage { 104: 08 02 }
+        0x3a, 0x02, 0x08, 0x01, // configurationMessage: 08 01
+    ];
+    let c = Content::from_bytes(&bytes).unwrap();
+    assert_eq!(c.configuration_message.as_deref(), Some(&[0x08, 0x01][..]));
+    assert_eq!(
+        c.data_message
+            .as_ref()
+            .unwrap()
+            .closed_group_control_message
+            .as_deref(),
+        Some(&[0x08, 0x02][..])
+    );
+    assert_eq!(c.to_bytes(), bytes);
+    // An undeclared tag (14, varint) is dropped on re-encoding, as the module docs say.
+    let with_unknown = [&bytes[..], &[0x70, 0x01]].concat();
+    assert_eq!(
+        Content::from_bytes(&with_unknown).unwrap().to_bytes(),
+        bytes
+    );
+    // sigTimestamp is exposed for the caller's check against the envelope timestamp.
+    let text = Content::text("x", 7);
+    assert_eq!(text.sig_timestamp_matches(7), Some(true));
+    assert_eq!(text.sig_timestamp_matches(8), Some(false));
+    assert_eq!(Content::default().sig_timestamp_matches(7), None);
+}

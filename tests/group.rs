@@ -43,19 +43,24 @@ fn bytes(b: &[u8]) -> Vec<u8> {
 /// A signed dict over `body` (as "d" or "z") by `sender`.
 fn dict(sender: &Identity, version: &str, key: &str, body: &[u8], group_pk: &[u8; 32]) -> Vec<u8> {
     let sig = sender.sign(&[body, &group_pk[..]].concat());
+    dict_raw(version, &sender.ed25519_public(), &sig, key, body)
+}
+
+/// A dict with any sender key and signature.
+fn dict_raw(version: &str, a: &[u8; 32], sig: &[u8; 64], key: &str, body: &[u8]) -> Vec<u8> {
     let mut d = b"d".to_vec();
     d.extend(bytes(b""));
     d.extend(version.as_bytes());
     d.extend(bytes(b"a"));
-    d.extend(bytes(&sender.ed25519_public()));
+    d.extend(bytes(a));
     if key == "d" {
         d.extend(bytes(b"d"));
         d.extend(bytes(body));
         d.extend(bytes(b"s"));
-        d.extend(bytes(&sig));
+        d.extend(bytes(sig));
     } else {
         d.extend(bytes(b"s"));
-        d.extend(bytes(&sig));
+        d.extend(bytes(sig));
         d.extend(bytes(b"z"));
         d.extend(bytes(body));
     }
@@ -128,7 +133,7 @@ fn round_trips_compressed_and_not_with_key_lists() {
         decrypt_group_message(&[GROUP_KEY], &[7; 32], &wire).unwrap_err(),
         GroupError::BadSignature
     );
-    for i in (0..wire.len()).step_by(5) {
+    for i in 0..wire.len() {
         let mut bad = wire.clone();
         bad[i] ^= 1;
         assert_eq!(
@@ -262,4 +267,253 @@ fn push_notifications_strip_padding_and_authenticate() {
         decrypt_push_notification(&key, &payload[..39]),
         Err(SmallFormatError::TooShort)
     );
+}
+
+/// A zstd frame header: magic, descriptor, then `rest` (window descriptor, content size...).
+fn zstd_header(descriptor: u8, rest: &[u8]) -> Vec<u8> {
+    [&[0x28, 0xb5, 0x2f, 0xfd, descriptor][..], rest].concat()
+}
+
+/// `n` RLE blocks of 128 KiB of 0xff each (the last one flagged last): 4 bytes per block
+/// that a decoder with an 8 MiB window would buffer in full before yielding anything.
+fn rle_blocks(n: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    for i in 0..n {
+        let last = u32::from(i + 1 == n);
+        let header = last | (1 << 1) | ((128 * 1024) << 3);
+        out.extend_from_slice(&header.to_le_bytes()[..3]);
+        out.push(0xff); // a run of 0xff is no protobuf: an over-long varint
+    }
+    out
+}
+
+#[test]
+fn zstd_windows_and_declared_sizes_above_the_limit_are_refused_before_decoding() {
+    let (alice, gpk) = (Identity::from_seed(&[1; 32]), group().ed25519_public());
+    let open = |frame: &[u8]| {
+        decrypt_group_message(
+            &[GROUP_KEY],
+            &gpk,
+            &seal_raw(&dict(&alice, "i1e", "z", frame, &gpk)),
+        )
+    };
+    // Window descriptor 0x68: exponent 13, mantissa 0, i.e. 2^(10+13) = 8 MiB.
+    let eight_mib_window = [zstd_header(0x00, &[0x68]), rle_blocks(70)].concat();
+    assert_eq!(open(&eight_mib_window).unwrap_err(), GroupError::TooLarge);
+    // Single segment: the window is the declared content size, 8 MiB (4-byte size field).
+    let single_segment = [
+        zstd_header(0xa0, &(8u32 << 20).to_le_bytes()),
+        rle_blocks(1),
+    ]
+    .concat();
+    assert_eq!(open(&single_segment).unwrap_err(), GroupError::TooLarge);
+    // A 512 KiB window (0x48) but a declared content size of 2 000 000 bytes.
+    let declared = [
+        zstd_header(0x80, &[&[0x48][..], &2_000_000u32.to_le_bytes()].concat()),
+        rle_blocks(1),
+    ]
+    .concat();
+    assert_eq!(open(&declared).unwrap_err(), GroupError::TooLarge);
+    // Within the limits the same hand-made blocks decode (and then fail as an Envelope): the
+    // header checks are what refused the frames above. Window 512 KiB, four 128 KiB blocks.
+    let fine = [zstd_header(0x00, &[0x48]), rle_blocks(4)].concat();
+    assert_eq!(open(&fine).unwrap_err(), GroupError::Malformed("Envelope"));
+    // A window exactly at 1 MiB (0x50) is over 1 000 000 bytes: refused too.
+    let one_mib = [zstd_header(0x00, &[0x50]), rle_blocks(1)].concat();
+    assert_eq!(open(&one_mib).unwrap_err(), GroupError::TooLarge);
+    // The largest legitimate plaintext still round trips compressed.
+    let content = vec![b'a'; 999_000];
+    let wire = encrypt_for_group(
+        &alice,
+        &gpk,
+        &GROUP_KEY,
+        &content,
+        3,
+        ProSignature::Omit,
+        &mut ChaCha20Rng::from_seed([3; 32]),
+    )
+    .unwrap();
+    assert!(wire.len() < 10_000, "compressed");
+    let m = decrypt_group_message(&[GROUP_KEY], &gpk, &wire).unwrap();
+    assert_eq!(m.content.len(), content.len());
+}
+
+mod torsion {
+    use curve25519_dalek::constants::{ED25519_BASEPOINT_POINT, EIGHT_TORSION};
+    use curve25519_dalek::edwards::CompressedEdwardsY;
+    use curve25519_dalek::scalar::Scalar;
+    use sha2::{Digest, Sha512};
+
+    fn wide(parts: &[&[u8]]) -> Scalar {
+        let mut h = Sha512::new();
+        for p in parts {
+            h.update(p);
+        }
+        let out: [u8; 64] = h.finalize().into();
+        Scalar::from_bytes_mod_order_wide(&out)
+    }
+
+    /// A secret scalar and its public key with an order-2 component added: `a·B + T`.
+    pub(crate) fn mixed_order_key(seed: u8) -> (Scalar, [u8; 32]) {
+        let a = wide(&[&[seed]]);
+        let pk = (ED25519_BASEPOINT_POINT * a + EIGHT_TORSION[4])
+            .compress()
+            .to_bytes();
+        (a, pk)
+    }
+
+    /// An Ed25519 signature by `a` under the (torsioned) key `pk` that verifies cofactorless:
+    /// nonces are tried until the challenge is even, so it kills the order-2 component.
+    pub(crate) fn sign(a: &Scalar, pk: &[u8; 32], msg: &[u8]) -> [u8; 64] {
+        for i in 0u32.. {
+            let r = wide(&[&i.to_le_bytes(), msg]);
+            let big_r = (ED25519_BASEPOINT_POINT * r).compress().to_bytes();
+            let k = wide(&[&big_r, pk, msg]);
+            if k.as_bytes()[0] & 1 == 0 {
+                let s = r + k * a;
+                let mut sig = [0u8; 64];
+                sig[..32].copy_from_slice(&big_r);
+                sig[32..].copy_from_slice(s.as_bytes());
+                return sig;
+            }
+        }
+        unreachable!()
+    }
+
+    /// A non-canonical encoding (`y + p`) of a point that is not of small order.
+    pub(crate) fn non_canonical_key() -> [u8; 32] {
+        (2u8..=18)
+            .map(|y| {
+                let mut enc = [0xff; 32];
+                enc[0] = 0xed + y;
+                enc[31] = 0x7f;
+                enc
+            })
+            .find(|enc| {
+                CompressedEdwardsY(*enc)
+                    .decompress()
+                    .is_some_and(|p| !p.is_small_order())
+            })
+            .unwrap()
+    }
+}
+
+#[test]
+fn unusable_sender_keys_get_invalid_sender_not_bad_signature() {
+    let gpk = group().ed25519_public();
+    let env = envelope(b"hi");
+    let signed = [&env[..], &gpk[..]].concat();
+    let open = |plain: &[u8]| decrypt_group_message(&[GROUP_KEY], &gpk, &seal_raw(plain));
+    // Mixed order: the signature verifies (as libsodium would accept it), but the key has a
+    // torsion component and so no Session ID.
+    let (a, pk) = torsion::mixed_order_key(7);
+    let sig = torsion::sign(&a, &pk, &signed);
+    let cofactorless = ed25519_dalek::VerifyingKey::from_bytes(&pk)
+        .unwrap()
+        .verify_strict(&signed, &ed25519_dalek::Signature::from_bytes(&sig));
+    assert!(cofactorless.is_ok(), "the crafted signature is valid");
+    assert_eq!(
+        open(&dict_raw("i1e", &pk, &sig, "d", &env)).unwrap_err(),
+        GroupError::InvalidSender
+    );
+    // Small order (the identity, with the trivial forgery R = identity, S = 0).
+    let mut identity = [0u8; 32];
+    identity[0] = 1;
+    let mut trivial = [0u8; 64];
+    trivial[0] = 1;
+    assert_eq!(
+        open(&dict_raw("i1e", &identity, &trivial, "d", &env)).unwrap_err(),
+        GroupError::InvalidSender
+    );
+    // The order-2 point itself, and bytes that are no point at all (y = 2 has no x).
+    let order_two = curve25519_dalek::constants::EIGHT_TORSION[4]
+        .compress()
+        .to_bytes();
+    let mut not_a_point = [0u8; 32];
+    not_a_point[0] = 2;
+    assert!(
+        curve25519_dalek::edwards::CompressedEdwardsY(not_a_point)
+            .decompress()
+            .is_none()
+    );
+    for key in [order_two, not_a_point, torsion::non_canonical_key()] {
+        assert_eq!(
+            open(&dict_raw("i1e", &key, &[3; 64], "d", &env)).unwrap_err(),
+            GroupError::InvalidSender,
+            "{key:02x?}"
+        );
+    }
+    // A good key with a bad signature is still a bad signature.
+    let alice = Identity::from_seed(&[1; 32]);
+    assert_eq!(
+        open(&dict_raw(
+            "i1e",
+            &alice.ed25519_public(),
+            &[3; 64],
+            "d",
+            &env
+        ))
+        .unwrap_err(),
+        GroupError::BadSignature
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(16))]
+    #[test]
+    fn group_key_lists_and_rotation(
+        content in proptest::collection::vec(any::<u8>(), 0..600),
+        seed in any::<[u8; 32]>(),
+        n_keys in 1usize..5,
+        pick in any::<prop::sample::Index>(),
+        pro in any::<bool>(),
+    ) {
+        let (alice, gpk) = (Identity::from_seed(&seed), group().ed25519_public());
+        let pro_key = Identity::from_seed(&[0x50; 32]);
+        let keys: Vec<[u8; 32]> = (0..n_keys).map(|i| [i as u8 ^ seed[0]; 32]).collect();
+        let used = pick.index(n_keys);
+        let choice = if pro { ProSignature::Key(&pro_key) } else { ProSignature::Decoy };
+        let mut rng = ChaCha20Rng::from_seed(seed);
+        let wire = encrypt_for_group(&alice, &gpk, &keys[used], &content, 11, choice, &mut rng).unwrap();
+        // Any position in the list opens it and reports that position.
+        let m = decrypt_group_message(&keys, &gpk, &wire).unwrap();
+        prop_assert_eq!(m.key_index, keys.iter().position(|k| *k == keys[used]).unwrap());
+        prop_assert_eq!(&m.content[..], &content[..]);
+        prop_assert_eq!((m.sender, m.timestamp_ms), (alice.session_id(), 11));
+        let sig: [u8; 64] = m.pro_sig.as_deref().unwrap().try_into().unwrap();
+        let verifies = session_protocol::verify_ed25519(&pro_key.ed25519_public(), &content, &sig).is_ok();
+        prop_assert_eq!(verifies, pro);
+        // Rotation: after the key is dropped from the list, the message no longer opens; a
+        // message under the new key opens with the new list.
+        let rotated: Vec<[u8; 32]> = keys.iter().filter(|k| **k != keys[used]).copied().collect();
+        prop_assert_eq!(decrypt_group_message(&rotated, &gpk, &wire).unwrap_err(), GroupError::Decrypt);
+        let new_key = [0xee; 32];
+        let newer = [&[new_key][..], &rotated].concat();
+        let wire2 = encrypt_for_group(&alice, &gpk, &new_key, &content, 12, ProSignature::Omit, &mut rng).unwrap();
+        let m2 = decrypt_group_message(&newer, &gpk, &wire2).unwrap();
+        prop_assert_eq!((m2.key_index, &m2.content[..]), (0, &content[..]));
+        prop_assert!(m2.pro_sig.is_none());
+    }
+}
+
+#[test]
+fn group_fuzz_seeds_get_past_the_signature() {
+    // The group_decrypt target signs `body` (the seed without its first byte) with this key.
+    let sender = Identity::from_seed(&[0x31; 32]);
+    let gpk = [0x21; 32];
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/group_decrypt");
+    let open = |name: &str| {
+        let seed = std::fs::read(dir.join(name)).unwrap();
+        let key = if seed[0] & 1 == 1 { "z" } else { "d" };
+        decrypt_group_message(
+            &[GROUP_KEY],
+            &gpk,
+            &seal_raw(&dict(&sender, "i1e", key, &seed[1..], &gpk)),
+        )
+    };
+    for name in ["envelope_d", "envelope_zstd_raw_block"] {
+        let m = open(name).unwrap();
+        assert_eq!((&m.content[..], m.timestamp_ms), (&b"hi"[..], 9), "{name}");
+    }
+    assert_eq!(open("window_8mib").unwrap_err(), GroupError::TooLarge);
 }

@@ -112,15 +112,36 @@ pub fn encrypt_blinded_dm<R: CryptoRng + ?Sized>(
     msg: &[u8],
     rng: &mut R,
 ) -> Result<Vec<u8>, BlindedDmError> {
+    seal_parts(
+        sender,
+        recipient,
+        server,
+        &[msg, &sender.ed25519_public()],
+        rng,
+    )
+}
+
+/// `0x00 || XChaCha20-Poly1305(K, nonce, parts…) || nonce` with the key `sender` shares with
+/// `recipient`.
+fn seal_parts<R: CryptoRng + ?Sized>(
+    sender: &Identity,
+    recipient: &SessionId,
+    server: &[u8; 32],
+    parts: &[&[u8]],
+    rng: &mut R,
+) -> Result<Vec<u8>, BlindedDmError> {
     let blinding = scheme(recipient)?;
     let (scalar, me_blinded) = my_side(sender, blinding, server)?;
     let key = dm_key(&scalar, recipient, &me_blinded, recipient)?;
     let mut nonce = [0u8; 24];
     rng.fill_bytes(&mut nonce);
-    let mut out = Vec::with_capacity(msg.len().saturating_add(1 + 32 + 16 + 24));
+    let len = parts
+        .iter()
+        .try_fold(1usize + 16 + 24, |n, p| n.checked_add(p.len()))
+        .ok_or(BlindedDmError::Malformed)?;
+    let mut out = Vec::with_capacity(len);
     out.push(0);
-    out.extend_from_slice(msg);
-    out.extend_from_slice(&sender.ed25519_public());
+    parts.iter().for_each(|p| out.extend_from_slice(p));
     let body = out.get_mut(1..).ok_or(BlindedDmError::Malformed)?;
     let tag = key
         .seal_in_place(&nonce, body)
@@ -128,6 +149,40 @@ pub fn encrypt_blinded_dm<R: CryptoRng + ?Sized>(
     out.extend_from_slice(&tag);
     out.extend_from_slice(&nonce);
     Ok(out)
+}
+
+/// Encrypts an arbitrary inner plaintext as a blinded DM from `sender` to `recipient`, for
+/// tests and fuzzing: `inner` is sealed as it is, so its last 32 bytes are the sender key the
+/// recipient will check (a short `inner`, another account's key or a small-order key reach the
+/// checks in [`decrypt_blinded_dm`] behind the authentication). [`encrypt_blinded_dm`] is this
+/// with `inner = msg || sender_ed25519`.
+///
+/// ```
+/// use rand_chacha::{ChaCha20Rng, rand_core::SeedableRng};
+/// use session_protocol::{Blinding, Identity};
+/// use session_protocol::envelope::{BlindedDmError, decrypt_blinded_dm, seal_blinded_dm};
+///
+/// let (alice, bob, eve) = (Identity::from_seed(&[1; 32]), Identity::from_seed(&[2; 32]), Identity::from_seed(&[3; 32]));
+/// let server = [0x1d; 32];
+/// let a = alice.blinded_keypair(Blinding::Blind25, &server)?.id();
+/// let b = bob.blinded_keypair(Blinding::Blind25, &server)?.id();
+/// let claims_eve = [&b"hi"[..], &eve.ed25519_public()].concat();
+/// let ct = seal_blinded_dm(&alice, &b, &server, &claims_eve, &mut ChaCha20Rng::from_seed([0; 32]))?;
+/// assert_eq!(decrypt_blinded_dm(&bob, &a, &b, &server, &ct).unwrap_err(), BlindedDmError::SenderMismatch);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// As [`encrypt_blinded_dm`].
+#[cfg(feature = "hazmat")]
+pub fn seal_blinded_dm<R: CryptoRng + ?Sized>(
+    sender: &Identity,
+    recipient: &SessionId,
+    server: &[u8; 32],
+    inner: &[u8],
+    rng: &mut R,
+) -> Result<Vec<u8>, BlindedDmError> {
+    seal_parts(sender, recipient, server, &[inner], rng)
 }
 
 /// Opens a blinded DM from `sender` to `recipient` (both blinded ids as the server reports

@@ -1,10 +1,22 @@
 //! `SessionProtos.Content` and the messages inside it (proto2), as public types.
 //!
-//! Derived by hand with prost (no build script, no `protoc`). Sub-messages this crate does not
-//! interpret (quote, link preview, reaction, group update, Session Pro) are kept as their raw
-//! encoded bytes, so decoding and re-encoding preserves them. Enumerations are `i32` with the
+//! Derived by hand with prost (no build script, no `protoc`). Enumerations are `i32` with the
 //! values as associated constants. Use [`Content::from_bytes`] / [`Content::to_bytes`]; the prost
 //! `Message` trait is implemented too.
+//!
+//! What survives a decode / encode round trip:
+//! * every field declared here, with its presence (an explicitly set empty string or zero is
+//!   emitted again);
+//! * sub-messages this crate does not interpret, kept as their raw encoded bytes and so intact
+//!   however they are laid out inside: `DataMessage.quote` (8), `preview` (10), `reaction`
+//!   (11), `closedGroupControlMessage` (104, legacy), `groupUpdateMessage` (120),
+//!   `Content.configurationMessage` (7, legacy) and `proMessage` (16).
+//!
+//! What does not: prost keeps no unknown fields, so any tag not declared here (in `Content` or
+//! in a message this crate interprets, such as `AttachmentPointer` or `LokiProfile`) is dropped.
+//! Encoding writes fields in ascending tag order, one occurrence each: the sender's field
+//! order, repeated occurrences of a non-repeated field (the last one wins) and packed encodings
+//! of repeated numbers are not reproduced byte for byte.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -38,6 +50,9 @@ pub struct Content {
     /// Typing indicator.
     #[prost(message, optional, tag = "6")]
     pub typing_message: Option<TypingMessage>,
+    /// Legacy `ConfigurationMessage` (removed in the newest schema), raw.
+    #[prost(bytes = "vec", optional, tag = "7")]
+    pub configuration_message: Option<Vec<u8>>,
     /// Screenshot / media-saved notice.
     #[prost(message, optional, tag = "8")]
     pub data_extraction_notification: Option<DataExtractionNotification>,
@@ -56,7 +71,7 @@ pub struct Content {
     /// Disappearing-message timer (seconds).
     #[prost(uint32, optional, tag = "13")]
     pub expiration_timer: Option<u32>,
-    /// Must equal the envelope timestamp when set (ms).
+    /// The sender sets it to the envelope timestamp (ms); see [`Content::sig_timestamp_matches`].
     #[prost(uint64, optional, tag = "15")]
     pub sig_timestamp: Option<u64>,
     /// Session Pro message, raw.
@@ -103,6 +118,9 @@ pub struct DataMessage {
     /// Invitation to a community.
     #[prost(message, optional, tag = "102")]
     pub open_group_invitation: Option<OpenGroupInvitation>,
+    /// Legacy closed-group control message (removed in the newest schema), raw.
+    #[prost(bytes = "vec", optional, tag = "104")]
+    pub closed_group_control_message: Option<Vec<u8>>,
     /// For sync messages: the real recipient.
     #[prost(string, optional, tag = "105")]
     pub sync_target: Option<String>,
@@ -301,6 +319,14 @@ impl Content {
             }
         }
         Ok(c)
+    }
+
+    /// Whether `sigTimestamp` agrees with the envelope timestamp: `None` when the field is
+    /// absent (older senders), else whether it equals `envelope_timestamp_ms`. SPEC 5.4 makes
+    /// senders set it equal; [`super::decode_envelope`] does not parse the content and so leaves
+    /// this check to the caller ([`super::Message::timestamp_ms`] is the envelope's value).
+    pub fn sig_timestamp_matches(&self, envelope_timestamp_ms: u64) -> Option<bool> {
+        self.sig_timestamp.map(|t| t == envelope_timestamp_ms)
     }
 
     /// Encodes (fields in ascending tag order, explicitly set empty strings included).

@@ -50,6 +50,11 @@ pub enum GroupError {
     /// It decrypted, but the sender's signature does not verify.
     #[error("group message signature invalid")]
     BadSignature,
+    /// It decrypted, but the sender's Ed25519 key (`a`) is not usable: not a point, of small
+    /// order, not canonically encoded, or (after a valid signature) with a torsion component,
+    /// so that it has no Session ID.
+    #[error("group message sender key invalid")]
+    InvalidSender,
 }
 
 /// A decrypted group message.
@@ -65,6 +70,9 @@ pub struct GroupMessage {
     pub content: Zeroizing<Vec<u8>>,
     /// Which of the keys passed in opened it.
     pub key_index: usize,
+    /// The envelope's `proSig`, if any: a Session Pro signature over `content` (not verified
+    /// here).
+    pub pro_sig: Option<Vec<u8>>,
 }
 
 impl fmt::Debug for GroupMessage {
@@ -82,10 +90,28 @@ fn compress(data: &[u8]) -> Vec<u8> {
 }
 
 /// Decompresses at most [`MAX_GROUP_PLAINTEXT`] bytes.
+///
+/// The zstd decoder keeps a whole window in memory before it yields anything, so the frame
+/// header is checked first: a window (or a declared content size) above the plaintext limit is
+/// refused with [`GroupError::TooLarge`] before anything is allocated for it. Honest senders
+/// never need more: libzstd's one-shot compressor declares a window equal to the content size,
+/// ruzstd's uses 128 KiB.
 fn decompress(data: &[u8]) -> Result<Vec<u8>, GroupError> {
+    use ruzstd::decoding::errors::{FrameDecoderError, FrameHeaderError};
     use ruzstd::io::Read;
-    let mut decoder = ruzstd::decoding::StreamingDecoder::new_with_max_window_size(data, 1 << 23)
-        .map_err(|_| GroupError::Malformed("zstd"))?;
+    const LIMIT: u64 = MAX_GROUP_PLAINTEXT as u64;
+    let mut decoder = ruzstd::decoding::StreamingDecoder::new_with_max_window_size(data, LIMIT)
+        .map_err(|e| match e {
+            FrameDecoderError::WindowSizeTooBig { .. }
+            | FrameDecoderError::FrameHeaderError(FrameHeaderError::WindowTooBig { .. }) => {
+                GroupError::TooLarge
+            }
+            _ => GroupError::Malformed("zstd"),
+        })?;
+    // Absent, the declared size reads as 0; present, it must fit the limit too.
+    if decoder.decoder.content_size() > LIMIT {
+        return Err(GroupError::TooLarge);
+    }
     let mut out = Vec::new();
     let mut chunk = [0u8; 16 * 1024];
     loop {
@@ -234,9 +260,12 @@ pub fn decrypt_group_message(
     let mut signed = Zeroizing::new(Vec::with_capacity(body.len().saturating_add(32)));
     signed.extend_from_slice(body);
     signed.extend_from_slice(group_ed25519);
+    // A key that is no point, of small order or non-canonically encoded can never pass
+    // verification: say so rather than blaming the signature.
     let point = curve25519_dalek::edwards::CompressedEdwardsY(a)
         .decompress()
-        .ok_or(GroupError::BadSignature)?;
+        .filter(|p| !p.is_small_order() && crate::crypto::is_canonical_encoding(p, &a))
+        .ok_or(GroupError::InvalidSender)?;
     verify_ed25519_point(&point, &a, &signed, &sig).map_err(|_| GroupError::BadSignature)?;
     let envelope_bytes = if compressed {
         Zeroizing::new(decompress(body)?)
@@ -258,12 +287,13 @@ pub fn decrypt_group_message(
         env.content
             .ok_or(GroupError::Malformed("Envelope.content"))?,
     );
-    let x = crate::crypto::x25519_of_point(&point).ok_or(GroupError::BadSignature)?;
+    let x = crate::crypto::x25519_of_point(&point).ok_or(GroupError::InvalidSender)?;
     Ok(GroupMessage {
         sender: SessionId::new(IdPrefix::Standard, x),
         sender_ed25519: a,
         timestamp_ms,
         content,
         key_index,
+        pro_sig: env.pro_sig,
     })
 }

@@ -134,6 +134,12 @@ pub fn encode_for_1o1<R: CryptoRng + ?Sized>(
 /// request id and `source` are ignored (legacy traffic carries `PUT /api/v1/message` and a
 /// random id); the sender comes from the signature inside the encryption.
 ///
+/// The content is returned serialized and is not parsed here, so `Content.sigTimestamp` (which
+/// SPEC 5.4 has senders set to the envelope timestamp) is not compared: a mismatch is
+/// tolerated. Callers that want the check parse the content and use
+/// [`Content::sig_timestamp_matches`](super::Content::sig_timestamp_matches) with
+/// [`Message::timestamp_ms`].
+///
 /// # Errors
 /// [`EnvelopeError`]: malformed protobuf, missing fields, wrong types, or decryption failure.
 pub fn decode_envelope(me: &Identity, stored: &[u8]) -> Result<Message, EnvelopeError> {

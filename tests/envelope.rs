@@ -727,7 +727,8 @@ proptest! {
             for r in &rcpts {
                 prop_assert_eq!(&multi::decrypt_simple(r, &sender.x25519_public(), &domain, encoded).unwrap(), &msg);
             }
-            let outsider = Identity::from_seed(&[0xf0; 32]);
+            // seed ^ 0x80 is neither the sender's seed nor any recipient's (seed ^ 1..=5).
+            let outsider = Identity::from_seed(&[seed ^ 0x80; 32]);
             prop_assert_eq!(multi::decrypt_simple(&outsider, &sender.x25519_public(), &domain, encoded), Err(multi::MultiError::Decrypt));
         }
         // Padding: entries a multiple of pad (when there is junk to add), each junk entry the

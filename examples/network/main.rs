@@ -113,7 +113,9 @@ fn main() -> ExitCode {
             s.delivered_unacknowledged
         );
     }
-    println!("\nstorage requests (SPEC 6.3 signs every namespace not divisible by 10, and retrieves):");
+    println!(
+        "\nstorage requests (SPEC 6.3 signs every namespace not divisible by 10, and retrieves):"
+    );
     for (kind, n) in &s.requests {
         println!("  {n:>6}  {kind}");
     }
@@ -157,11 +159,7 @@ fn main() -> ExitCode {
                 f.overtaken
             );
         }
-        println!(
-            "  injected {} = accounted for {}",
-            f.total(),
-            f.accounted()
-        );
+        println!("  injected {} = accounted for {}", f.total(), f.accounted());
     }
     if !s.unexpected.is_empty() {
         println!("\nUNEXPECTED (no injected fault explains these):");
@@ -239,7 +237,12 @@ fn main() -> ExitCode {
     let m = &s.metadata;
     println!(
         "over all {} message stores ({} node records, failed attempts included): a node knew both ends {} times;\n  the sender's key or ID appeared {} times; guards saw the sender's address {} times, destinations the recipient's ID {} times",
-        s.sent, m.node_views, m.knew_both, m.saw_sender_identity, m.guards_saw_sender_address, m.destinations_saw_recipient
+        s.sent,
+        m.node_views,
+        m.knew_both,
+        m.saw_sender_identity,
+        m.guards_saw_sender_address,
+        m.destinations_saw_recipient
     );
     println!("\ndone in {:.1?}", started.elapsed());
     // Nothing may ever arrive altered or from the wrong sender, no error may go unexplained,

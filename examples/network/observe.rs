@@ -195,8 +195,7 @@ pub fn judge(seen: &Seen, sender: &Party, recipient: &Party) -> HopView {
         to: seen
             .to
             .map_or_else(|| "its swarm".to_string(), |a| a.to_string()),
-        saw_sender_address: seen.from == sender.addr
-            || in_bytes(&|b| mentions_address(b, sender)),
+        saw_sender_address: seen.from == sender.addr || in_bytes(&|b| mentions_address(b, sender)),
         saw_sender_identity: in_bytes(&|b| reveals_identity(b, sender)),
         saw_recipient_id: in_bytes(&|b| reveals_identity(b, recipient)),
     }

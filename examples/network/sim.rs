@@ -491,8 +491,9 @@ impl Network {
                                     .entry(format!("{CAUGHT_BY_CLIENT}{e}"))
                                     .or_default() += carried.reply_corruptions;
                             } else {
-                                self.stats
-                                    .unexpected(format!("reply failed to open without a fault: {e}"));
+                                self.stats.unexpected(format!(
+                                    "reply failed to open without a fault: {e}"
+                                ));
                             }
                             format!("reply did not open: {e}")
                         }
@@ -620,7 +621,8 @@ impl Network {
                             .entry(format!("{CAUGHT_BY_NEXT_NODE}{e}"))
                             .or_default() += 1;
                     } else {
-                        self.stats.unexpected(format!("refused without a fault: {e}"));
+                        self.stats
+                            .unexpected(format!("refused without a fault: {e}"));
                     }
                     seen.extend(view);
                     return Carried {
@@ -639,9 +641,15 @@ impl Network {
                         .harmless
                         .entry(HARMLESS_UNEXPLAINED)
                         .or_default() += 1;
-                    self.stats.unexpected("a corrupted request was accepted unchanged");
+                    self.stats
+                        .unexpected("a corrupted request was accepted unchanged");
                 } else {
-                    *self.stats.faults.harmless.entry(HARMLESS_HOP_NO).or_default() += 1;
+                    *self
+                        .stats
+                        .faults
+                        .harmless
+                        .entry(HARMLESS_HOP_NO)
+                        .or_default() += 1;
                 }
             }
             match step {
@@ -723,7 +731,8 @@ impl Network {
                     break;
                 }
                 Step::Other => {
-                    self.stats.unexpected("a node was asked to do something else");
+                    self.stats
+                        .unexpected("a node was asked to do something else");
                     seen.extend(view);
                     return Carried {
                         result: Err(timeout(pos)),

@@ -150,7 +150,14 @@ fn main() -> ExitCode {
         for (how, n) in &f.caught {
             println!("  {n:>6}  caught: {how}");
         }
-        for (what, n) in &f.harmless {
+        // Always shown: the one field no layer protects.
+        let hop_no = f.harmless.get(sim::HARMLESS_HOP_NO).copied().unwrap_or(0);
+        println!("  {hop_no:>6}  harmless: {}", sim::HARMLESS_HOP_NO);
+        for (what, n) in f
+            .harmless
+            .iter()
+            .filter(|(k, _)| **k != sim::HARMLESS_HOP_NO)
+        {
             println!("  {n:>6}  harmless: {what}");
         }
         if f.overtaken > 0 {

@@ -14,10 +14,12 @@ use zeroize::Zeroizing;
 
 use blake2::digest::consts::{U32, U64};
 
+mod batch;
 mod hop;
 mod sealed_box;
 mod x25519;
 
+pub(crate) use batch::agree_all;
 pub(crate) use hop::{Cipher, HopKey, TAG_LEN, Unauthentic};
 pub(crate) use sealed_box::SEAL_OVERHEAD;
 pub(crate) mod sealed {

@@ -8,7 +8,7 @@ use zeroize::Zeroizing;
 
 use super::response::{ResponseKey, ResponseKind};
 use super::{Destination, HopCipher, NodeKeys, ServerDestination, is_allowed_target};
-use crate::crypto::{self, HopKey, Keypair, TAG_LEN};
+use crate::crypto::{self, HopKey, TAG_LEN};
 use crate::wire::{self, Count, MAX_PACKET, Sink};
 
 /// The most layers a request has: 15 path nodes and the destination.
@@ -206,43 +206,61 @@ fn build_core(
         }
     };
 
-    // Key agreement for every layer first: all routing JSON needs the ephemeral keys.
-    let mut eph: [Option<Keypair>; MAX_LAYERS] = core::array::from_fn(|_| None);
+    // Key agreement for every layer first (all routing JSON needs the ephemeral keys), in one
+    // batch so the layers share their field inversions. The draws are taken in layer order.
+    let mut secrets: [Zeroizing<[u8; 32]>; MAX_LAYERS] =
+        core::array::from_fn(|_| Zeroizing::new([0u8; 32]));
     let mut nonces = [[0u8; 24]; MAX_LAYERS];
+    let mut peers: [&[u8; 32]; MAX_LAYERS] = [&[0u8; 32]; MAX_LAYERS];
+    let mut draws = draws.into_iter();
+    for (k, ((secret, nonce), peer)) in secrets
+        .iter_mut()
+        .zip(nonces.iter_mut())
+        .zip(peers.iter_mut())
+        .take(n.checked_add(1).ok_or(BuildError::PathLength(n))?)
+        .enumerate()
+    {
+        let draw = draws.next().ok_or(BuildError::PathLength(n))?;
+        *secret = draw.secret;
+        *nonce = draw.nonce;
+        *peer = target_x(k).ok_or(BuildError::PathLength(n))?;
+    }
+    let layers = n.checked_add(1).ok_or(BuildError::PathLength(n))?;
+    let mut publics = [[0u8; 32]; MAX_LAYERS];
+    let mut shared: [Zeroizing<[u8; 32]>; MAX_LAYERS] =
+        core::array::from_fn(|_| Zeroizing::new([0u8; 32]));
+    crypto::agree_all(
+        secrets.get(..layers).unwrap_or_default(),
+        peers.get(..layers).unwrap_or_default(),
+        &mut publics,
+        &mut shared,
+    )
+    .map_err(BuildError::InvalidKey)?;
     let mut keys: [Option<HopKey>; MAX_LAYERS] = core::array::from_fn(|_| None);
     let mut response_keys = None;
-    let mut draws = draws.into_iter();
-    for k in 0..=n {
-        let draw = draws.next().ok_or(BuildError::PathLength(n))?;
-        let kp = Keypair::from_secret(*draw.secret);
-        let their = target_x(k).ok_or(BuildError::PathLength(n))?;
-        let shared = crypto::x25519(&kp.secret, their).ok_or(BuildError::InvalidKey(k))?;
-        let key = HopKey::derive(cipher.inner(), &shared, &kp.public, their);
+    for (k, ((slot, their), (public, shared))) in keys
+        .iter_mut()
+        .zip(peers.iter())
+        .zip(publics.iter().zip(shared.iter()))
+        .take(layers)
+        .enumerate()
+    {
+        let key = HopKey::derive(cipher.inner(), shared, public, their);
         if k == 0 {
             // libsession retries a failed xchacha20 response as aes-gcm (legacy servers).
-            let fallback = (cipher == HopCipher::XChaCha20).then(|| {
-                HopKey::derive(crate::crypto::Cipher::Aes256Gcm, &shared, &kp.public, their)
-            });
+            let fallback = (cipher == HopCipher::XChaCha20)
+                .then(|| HopKey::derive(crate::crypto::Cipher::Aes256Gcm, shared, public, their));
             let kind = match destination {
                 Destination::Node(_) => ResponseKind::Node,
                 Destination::Server(_) => ResponseKind::Server,
             };
             response_keys = Some(ResponseKey::new(key.duplicate(), fallback, kind));
         }
-        if let (Some(slot), Some(nslot), Some(kslot)) =
-            (eph.get_mut(k), nonces.get_mut(k), keys.get_mut(k))
-        {
-            *slot = Some(kp);
-            *nslot = draw.nonce;
-            *kslot = Some(key);
-        }
+        *slot = Some(key);
     }
     let response = response_keys.ok_or(BuildError::PathLength(n))?;
     let eph_pub = |k: usize| -> Result<&[u8; 32], BuildError> {
-        eph.get(k)
-            .and_then(Option::as_ref)
-            .map(|kp| &kp.public)
-            .ok_or(BuildError::PathLength(n))
+        publics.get(k).ok_or(BuildError::PathLength(n))
     };
     // route(k): the JSON inside layer k + 1 telling its node where layer k goes.
     let route = |k: usize| -> Result<Route<'_>, BuildError> {
@@ -389,7 +407,7 @@ pub fn seal_layer(
     cipher: HopCipher,
     draw: HopDraw,
 ) -> Result<Vec<u8>, BuildError> {
-    let kp = Keypair::from_secret(*draw.secret);
+    let kp = crypto::Keypair::from_secret(*draw.secret);
     let shared = crypto::x25519(&kp.secret, node_x25519).ok_or(BuildError::InvalidKey(0))?;
     let key = HopKey::derive(cipher.inner(), &shared, &kp.public, node_x25519);
     let nl = cipher.inner().nonce_len();

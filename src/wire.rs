@@ -12,14 +12,15 @@ mod hex;
 mod json;
 
 pub(crate) use bencode::{
-    Bencode, BencodeError, Kind as BencodeKind, Reader as BencodeReader, bytes_len as bencode_bytes_len, write_bytes as bencode_bytes, write_int as bencode_int,
+    Bencode, BencodeError, Kind as BencodeKind, Reader as BencodeReader,
+    bytes_len as bencode_bytes_len, write_bytes as bencode_bytes, write_int as bencode_int,
 };
 pub(crate) use frame::{FrameError, split_frame, split_frame_mut};
 pub use hex::HexError;
 #[cfg(test)]
 pub(crate) use hex::encode_hex;
 pub(crate) use hex::{decode_hex, write_hex};
-pub(crate) use json::JsonStr;
+pub(crate) use json::{JsonStr, from_json};
 
 use alloc::vec::Vec;
 
@@ -121,7 +122,10 @@ pub(crate) fn base64_encode(bytes: &[u8]) -> Vec<u8> {
 pub(crate) fn base64_decode(text: &[u8]) -> Option<Vec<u8>> {
     use base64ct::Encoding;
     let text = text.trim_ascii();
-    let unpadded = text.strip_suffix(b"==").or_else(|| text.strip_suffix(b"=")).unwrap_or(text);
+    let unpadded = text
+        .strip_suffix(b"==")
+        .or_else(|| text.strip_suffix(b"="))
+        .unwrap_or(text);
     if !unpadded
         .iter()
         .all(|&c| c.is_ascii_alphanumeric() || c == b'+' || c == b'/')

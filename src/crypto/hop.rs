@@ -304,7 +304,10 @@ mod tests {
                 // In place, a failed open leaves the input as it was (the fallback relies on it).
                 let before = bad.clone();
                 assert_eq!(key.open_in_place(&mut bad), Err(Unauthentic));
-                assert_eq!(bad, before, "{cipher:?} byte {i}: input untouched on failure");
+                assert_eq!(
+                    bad, before,
+                    "{cipher:?} byte {i}: input untouched on failure"
+                );
             }
             assert_eq!(
                 key.open_into(&buf, &mut [0u8; 4]),

@@ -13,6 +13,10 @@ use crate::crypto::{self, HopKey, Keypair};
 use crate::identity::Identity;
 use crate::wire::{self, FrameError, JsonStr, MAX_PACKET, Sink};
 
+/// The port a proxy layer without `port` is sent to, whatever its scheme: the storage server
+/// defaults to 443 for `http` too (clients always write the port).
+pub const PROXY_DEFAULT_PORT: u16 = 443;
+
 /// The highest `hop_no` a node accepts.
 const MAX_HOP_NO: u64 = 15;
 
@@ -154,11 +158,13 @@ impl PeelError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum LayerError {
-    /// The plaintext is not `u32 || blob || json`, the JSON is malformed, or it lacks what its
-    /// kind needs.
+    /// The plaintext is not `u32 || blob || json`, the JSON is malformed or nested deeper than
+    /// 128 levels, or it lacks what its kind needs (a proxy layer without `target` included,
+    /// as on the storage server).
     #[error("Invalid json")]
     InvalidJson,
-    /// A proxy request to a protocol other than http/https, or a target not allowed.
+    /// A proxy request to a protocol other than http/https, a target not allowed, or an empty
+    /// host (the last stricter than the storage server).
     #[error("Invalid url")]
     InvalidUrl,
     /// Forwarding would take the request past 15 hops.
@@ -209,8 +215,7 @@ pub fn parse_entry(packet: &mut [u8]) -> Result<Layer<'_>, PeelError> {
         return Err(PeelError::TooLarge);
     }
     let (ciphertext, json) = wire::split_frame_mut(packet)?;
-    let ctl: EntryControl<'_> =
-        serde_json::from_slice(json).map_err(|_| PeelError::Control("json"))?;
+    let ctl: EntryControl<'_> = wire::from_json(json).ok_or(PeelError::Control("json"))?;
     let key_hex = ctl
         .ephemeral_key
         .ok_or(PeelError::Control("ephemeral_key"))?;
@@ -415,7 +420,9 @@ impl Protocol {
         }
     }
 
-    /// The port used when the request names none.
+    /// The scheme's usual port (443 or 80): what a client writes in `port`. A node reading a
+    /// proxy layer that omits `port` uses [`PROXY_DEFAULT_PORT`] (443) for both schemes, as
+    /// the storage server does.
     pub const fn default_port(self) -> u16 {
         match self {
             Self::Https => 443,
@@ -433,7 +440,8 @@ pub struct ProxyRequest<'a> {
     pub target: Cow<'a, str>,
     /// Scheme.
     pub protocol: Protocol,
-    /// Port.
+    /// Port: as given, else [`PROXY_DEFAULT_PORT`] (443, even for `http`, as the storage
+    /// server does).
     pub port: u16,
     /// The body to POST, unmodified: the whole decrypted layer (the server decrypts the
     /// innermost layer itself). Content type `application/octet-stream`.
@@ -544,7 +552,7 @@ fn interpret<'a>(plaintext: &'a [u8], key: HopKey, hop_no: u8) -> Hop<'a> {
     let Ok((blob, json)) = wire::split_frame(plaintext) else {
         return refuse(LayerError::InvalidJson, key);
     };
-    let Ok(ctl) = serde_json::from_slice::<LayerControl<'a>>(json) else {
+    let Some(ctl) = wire::from_json::<LayerControl<'a>>(json) else {
         return refuse(LayerError::InvalidJson, key);
     };
     if ctl.headers.0 {
@@ -552,14 +560,18 @@ fn interpret<'a>(plaintext: &'a [u8], key: HopKey, hop_no: u8) -> Hop<'a> {
         return Hop::Deliver { body: blob, reply };
     }
     if let Some(host) = ctl.host {
+        // As the storage server: a proxy layer without `target` is malformed JSON for it (a
+        // required key), while a target or scheme it will not fetch is an invalid URL.
+        let Some(target) = ctl.target else {
+            return refuse(LayerError::InvalidJson, key);
+        };
         let protocol = match ctl.protocol.as_deref() {
             Some("https") | None => Protocol::Https,
             Some("http") => Protocol::Http,
             Some(_) => return refuse(LayerError::InvalidUrl, key),
         };
-        let Some(target) = ctl.target else {
-            return refuse(LayerError::InvalidUrl, key);
-        };
+        // Stricter than the storage server, which would build `https:///oxen/...`: an empty
+        // host names nothing to connect to.
         if host.is_empty() || !is_allowed_target(&target) {
             return refuse(LayerError::InvalidUrl, key);
         }
@@ -567,7 +579,7 @@ fn interpret<'a>(plaintext: &'a [u8], key: HopKey, hop_no: u8) -> Hop<'a> {
             host: host.0,
             target: target.0,
             protocol,
-            port: ctl.port.unwrap_or(protocol.default_port()),
+            port: ctl.port.unwrap_or(PROXY_DEFAULT_PORT),
             body: plaintext,
         };
         return Hop::Proxy {
@@ -650,7 +662,7 @@ impl ReplyKey {
         plain.put(b"{\"status\":");
         wire::put_decimal(&mut plain, u64::from(status));
         plain.put(b",\"body\":");
-        if self.json && serde_json::from_str::<IgnoredAny>(body).is_ok() {
+        if self.json && wire::from_json::<IgnoredAny>(body.as_bytes()).is_some() {
             plain.put(body.as_bytes());
         } else {
             wire::put_json_str(&mut plain, body);

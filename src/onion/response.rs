@@ -104,14 +104,14 @@ impl ResponseKey {
                 v4::decode_response_owned(plain).map_err(|_| ResponseError::Malformed)
             }
             ResponseKind::Node => {
-                let text: Cow<'_, [u8]> = match serde_json::from_slice::<Wrapped<'_>>(body) {
-                    Ok(Wrapped {
+                let text: Cow<'_, [u8]> = match wire::from_json::<Wrapped<'_>>(body) {
+                    Some(Wrapped {
                         result: Cow::Borrowed(r),
                     }) => Cow::Borrowed(r.as_bytes()),
-                    Ok(Wrapped {
+                    Some(Wrapped {
                         result: Cow::Owned(r),
                     }) => Cow::Owned(r.into_bytes()),
-                    Err(_) => Cow::Borrowed(body),
+                    None => Cow::Borrowed(body),
                 };
                 let plain = match wire::base64_decode(&text) {
                     Some(mut sealed) => {
@@ -166,8 +166,7 @@ impl ResponseKey {
 }
 
 fn parse_node_answer(plain: &[u8]) -> Result<Response, ResponseError> {
-    let answer: NodeAnswer<'_> =
-        serde_json::from_slice(plain).map_err(|_| ResponseError::Malformed)?;
+    let answer: NodeAnswer<'_> = wire::from_json(plain).ok_or(ResponseError::Malformed)?;
     let status = answer
         .status
         .or(answer.status_code)

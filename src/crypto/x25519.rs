@@ -165,7 +165,10 @@ mod tests {
                 assert_eq!(*fast, ladder, "u = {c:02x?}");
                 assert_ne!(ladder, [0u8; 32]);
             }
-            None => assert_eq!(ladder, [0u8; 32], "refused only when the ladder gives 0: {c:02x?}"),
+            None => assert_eq!(
+                ladder, [0u8; 32],
+                "refused only when the ladder gives 0: {c:02x?}"
+            ),
         }
     }
 
@@ -270,8 +273,10 @@ mod tests {
             }
         }
         // The order-8 entries are the torsion points dalek knows.
-        let torsion: alloc::vec::Vec<[u8; 32]> =
-            EIGHT_TORSION.iter().map(|t| t.to_montgomery().to_bytes()).collect();
+        let torsion: alloc::vec::Vec<[u8; 32]> = EIGHT_TORSION
+            .iter()
+            .map(|t| t.to_montgomery().to_bytes())
+            .collect();
         assert!(torsion.contains(&blocklist[2]) && torsion.contains(&blocklist[3]));
     }
 

@@ -80,13 +80,15 @@ pub(crate) fn json_depth_ok(bytes: &[u8]) -> bool {
     true
 }
 
-/// `serde_json::from_slice` behind [`json_depth_ok`], so skipping ignored fields cannot
-/// allocate in proportion to the input.
+/// Parses JSON that must be UTF-8 throughout (serde_json does not check the strings of
+/// fields it ignores) and nested at most [`MAX_JSON_DEPTH`] deep (so skipping ignored fields
+/// cannot allocate in proportion to the input).
 pub(crate) fn from_json<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Option<T> {
+    let text = core::str::from_utf8(bytes).ok()?;
     if !json_depth_ok(bytes) {
         return None;
     }
-    serde_json::from_slice(bytes).ok()
+    serde_json::from_str(text).ok()
 }
 
 #[cfg(test)]

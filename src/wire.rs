@@ -132,7 +132,7 @@ pub(crate) fn base64_decode(text: &[u8]) -> Option<Vec<u8>> {
     {
         return None;
     }
-    let padded = unpadded.len() != text.len() || text.len() % 4 == 0;
+    let padded = unpadded.len() != text.len() || text.len().is_multiple_of(4);
     let mut out = alloc::vec![0u8; (text.len() / 4).saturating_mul(3).saturating_add(2)];
     let n = if padded {
         base64ct::Base64::decode(text, &mut out).ok()?.len()

@@ -187,7 +187,7 @@ mod tests {
         if carry {
             // p + k >= 2^255 - 19 + 19 = 2^255: 2^255 + (k - 19).
             out = [0u8; 32];
-            out[0] = k - 19;
+            out[0] = k.wrapping_sub(19);
             out[31] = 0x80;
         }
         out

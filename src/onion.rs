@@ -63,8 +63,8 @@ pub use build::{BuildError, HopDraw, OnionRequest, build_request};
 #[cfg(feature = "hazmat")]
 pub use build::{build_request_with, seal_layer};
 pub use peel::{
-    Hop, Layer, LayerError, NodeSecret, PeelError, Peeled, Protocol, ProxyRequest, Relay, ReplyKey,
-    decode_relay, open_request, parse_entry, peel,
+    Hop, Layer, LayerError, NodeSecret, PROXY_DEFAULT_PORT, PeelError, Peeled, Protocol,
+    ProxyRequest, Relay, ReplyKey, decode_relay, open_request, parse_entry, peel,
 };
 pub use response::{Response, ResponseError, ResponseKey};
 

@@ -12,14 +12,15 @@ mod hex;
 mod json;
 
 pub(crate) use bencode::{
-    Bencode, bytes_len as bencode_bytes_len, write_bytes as bencode_bytes, write_int as bencode_int,
+    Bencode, BencodeError, Kind as BencodeKind, Reader as BencodeReader,
+    bytes_len as bencode_bytes_len, write_bytes as bencode_bytes, write_int as bencode_int,
 };
 pub(crate) use frame::{FrameError, split_frame, split_frame_mut};
 pub use hex::HexError;
 #[cfg(test)]
 pub(crate) use hex::encode_hex;
 pub(crate) use hex::{decode_hex, write_hex};
-pub(crate) use json::JsonStr;
+pub(crate) use json::{JsonStr, from_json};
 
 use alloc::vec::Vec;
 
@@ -115,13 +116,31 @@ pub(crate) fn base64_encode(bytes: &[u8]) -> Vec<u8> {
     base64ct::Base64::encode_string(bytes).into_bytes()
 }
 
-/// Standard base64, padded or not (the storage server trims `=` in some places).
+/// Standard base64, padded or not (the storage server trims `=` in some places). Text that is
+/// not base64 is refused before anything is allocated; otherwise one buffer of the decoded
+/// size (3/4 of the text) is.
 pub(crate) fn base64_decode(text: &[u8]) -> Option<Vec<u8>> {
     use base64ct::Encoding;
-    let text = core::str::from_utf8(text).ok()?.trim();
-    base64ct::Base64::decode_vec(text)
-        .or_else(|_| base64ct::Base64Unpadded::decode_vec(text))
-        .ok()
+    let text = text.trim_ascii();
+    let unpadded = text
+        .strip_suffix(b"==")
+        .or_else(|| text.strip_suffix(b"="))
+        .unwrap_or(text);
+    if !unpadded
+        .iter()
+        .all(|&c| c.is_ascii_alphanumeric() || c == b'+' || c == b'/')
+    {
+        return None;
+    }
+    let padded = unpadded.len() != text.len() || text.len().is_multiple_of(4);
+    let mut out = alloc::vec![0u8; (text.len() / 4).saturating_mul(3).saturating_add(2)];
+    let n = if padded {
+        base64ct::Base64::decode(text, &mut out).ok()?.len()
+    } else {
+        base64ct::Base64Unpadded::decode(text, &mut out).ok()?.len()
+    };
+    out.truncate(n);
+    Some(out)
 }
 
 #[cfg(test)]
@@ -155,6 +174,10 @@ mod tests {
             assert_eq!(base64_decode(&trimmed).unwrap(), data);
         }
         assert_eq!(base64_decode(b"!!!"), None);
+        assert_eq!(base64_decode(b" YWJj\n").unwrap(), b"abc");
+        for bad in [&b"YW="[..], b"Y", b"YWJ=j", b"YW=J", b"====", b"\xff\xfe"] {
+            assert_eq!(base64_decode(bad), None, "{bad:?}");
+        }
     }
 }
 

@@ -364,7 +364,9 @@ fn node_destination_round_trip_both_ciphers() {
 /// Flips one bit inside the base64-encoded ciphertext (re-encoding it).
 fn session_protocol_base64_flip(answer: &[u8]) -> Vec<u8> {
     use base64ct::Encoding;
-    let mut raw = base64ct::Base64::decode_vec(core::str::from_utf8(answer).unwrap()).unwrap();
+    let mut raw =
+        <base64ct::Base64 as base64ct::Encoding>::decode_vec(core::str::from_utf8(answer).unwrap())
+            .unwrap();
     let mid = raw.len() / 2;
     raw[mid] ^= 4;
     base64ct::Base64::encode_string(&raw).into_bytes()
@@ -791,7 +793,8 @@ fn decrypted_but_invalid_layers_are_refused_with_a_reply() {
             frame(b"x", r#"{"host":"","target":"/oxen/v4/lsrpc"}"#),
             LayerError::InvalidUrl,
         ),
-        (frame(b"x", r#"{"host":"h"}"#), LayerError::InvalidUrl),
+        // No `target`: a missing required key, "Invalid json" as on the storage server.
+        (frame(b"x", r#"{"host":"h"}"#), LayerError::InvalidJson),
     ] {
         let mut packet = independent_layer(&node.public(), &plain, 3);
         match peel(&node, parse_entry(&mut packet).unwrap()).unwrap().hop {
@@ -935,5 +938,404 @@ proptest! {
             prop_assert_eq!(resp.status, 200);
             prop_assert_eq!(resp.body, text.into_bytes());
         }
+    }
+}
+
+/// The xchacha20 key [`independent_layer`] encrypts with, derived the same independent way.
+fn independent_key(node_x: &[u8; 32], seed: u8) -> [u8; 32] {
+    use blake2::digest::Digest;
+    let secret = [seed; 32];
+    let public = curve25519_dalek::MontgomeryPoint::mul_base_clamped(secret).to_bytes();
+    let shared = curve25519_dalek::MontgomeryPoint(*node_x)
+        .mul_clamped(secret)
+        .to_bytes();
+    blake2::Blake2b::<blake2::digest::consts::U32>::new()
+        .chain_update(shared)
+        .chain_update(public)
+        .chain_update(node_x)
+        .finalize()
+        .into()
+}
+
+/// Opens `nonce || ct || tag` with an xchacha20 key, independently of the crate.
+fn independent_open(key: &[u8; 32], sealed: &[u8]) -> Vec<u8> {
+    use chacha20poly1305::aead::{Aead, KeyInit};
+    let (nonce, ct) = sealed.split_at(24);
+    chacha20poly1305::XChaCha20Poly1305::new(key.into())
+        .decrypt(nonce.try_into().unwrap(), ct)
+        .unwrap()
+}
+
+/// Peels one independently encrypted layer carrying `plaintext` at node 0 of `net`.
+fn peel_plaintext(net: &Net, plaintext: &[u8], seed: u8) -> (Vec<u8>, [u8; 32]) {
+    let key = independent_key(&net.keys(0).x25519, seed);
+    (independent_layer(&net.keys(0).x25519, plaintext, seed), key)
+}
+
+#[test]
+fn reply_flags_json_and_base64_are_honoured_end_to_end() {
+    let net = Net::new(1);
+    let mut rng = ChaCha20Rng::from_seed([21; 32]);
+    let cases = [
+        // (routing JSON, expected json flag, expected base64 flag)
+        (r#"{"headers":"","json":true}"#, true, true),
+        (r#"{"headers":{},"base64":false}"#, false, false),
+        (r#"{"headers":"","json":true,"base64":false}"#, true, false),
+        (r#"{"headers":null}"#, false, true),
+    ];
+    for (i, (route, json, base64)) in cases.into_iter().enumerate() {
+        let request = br#"{"method":"info","params":{}}"#;
+        let (mut packet, key) = peel_plaintext(&net, &frame(request, route), 40 + i as u8);
+        let Hop::Deliver { body, reply } = peel(&net.secret(0), parse_entry(&mut packet).unwrap())
+            .unwrap()
+            .hop
+        else {
+            panic!("{route}: delivered here")
+        };
+        assert_eq!(body, request);
+        assert_eq!(
+            (reply.wants_json(), reply.base64()),
+            (json, base64),
+            "{route}"
+        );
+        let sealed = reply.seal(200, r#"{"a":[1,"x"]}"#, &mut rng);
+        // SPEC 3.7: base64 of the encryption unless `"base64": false`, then raw binary.
+        let raw = if base64 {
+            assert!(
+                sealed
+                    .iter()
+                    .all(|c| c.is_ascii_alphanumeric() || b"+/=".contains(c))
+            );
+            <base64ct::Base64 as base64ct::Encoding>::decode_vec(
+                std::str::from_utf8(&sealed).unwrap(),
+            )
+            .unwrap()
+        } else {
+            sealed.clone()
+        };
+        let plain = independent_open(&key, &raw);
+        let expected: &[u8] = if json {
+            br#"{"status":200,"body":{"a":[1,"x"]}}"#
+        } else {
+            br#"{"status":200,"body":"{\"a\":[1,\"x\"]}"}"#
+        };
+        assert_eq!(plain, expected, "{route}");
+        // With `json`, a body that is not JSON still goes as a string.
+        let (mut packet, key) = peel_plaintext(&net, &frame(request, route), 60 + i as u8);
+        let Hop::Deliver { reply, .. } = peel(&net.secret(0), parse_entry(&mut packet).unwrap())
+            .unwrap()
+            .hop
+        else {
+            panic!()
+        };
+        let sealed = reply.seal(404, "not json", &mut rng);
+        let raw = if base64 {
+            <base64ct::Base64 as base64ct::Encoding>::decode_vec(
+                std::str::from_utf8(&sealed).unwrap(),
+            )
+            .unwrap()
+        } else {
+            sealed
+        };
+        assert_eq!(
+            independent_open(&key, &raw),
+            br#"{"status":404,"body":"not json"}"#
+        );
+    }
+    // And the client's ResponseKey opens both encodings (and the JSON body) of a real request.
+    for (route_base64, body) in [(true, r#"{"k":true}"#), (false, "text")] {
+        let onion = build_request(
+            &[net.keys(0)],
+            &Destination::Node(net.keys(0)),
+            b"{}",
+            HopCipher::XChaCha20,
+            &mut rng,
+        )
+        .unwrap();
+        let mut p = onion.packet;
+        let Hop::Forward { relay, .. } = peel(&net.secret(0), parse_entry(&mut p).unwrap())
+            .unwrap()
+            .hop
+        else {
+            panic!()
+        };
+        let mut m = relay.encode();
+        let Hop::Deliver { reply, .. } = peel(&net.secret(0), decode_relay(&mut m).unwrap())
+            .unwrap()
+            .hop
+        else {
+            panic!()
+        };
+        let sealed = reply.seal(201, body, &mut rng);
+        let sealed = if route_base64 {
+            sealed
+        } else {
+            <base64ct::Base64 as base64ct::Encoding>::decode_vec(
+                std::str::from_utf8(&sealed).unwrap(),
+            )
+            .unwrap()
+        };
+        let resp = onion.response.open(&sealed).unwrap();
+        assert_eq!((resp.status, resp.body.as_slice()), (201, body.as_bytes()));
+    }
+}
+
+#[test]
+fn proxy_layers_follow_the_storage_server() {
+    let net = Net::new(1);
+    let refused_or_proxy = |route: &str, seed: u8| {
+        let (mut packet, _) = peel_plaintext(&net, &frame(b"inner", route), seed);
+        match peel(&net.secret(0), parse_entry(&mut packet).unwrap())
+            .unwrap()
+            .hop
+        {
+            Hop::Proxy { request, .. } => Ok((
+                request.protocol,
+                request.port,
+                request.host.into_owned(),
+                request.target.into_owned(),
+            )),
+            Hop::Refused { error, .. } => Err(error),
+            other => panic!("{other:?}"),
+        }
+    };
+    let t = r#""target":"/oxen/v4/lsrpc""#;
+    // No port: 443 whatever the scheme (oxenss/rpc/onion_processing.cpp sets 443 when `port`
+    // is absent, for http too). Clients always write the port.
+    for (route, protocol, port) in [
+        (format!(r#"{{"host":"h",{t}}}"#), Protocol::Https, 443),
+        (
+            format!(r#"{{"host":"h",{t},"protocol":"http"}}"#),
+            Protocol::Http,
+            443,
+        ),
+        (
+            format!(r#"{{"host":"h",{t},"protocol":"http","port":80}}"#),
+            Protocol::Http,
+            80,
+        ),
+        (
+            format!(r#"{{"host":"h",{t},"port":8443}}"#),
+            Protocol::Https,
+            8443,
+        ),
+    ] {
+        let (p, n, host, target) = refused_or_proxy(&route, 1).unwrap();
+        assert_eq!(
+            (p, n, host.as_str(), target.as_str()),
+            (protocol, port, "h", "/oxen/v4/lsrpc")
+        );
+    }
+    assert_eq!(session_protocol::onion::PROXY_DEFAULT_PORT, 443);
+    assert_eq!(Protocol::Http.default_port(), 80, "what a client writes");
+    for (route, err) in [
+        // A missing `target` is a missing required key: "Invalid json", as the server's
+        // `at("target")` throws into its JSON error path.
+        (r#"{"host":"h"}"#.to_owned(), LayerError::InvalidJson),
+        (
+            r#"{"host":"h","target":5}"#.to_owned(),
+            LayerError::InvalidJson,
+        ),
+        (
+            r#"{"host":7,"target":"/oxen/v4/lsrpc"}"#.to_owned(),
+            LayerError::InvalidJson,
+        ),
+        (
+            format!(r#"{{"host":"h",{t},"port":70000}}"#),
+            LayerError::InvalidJson,
+        ),
+        (
+            format!(r#"{{"host":"h",{t},"protocol":"ftp"}}"#),
+            LayerError::InvalidUrl,
+        ),
+        (
+            format!(r#"{{"host":"h",{t},"protocol":"HTTPS"}}"#),
+            LayerError::InvalidUrl,
+        ),
+        (
+            r#"{"host":"h","target":"/oxen/v4/lsrpc?x"}"#.to_owned(),
+            LayerError::InvalidUrl,
+        ),
+        (
+            r#"{"host":"h","target":"/other/lsrpc"}"#.to_owned(),
+            LayerError::InvalidUrl,
+        ),
+        // Stricter than the server: an empty host is refused.
+        (format!(r#"{{"host":"",{t}}}"#), LayerError::InvalidUrl),
+    ] {
+        assert_eq!(refused_or_proxy(&route, 2), Err(err), "{route}");
+    }
+}
+
+#[test]
+fn bad_inputs_behind_and_before_the_aead_get_their_errors() {
+    let net = Net::new(1);
+    let refused = |plaintext: &[u8], seed: u8| {
+        let (mut packet, _) = peel_plaintext(&net, plaintext, seed);
+        match peel(&net.secret(0), parse_entry(&mut packet).unwrap())
+            .unwrap()
+            .hop
+        {
+            Hop::Refused { error, .. } => error,
+            other => panic!("{other:?}"),
+        }
+    };
+    let nest = |n: usize| "[".repeat(n) + &"]".repeat(n);
+    // Deep JSON that reaches serde_json's 128-level limit (and the crate's pre-check), in a
+    // field read as a string and in an ignored field, inside a decrypted layer ...
+    for json in [
+        format!(r#"{{"destination":{}}}"#, nest(200)),
+        format!(r#"{{"x":{},"headers":""}}"#, nest(200)),
+        format!(r#"{{"x":{}}}"#, "[".repeat(100_000)),
+    ] {
+        assert_eq!(refused(&frame(b"", &json), 3), LayerError::InvalidJson);
+    }
+    // ... while nesting below the limit in an ignored field is fine.
+    let (mut packet, _) = peel_plaintext(
+        &net,
+        &frame(b"b", &format!(r#"{{"x":{},"headers":""}}"#, nest(120))),
+        4,
+    );
+    assert!(matches!(
+        peel(&net.secret(0), parse_entry(&mut packet).unwrap())
+            .unwrap()
+            .hop,
+        Hop::Deliver { body: b"b", .. }
+    ));
+    // Unknown enc_type and invalid UTF-8 inside a decrypted layer.
+    let dest = hex(&[1; 32]);
+    let eph = hex(&net.keys(0).x25519);
+    for enc in ["aes-cbc", "cbc", "chacha", ""] {
+        let json =
+            format!(r#"{{"destination":"{dest}","ephemeral_key":"{eph}","enc_type":"{enc}"}}"#);
+        assert_eq!(
+            refused(&frame(b"x", &json), 5),
+            LayerError::InvalidJson,
+            "{enc}"
+        );
+    }
+    let mut bad_utf8 = frame(b"x", "");
+    bad_utf8.extend_from_slice(b"{\"headers\":\"\xff\xfe\"}");
+    assert_eq!(refused(&bad_utf8, 6), LayerError::InvalidJson);
+    // Deep JSON at the entry frame, where the key is expected and in an ignored field.
+    for json in [
+        format!(r#"{{"ephemeral_key":{}}}"#, nest(200)),
+        format!(r#"{{"ephemeral_key":"{eph}","x":{}}}"#, nest(200)),
+        "{".repeat(100_000),
+    ] {
+        let mut p = frame(b"", &json);
+        assert_eq!(
+            parse_entry(&mut p).err(),
+            Some(PeelError::Control("json")),
+            "{}",
+            &json[..30]
+        );
+    }
+    let mut p = frame(
+        b"",
+        &format!(r#"{{"ephemeral_key":"{eph}","x":{}}}"#, nest(120)),
+    );
+    assert!(parse_entry(&mut p).is_ok());
+
+    // Responses over 10 MiB are refused before anything else.
+    let onion = build_request(
+        &[net.keys(0)],
+        &Destination::Node(net.keys(0)),
+        b"{}",
+        HopCipher::XChaCha20,
+        &mut ChaCha20Rng::from_seed([7; 32]),
+    )
+    .unwrap();
+    let huge = vec![b'A'; 10 * 1024 * 1024 + 1];
+    assert_eq!(onion.response.open(&huge), Err(ResponseError::TooLarge));
+    assert_eq!(
+        onion.response.open(&huge[..10 * 1024 * 1024]),
+        Err(ResponseError::Decrypt)
+    );
+
+    // v4 framing and metadata errors.
+    for (bytes, err) in [
+        (&b""[..], v4::V4Error::Framing),
+        (b"le", v4::V4Error::Framing),
+        (b"l2:{}2:{}2:{}e", v4::V4Error::Framing),
+        (b"l2:{}i1ee", v4::V4Error::Framing),
+        (b"l2:{}e ", v4::V4Error::Framing),
+        (b"d2:{}e", v4::V4Error::Framing),
+        (b"l02:{}e", v4::V4Error::Framing),
+        (b"l4294967295:{}e", v4::V4Error::Framing),
+        (b"l2:{}", v4::V4Error::Framing),
+        (b"l2:{}e", v4::V4Error::Metadata),
+        (b"l4:nulle", v4::V4Error::Metadata),
+        (b"l2:[]0:e", v4::V4Error::Metadata),
+    ] {
+        assert_eq!(v4::decode_request(bytes).err(), Some(err), "{bytes:?}");
+        assert_eq!(v4::decode_response(bytes).err(), Some(err), "{bytes:?}");
+    }
+    for meta in [
+        r#"{"method":"GET"}"#,
+        r#"{"method":1,"endpoint":"/"}"#,
+        r#"{"method":"GET","endpoint":"/","headers":{"a":1}}"#,
+        r#"{"method":"GET","endpoint":"/","headers":[]}"#,
+        r#"{"method":"GET","endpoint":"/","method":"GET"}"#,
+    ] {
+        let msg = format!("l{}:{meta}e", meta.len());
+        assert_eq!(
+            v4::decode_request(msg.as_bytes()).err(),
+            Some(v4::V4Error::Metadata),
+            "{meta}"
+        );
+    }
+    for meta in [
+        r#"{"code":-1}"#,
+        r#"{"code":65536}"#,
+        r#"{"code":"200"}"#,
+        r#"{"headers":{}}"#,
+    ] {
+        let msg = format!("l{}:{meta}0:e", meta.len());
+        assert_eq!(
+            v4::decode_response(msg.as_bytes()).err(),
+            Some(v4::V4Error::Metadata),
+            "{meta}"
+        );
+    }
+    // Headers keep object order; response names are lower-cased.
+    let meta = r#"{"code":200,"headers":{"Z-B":"1","a-c":"2","Z-B":"3"}}"#;
+    let r = v4::decode_response(format!("l{}:{meta}2:hie", meta.len()).as_bytes()).unwrap();
+    assert_eq!(
+        r.headers,
+        [("z-b", "1"), ("a-c", "2"), ("z-b", "3")].map(|(k, v)| (k.to_owned(), v.to_owned()))
+    );
+    assert_eq!(r.body, b"hi");
+
+    // PeelError::message against SPEC 3.9: "Invalid ciphertext" for a layer that fails to
+    // decrypt, "Error parsing onion request" for an entry payload that cannot be parsed, the
+    // hop limit text; all 400 and answered in the clear.
+    let mut short = b"\x01\0".to_vec();
+    let frame_err = parse_entry(&mut short).unwrap_err();
+    assert!(matches!(frame_err, PeelError::Frame(_)));
+    for (err, body) in [
+        (PeelError::Decrypt, "Invalid ciphertext"),
+        (PeelError::WeakKey, "Invalid ciphertext"),
+        (
+            PeelError::TooManyHops,
+            "onion request max path length exceeded",
+        ),
+        (PeelError::TooLarge, "Error parsing onion request"),
+        (frame_err, "Error parsing onion request"),
+        (PeelError::Control("json"), "Error parsing onion request"),
+        (PeelError::UnsupportedCipher, "Error parsing onion request"),
+    ] {
+        assert_eq!((err.status(), err.message()), (400, body), "{err:?}");
+    }
+    // Errors found after decryption go back encrypted, with the storage server's texts.
+    for (err, text) in [
+        (LayerError::InvalidJson, "Invalid json"),
+        (LayerError::InvalidUrl, "Invalid url"),
+        (
+            LayerError::TooManyHops,
+            "onion request max path length exceeded",
+        ),
+    ] {
+        assert_eq!((err.status(), err.to_string().as_str()), (400, text));
     }
 }

@@ -8,6 +8,7 @@
 
 use aes_gcm::Aes256Gcm;
 use chacha20poly1305::XChaCha20Poly1305;
+use chacha20poly1305::aead::inout::InOutBuf;
 use chacha20poly1305::aead::{AeadInOut, KeyInit};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -106,7 +107,8 @@ impl HopKey {
     }
 
     /// Decrypts `sealed = nonce || ciphertext || tag` in place and returns the plaintext, a
-    /// sub-slice of `sealed`.
+    /// sub-slice of `sealed`. Both AEADs check the tag before decrypting, so on failure
+    /// `sealed` is unchanged and can be retried under another key.
     pub(crate) fn open_in_place<'a>(
         &self,
         sealed: &'a mut [u8],
@@ -122,6 +124,42 @@ impl HopKey {
         };
         if ok { Ok(body) } else { Err(Unauthentic) }
     }
+}
+
+impl HopKey {
+    /// Decrypts `sealed = nonce || ciphertext || tag` into `out`, which must be exactly
+    /// `sealed.len() - overhead` bytes. `sealed` is not modified; `out` is written only when
+    /// authentication succeeds.
+    pub(crate) fn open_into(&self, sealed: &[u8], out: &mut [u8]) -> Result<(), Unauthentic> {
+        let (nonce, rest) = sealed
+            .split_at_checked(self.cipher.nonce_len())
+            .ok_or(Unauthentic)?;
+        let body_len = rest.len().checked_sub(TAG_LEN).ok_or(Unauthentic)?;
+        let (body, tag) = rest.split_at(body_len);
+        let Ok(buf) = InOutBuf::new(body, out) else {
+            return Err(Unauthentic);
+        };
+        let ok = match self.cipher {
+            Cipher::XChaCha20 => open_inout::<XChaCha20Poly1305>(&self.key, nonce, buf, tag),
+            Cipher::Aes256Gcm => open_inout::<Aes256Gcm>(&self.key, nonce, buf, tag),
+        };
+        if ok { Ok(()) } else { Err(Unauthentic) }
+    }
+}
+
+fn open_inout<A: AeadInOut + KeyInit>(
+    key: &[u8; 32],
+    nonce: &[u8],
+    buf: InOutBuf<'_, '_, u8>,
+    tag: &[u8],
+) -> bool {
+    let Ok(aead) = A::new_from_slice(key) else {
+        return false;
+    };
+    let (Ok(nonce), Ok(tag)) = (nonce.try_into(), tag.try_into()) else {
+        return false;
+    };
+    aead.decrypt_inout_detached(nonce, &[], buf, tag).is_ok()
 }
 
 fn seal_with<A: AeadInOut + KeyInit>(
@@ -254,6 +292,28 @@ mod tests {
                 );
             }
             assert_eq!(key.open_in_place(&mut buf[..n + 15]), Err(Unauthentic));
+            let mut out = alloc::vec![0u8; 5];
+            key.open_into(&buf, &mut out).unwrap();
+            assert_eq!(out, b"hello");
+            for i in 0..buf.len() {
+                let mut bad = buf.clone();
+                bad[i] ^= 1;
+                let mut out = [0xaau8; 5];
+                assert_eq!(key.open_into(&bad, &mut out), Err(Unauthentic));
+                assert_eq!(out, [0xaa; 5], "output untouched on failure");
+                // In place, a failed open leaves the input as it was (the fallback relies on it).
+                let before = bad.clone();
+                assert_eq!(key.open_in_place(&mut bad), Err(Unauthentic));
+                assert_eq!(
+                    bad, before,
+                    "{cipher:?} byte {i}: input untouched on failure"
+                );
+            }
+            assert_eq!(
+                key.open_into(&buf, &mut [0u8; 4]),
+                Err(Unauthentic),
+                "wrong output length"
+            );
         }
     }
 }

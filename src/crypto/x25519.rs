@@ -155,4 +155,140 @@ mod tests {
         assert!(!is_canonical_u(&m1));
         assert!(!is_canonical_u(&u(&[(0, 9), (31, 0x80)])));
     }
+
+    /// The fast path's answer as the ladder would give it: equal bytes, or `None` exactly
+    /// where the ladder's result is all zero.
+    fn assert_agrees(secret: &[u8; 32], c: &[u8; 32]) {
+        let ladder = x25519_ladder(secret, c);
+        match x25519(secret, c) {
+            Some(fast) => {
+                assert_eq!(*fast, ladder, "u = {c:02x?}");
+                assert_ne!(ladder, [0u8; 32]);
+            }
+            None => assert_eq!(
+                ladder, [0u8; 32],
+                "refused only when the ladder gives 0: {c:02x?}"
+            ),
+        }
+    }
+
+    fn le(n: &[u8]) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        out[..n.len()].copy_from_slice(n);
+        out
+    }
+
+    /// p + k for small k, little-endian (p = 2^255 - 19).
+    fn p_plus(k: u8) -> [u8; 32] {
+        let mut out = [0xffu8; 32];
+        out[31] = 0x7f;
+        let (lo, carry) = 0xedu8.overflowing_add(k);
+        out[0] = lo;
+        if carry {
+            // p + k >= 2^255 - 19 + 19 = 2^255: 2^255 + (k - 19).
+            out = [0u8; 32];
+            out[0] = k.wrapping_sub(19);
+            out[31] = 0x80;
+        }
+        out
+    }
+
+    #[test]
+    fn fast_path_equals_the_ladder_on_every_edge_case() {
+        let secrets = [[0x5au8; 32], [0u8; 32], [0xffu8; 32], {
+            let mut s = [0u8; 32];
+            s[0] = 1;
+            s
+        }];
+        let mut cases: alloc::vec::Vec<[u8; 32]> = alloc::vec::Vec::new();
+        // Real points (public keys), the base point, and their bit-255 variants.
+        for i in 1..=8u8 {
+            cases.push(Keypair::from_secret([i; 32]).public);
+        }
+        cases.push(le(&[9]));
+        // Twist points: small u with no Edwards point.
+        for x in 0..=40u8 {
+            let c = le(&[x]);
+            if MontgomeryPoint(c).to_edwards(0).is_none() {
+                cases.push(c);
+            }
+        }
+        // Non-canonical encodings: u = p .. p + 18 (alias 0 .. 18) and 2^255 - 19 + k past
+        // 2^255 (bit 255 set), and all ones.
+        for k in 0..=18u8 {
+            cases.push(p_plus(k));
+        }
+        for k in 19..=40u8 {
+            cases.push(p_plus(k));
+        }
+        cases.push([0xff; 32]);
+        // The small-order points libsodium blocks (its `blacklist`), as written there:
+        // 0, 1, the order-8 points, p - 1, p, p + 1.
+        let blocklist: [[u8; 32]; 7] = [
+            [0; 32],
+            le(&[1]),
+            [
+                0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41, 0xb8, 0xae, 0x16, 0x56, 0xe3, 0xfa, 0xf1, 0x9f,
+                0xc4, 0x6a, 0xda, 0x09, 0x8d, 0xeb, 0x9c, 0x32, 0xb1, 0xfd, 0x86, 0x62, 0x05, 0x16,
+                0x5f, 0x49, 0xb8, 0x00,
+            ],
+            [
+                0x5f, 0x9c, 0x95, 0xbc, 0xa3, 0x50, 0x8c, 0x24, 0xb1, 0xd0, 0xb1, 0x55, 0x9c, 0x83,
+                0xef, 0x5b, 0x04, 0x44, 0x5c, 0xc4, 0x58, 0x1c, 0x8e, 0x86, 0xd8, 0x22, 0x4e, 0xdd,
+                0xd0, 0x9f, 0x11, 0x57,
+            ],
+            {
+                let mut m1 = p_plus(0);
+                m1[0] = 0xec;
+                m1
+            },
+            p_plus(0),
+            p_plus(1),
+        ];
+        for b in blocklist {
+            cases.push(b);
+        }
+        let with_high_bit: alloc::vec::Vec<[u8; 32]> = cases
+            .iter()
+            .map(|c| {
+                let mut h = *c;
+                h[31] ^= 0x80;
+                h
+            })
+            .collect();
+        cases.extend(with_high_bit);
+        for secret in &secrets {
+            for c in &cases {
+                assert_agrees(secret, c);
+            }
+        }
+        // Every blocklisted point, high bit set or not, is refused whatever the secret.
+        for b in blocklist {
+            for high in [0u8, 0x80] {
+                let mut c = b;
+                c[31] |= high;
+                for secret in &secrets {
+                    assert!(x25519(secret, &c).is_none(), "{c:02x?}");
+                }
+            }
+        }
+        // The order-8 entries are the torsion points dalek knows.
+        let torsion: alloc::vec::Vec<[u8; 32]> = EIGHT_TORSION
+            .iter()
+            .map(|t| t.to_montgomery().to_bytes())
+            .collect();
+        assert!(torsion.contains(&blocklist[2]) && torsion.contains(&blocklist[3]));
+    }
+
+    proptest::proptest! {
+        /// Random secret, random 32-byte u (bit 255 random too): about half are points on the
+        /// twist, which take the ladder fallback.
+        #[test]
+        fn fast_path_equals_the_ladder_on_random_inputs(
+            secret in proptest::prelude::any::<[u8; 32]>(),
+            c in proptest::prelude::any::<[u8; 32]>(),
+        ) {
+            assert_agrees(&secret, &c);
+        }
+    }
 }

@@ -11,7 +11,11 @@ use serde::de::IgnoredAny;
 use super::{HopCipher, is_allowed_target};
 use crate::crypto::{self, HopKey, Keypair};
 use crate::identity::Identity;
-use crate::wire::{self, Bencode, FrameError, JsonStr, MAX_PACKET, Sink};
+use crate::wire::{self, FrameError, JsonStr, MAX_PACKET, Sink};
+
+/// The port a proxy layer without `port` is sent to, whatever its scheme: the storage server
+/// defaults to 443 for `http` too (clients always write the port).
+pub const PROXY_DEFAULT_PORT: u16 = 443;
 
 /// The highest `hop_no` a node accepts.
 const MAX_HOP_NO: u64 = 15;
@@ -154,11 +158,13 @@ impl PeelError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum LayerError {
-    /// The plaintext is not `u32 || blob || json`, the JSON is malformed, or it lacks what its
-    /// kind needs.
+    /// The plaintext is not `u32 || blob || json`, the JSON is malformed or nested deeper than
+    /// 128 levels, or it lacks what its kind needs (a proxy layer without `target` included,
+    /// as on the storage server).
     #[error("Invalid json")]
     InvalidJson,
-    /// A proxy request to a protocol other than http/https, or a target not allowed.
+    /// A proxy request to a protocol other than http/https, a target not allowed, or an empty
+    /// host (the last stricter than the storage server).
     #[error("Invalid url")]
     InvalidUrl,
     /// Forwarding would take the request past 15 hops.
@@ -209,8 +215,7 @@ pub fn parse_entry(packet: &mut [u8]) -> Result<Layer<'_>, PeelError> {
         return Err(PeelError::TooLarge);
     }
     let (ciphertext, json) = wire::split_frame_mut(packet)?;
-    let ctl: EntryControl<'_> =
-        serde_json::from_slice(json).map_err(|_| PeelError::Control("json"))?;
+    let ctl: EntryControl<'_> = wire::from_json(json).ok_or(PeelError::Control("json"))?;
     let key_hex = ctl
         .ephemeral_key
         .ok_or(PeelError::Control("ephemeral_key"))?;
@@ -230,52 +235,104 @@ pub fn parse_entry(packet: &mut [u8]) -> Result<Layer<'_>, PeelError> {
     })
 }
 
+/// A relay dictionary value as the streaming reader found it.
+#[derive(Clone)]
+enum RelayValue {
+    Bytes(core::ops::Range<usize>),
+    Int(i64),
+    /// A list or dictionary (validated, then skipped).
+    Other,
+}
+
+/// The four known fields of a relay dictionary, and whether any other key was present.
+#[derive(Default)]
+struct RelayFields {
+    data: Option<RelayValue>,
+    enc_type: Option<RelayValue>,
+    ephemeral_key: Option<RelayValue>,
+    hop_no: Option<RelayValue>,
+    unknown: bool,
+}
+
+/// Walks the whole dictionary with the streaming reader (no tree, no allocation), validating
+/// every byte before any field is interpreted.
+fn scan_relay(msg: &[u8]) -> Result<RelayFields, wire::BencodeError> {
+    let mut r = wire::BencodeReader::new(msg);
+    r.enter(wire::BencodeKind::Dict)?;
+    let mut fields = RelayFields::default();
+    let mut last = None;
+    while let Some(key) = r.dict_key(&mut last)? {
+        let slot = match msg.get(key) {
+            Some(b"data") => &mut fields.data,
+            Some(b"enc_type") => &mut fields.enc_type,
+            Some(b"ephemeral_key") => &mut fields.ephemeral_key,
+            Some(b"hop_no") => &mut fields.hop_no,
+            _ => {
+                fields.unknown = true;
+                r.skip(1)?;
+                continue;
+            }
+        };
+        *slot = Some(match r.kind()? {
+            wire::BencodeKind::Bytes => RelayValue::Bytes(r.bytes()?),
+            wire::BencodeKind::Int => RelayValue::Int(r.int()?),
+            wire::BencodeKind::List | wire::BencodeKind::Dict => {
+                r.skip(1)?;
+                RelayValue::Other
+            }
+        });
+    }
+    r.finish()?;
+    Ok(fields)
+}
+
 /// Reads a node-to-node relay message, the bencoded dictionary `{"data", "enc_type",
-/// "ephemeral_key" (32 raw bytes), "hop_no"}`.
+/// "ephemeral_key" (32 raw bytes), "hop_no"}`. Allocates nothing: the returned layer borrows
+/// its ciphertext from `msg`.
+///
+/// Deliberately stricter than the storage server, which stream-skips to the keys it knows:
+/// the whole message must be canonical bencode (ascending keys, canonical integers), a key
+/// other than these four is refused, and a negative `hop_no` is refused rather than raised
+/// to 1. Honest nodes never send any of these, and a canonical-only form leaves a relayed
+/// layer a single encoding. A missing `hop_no` counts as 0, as at the entry node (the storage
+/// server always writes it; it reads a missing or non-positive one as 1).
 ///
 /// # Errors
-/// [`PeelError`]: too large, malformed bencode or fields, cipher, key, or `hop_no > 15`.
+/// [`PeelError::TooLarge`] over 10 MiB; [`PeelError::Control`] naming `"bencode"` (not
+/// canonical bencode of a dictionary), `"unknown relay field"`, or the field that is missing
+/// or wrong-typed (`"data"`, `"ephemeral_key"`, `"enc_type"`, `"hop_no"`), checked in that
+/// order; [`PeelError::WeakKey`], [`PeelError::UnsupportedCipher`], and
+/// [`PeelError::TooManyHops`] for `hop_no > 15`.
 pub fn decode_relay(msg: &mut [u8]) -> Result<Layer<'_>, PeelError> {
     if msg.len() > MAX_PACKET {
         return Err(PeelError::TooLarge);
     }
-    let dict = Bencode::decode(msg).map_err(|_| PeelError::Control("bencode"))?;
-    let Bencode::Dict(entries) = &dict else {
-        return Err(PeelError::Control("bencode"));
-    };
-    let bytes_of = |key: &'static str| -> Result<core::ops::Range<usize>, PeelError> {
-        match dict.get(msg, key.as_bytes()) {
-            Some(Bencode::Bytes(r)) => Ok(r.clone()),
-            _ => Err(PeelError::Control(key)),
-        }
-    };
-    for (k, _) in entries {
-        let name = msg.get(k.clone()).unwrap_or_default();
-        if !matches!(name, b"data" | b"enc_type" | b"ephemeral_key" | b"hop_no") {
-            return Err(PeelError::Control("unknown relay field"));
-        }
+    let fields = scan_relay(msg).map_err(|_| PeelError::Control("bencode"))?;
+    if fields.unknown {
+        return Err(PeelError::Control("unknown relay field"));
     }
-    let data = bytes_of("data")?;
-    let key = msg
-        .get(bytes_of("ephemeral_key")?)
-        .ok_or(PeelError::Control("ephemeral_key"))?;
+    let Some(RelayValue::Bytes(data)) = fields.data else {
+        return Err(PeelError::Control("data"));
+    };
+    let Some(RelayValue::Bytes(key)) = fields.ephemeral_key else {
+        return Err(PeelError::Control("ephemeral_key"));
+    };
+    let key = msg.get(key).ok_or(PeelError::Control("ephemeral_key"))?;
     let ephemeral_key = parse_ephemeral(
         key.try_into()
             .map_err(|_| PeelError::Control("ephemeral_key"))?,
     )?;
-    let cipher = match dict.get(msg, b"enc_type") {
+    let cipher = match fields.enc_type {
         None => HopCipher::Aes256Gcm,
-        Some(Bencode::Bytes(r)) => {
-            let name = msg
-                .get(r.clone())
-                .and_then(|b| core::str::from_utf8(b).ok());
+        Some(RelayValue::Bytes(r)) => {
+            let name = msg.get(r).and_then(|b| core::str::from_utf8(b).ok());
             parse_cipher(Some(name.ok_or(PeelError::Control("enc_type"))?))?
         }
         Some(_) => return Err(PeelError::Control("enc_type")),
     };
-    let hop_no = match dict.get(msg, b"hop_no") {
+    let hop_no = match fields.hop_no {
         None => 0,
-        Some(&Bencode::Int(h)) => u64::try_from(h).map_err(|_| PeelError::Control("hop_no"))?,
+        Some(RelayValue::Int(h)) => u64::try_from(h).map_err(|_| PeelError::Control("hop_no"))?,
         Some(_) => return Err(PeelError::Control("hop_no")),
     };
     if hop_no > MAX_HOP_NO {
@@ -363,7 +420,9 @@ impl Protocol {
         }
     }
 
-    /// The port used when the request names none.
+    /// The scheme's usual port (443 or 80): what a client writes in `port`. A node reading a
+    /// proxy layer that omits `port` uses [`PROXY_DEFAULT_PORT`] (443) for both schemes, as
+    /// the storage server does.
     pub const fn default_port(self) -> u16 {
         match self {
             Self::Https => 443,
@@ -381,7 +440,8 @@ pub struct ProxyRequest<'a> {
     pub target: Cow<'a, str>,
     /// Scheme.
     pub protocol: Protocol,
-    /// Port.
+    /// Port: as given, else [`PROXY_DEFAULT_PORT`] (443, even for `http`, as the storage
+    /// server does).
     pub port: u16,
     /// The body to POST, unmodified: the whole decrypted layer (the server decrypts the
     /// innermost layer itself). Content type `application/octet-stream`.
@@ -492,7 +552,7 @@ fn interpret<'a>(plaintext: &'a [u8], key: HopKey, hop_no: u8) -> Hop<'a> {
     let Ok((blob, json)) = wire::split_frame(plaintext) else {
         return refuse(LayerError::InvalidJson, key);
     };
-    let Ok(ctl) = serde_json::from_slice::<LayerControl<'a>>(json) else {
+    let Some(ctl) = wire::from_json::<LayerControl<'a>>(json) else {
         return refuse(LayerError::InvalidJson, key);
     };
     if ctl.headers.0 {
@@ -500,14 +560,18 @@ fn interpret<'a>(plaintext: &'a [u8], key: HopKey, hop_no: u8) -> Hop<'a> {
         return Hop::Deliver { body: blob, reply };
     }
     if let Some(host) = ctl.host {
+        // As the storage server: a proxy layer without `target` is malformed JSON for it (a
+        // required key), while a target or scheme it will not fetch is an invalid URL.
+        let Some(target) = ctl.target else {
+            return refuse(LayerError::InvalidJson, key);
+        };
         let protocol = match ctl.protocol.as_deref() {
             Some("https") | None => Protocol::Https,
             Some("http") => Protocol::Http,
             Some(_) => return refuse(LayerError::InvalidUrl, key),
         };
-        let Some(target) = ctl.target else {
-            return refuse(LayerError::InvalidUrl, key);
-        };
+        // Stricter than the storage server, which would build `https:///oxen/...`: an empty
+        // host names nothing to connect to.
         if host.is_empty() || !is_allowed_target(&target) {
             return refuse(LayerError::InvalidUrl, key);
         }
@@ -515,7 +579,7 @@ fn interpret<'a>(plaintext: &'a [u8], key: HopKey, hop_no: u8) -> Hop<'a> {
             host: host.0,
             target: target.0,
             protocol,
-            port: ctl.port.unwrap_or(protocol.default_port()),
+            port: ctl.port.unwrap_or(PROXY_DEFAULT_PORT),
             body: plaintext,
         };
         return Hop::Proxy {
@@ -598,7 +662,7 @@ impl ReplyKey {
         plain.put(b"{\"status\":");
         wire::put_decimal(&mut plain, u64::from(status));
         plain.put(b",\"body\":");
-        if self.json && serde_json::from_str::<IgnoredAny>(body).is_ok() {
+        if self.json && wire::from_json::<IgnoredAny>(body.as_bytes()).is_some() {
             plain.put(body.as_bytes());
         } else {
             wire::put_json_str(&mut plain, body);

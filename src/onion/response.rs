@@ -4,6 +4,7 @@ use alloc::borrow::Cow;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
+use core::ops::Range;
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -87,60 +88,85 @@ impl ResponseKey {
     /// the encrypted `{"status", "body"}` JSON. From a server: the encrypted v4 response.
     /// An XChaCha20 response that fails is retried as AES-GCM, as libsession does.
     ///
+    /// Allocates one buffer for the plaintext (smaller than `body`), which becomes the returned
+    /// body of a v4 response; nothing else in proportion to the input.
+    ///
     /// # Errors
-    /// [`ResponseError::Decrypt`] when it does not authenticate, [`ResponseError::Malformed`]
-    /// when the plaintext is not a response.
+    /// [`ResponseError::TooLarge`] over 10 MiB, [`ResponseError::Decrypt`] when it does not
+    /// authenticate, [`ResponseError::Malformed`] when the plaintext is not a response.
     pub fn open(&self, body: &[u8]) -> Result<Response, ResponseError> {
         if body.len() > wire::MAX_PACKET {
             return Err(ResponseError::TooLarge);
         }
-        let mut sealed = match self.kind {
-            ResponseKind::Server => body.to_vec(),
-            ResponseKind::Node => {
-                let text: Cow<'_, [u8]> = match serde_json::from_slice::<Wrapped<'_>>(body) {
-                    Ok(w) => Cow::Owned(w.result.into_owned().into_bytes()),
-                    Err(_) => Cow::Borrowed(body),
-                };
-                wire::base64_decode(&text).unwrap_or_else(|| text.into_owned())
-            }
-        };
-        let plain = self.decrypt(&mut sealed)?;
         match self.kind {
             ResponseKind::Server => {
-                v4::decode_response(plain).map_err(|_| ResponseError::Malformed)
+                let plain = self.decrypt_from(body)?;
+                v4::decode_response_owned(plain).map_err(|_| ResponseError::Malformed)
             }
-            ResponseKind::Node => parse_node_answer(plain),
+            ResponseKind::Node => {
+                let text: Cow<'_, [u8]> = match wire::from_json::<Wrapped<'_>>(body) {
+                    Some(Wrapped {
+                        result: Cow::Borrowed(r),
+                    }) => Cow::Borrowed(r.as_bytes()),
+                    Some(Wrapped {
+                        result: Cow::Owned(r),
+                    }) => Cow::Owned(r.into_bytes()),
+                    None => Cow::Borrowed(body),
+                };
+                let plain = match wire::base64_decode(&text) {
+                    Some(mut sealed) => {
+                        let range = self.decrypt_in_place(&mut sealed)?;
+                        sealed.get(range).map(parse_node_answer)
+                    }
+                    // Raw (not base64) binary: an answer sealed with `"base64": false`.
+                    None => Some(parse_node_answer(&self.decrypt_from(&text)?)),
+                };
+                plain.ok_or(ResponseError::Decrypt)?
+            }
         }
     }
 
-    fn decrypt<'b>(&self, sealed: &'b mut [u8]) -> Result<&'b [u8], ResponseError> {
-        let Some(fallback) = &self.fallback else {
-            return self
-                .primary
-                .open_in_place(sealed)
-                .map(|p| &*p)
-                .map_err(|_| ResponseError::Decrypt);
-        };
-        // Decryption in place destroys the input on success only; keep a copy for the retry.
-        let copy = sealed.to_vec();
-        if self.primary.open_in_place(sealed).is_ok() {
-            let len = sealed.len();
-            let nl = self.primary.cipher().nonce_len();
-            return sealed
-                .get(nl..len.saturating_sub(crate::crypto::TAG_LEN))
-                .ok_or(ResponseError::Decrypt);
+    fn keys(&self) -> impl Iterator<Item = &HopKey> {
+        core::iter::once(&self.primary).chain(self.fallback.as_ref())
+    }
+
+    /// Decrypts in place; returns the plaintext's range. A failed attempt leaves the buffer
+    /// unchanged (the AEADs check the tag first), so the fallback key needs no copy.
+    fn decrypt_in_place(&self, sealed: &mut [u8]) -> Result<Range<usize>, ResponseError> {
+        for key in self.keys() {
+            if key.open_in_place(sealed).is_ok() {
+                let start = key.cipher().nonce_len();
+                let end = sealed.len().saturating_sub(crate::crypto::TAG_LEN);
+                return Ok(start..end);
+            }
         }
-        sealed.copy_from_slice(&copy);
-        fallback
-            .open_in_place(sealed)
-            .map(|p| &*p)
-            .map_err(|_| ResponseError::Decrypt)
+        Err(ResponseError::Decrypt)
+    }
+
+    /// Decrypts `sealed` into a new buffer of the plaintext's size.
+    fn decrypt_from(&self, sealed: &[u8]) -> Result<Vec<u8>, ResponseError> {
+        let len = |key: &HopKey| sealed.len().checked_sub(key.cipher().overhead());
+        let cap = self
+            .keys()
+            .filter_map(len)
+            .max()
+            .ok_or(ResponseError::Decrypt)?;
+        let mut out = alloc::vec![0u8; cap];
+        for key in self.keys() {
+            if let Some(n) = len(key)
+                && let Some(dst) = out.get_mut(..n)
+                && key.open_into(sealed, dst).is_ok()
+            {
+                out.truncate(n);
+                return Ok(out);
+            }
+        }
+        Err(ResponseError::Decrypt)
     }
 }
 
 fn parse_node_answer(plain: &[u8]) -> Result<Response, ResponseError> {
-    let answer: NodeAnswer<'_> =
-        serde_json::from_slice(plain).map_err(|_| ResponseError::Malformed)?;
+    let answer: NodeAnswer<'_> = wire::from_json(plain).ok_or(ResponseError::Malformed)?;
     let status = answer
         .status
         .or(answer.status_code)

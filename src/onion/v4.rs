@@ -12,15 +12,14 @@
 //! # Ok::<(), v4::V4Error>(())
 //! ```
 
-use alloc::borrow::Cow;
-use alloc::collections::BTreeMap;
-use alloc::string::{String, ToString};
+use alloc::string::String;
 use alloc::vec::Vec;
+use core::ops::Range;
 
 use serde::Deserialize;
 
 use super::response::Response;
-use crate::wire::{self, Bencode, Sink};
+use crate::wire::{self, JsonStr, Sink};
 
 /// Why bytes are not a v4 message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -42,7 +41,7 @@ pub struct Request<'a> {
     pub method: String,
     /// Path and query.
     pub endpoint: String,
-    /// Headers in the order the object lists them (JSON object order).
+    /// Headers in the order the JSON object lists them, repeated names kept.
     pub headers: Vec<(String, String)>,
     /// The body, if any.
     pub body: Option<&'a [u8]>,
@@ -117,71 +116,133 @@ fn list(meta: &[u8], body: Option<&[u8]>) -> Vec<u8> {
     out
 }
 
+/// `l <meta> [<body>] e`, read with the streaming reader: nothing is allocated, and the two
+/// parts are ranges of `bytes`.
+fn split_ranges(bytes: &[u8]) -> Result<(Range<usize>, Option<Range<usize>>), V4Error> {
+    let framing = |_| V4Error::Framing;
+    let mut r = wire::BencodeReader::new(bytes);
+    r.enter(wire::BencodeKind::List).map_err(framing)?;
+    let meta = r.bytes().map_err(framing)?;
+    let body = if r.end_of_container().map_err(framing)? {
+        None
+    } else {
+        let body = r.bytes().map_err(framing)?;
+        if !r.end_of_container().map_err(framing)? {
+            return Err(V4Error::Framing);
+        }
+        Some(body)
+    };
+    r.finish().map_err(framing)?;
+    Ok((meta, body))
+}
+
 fn split(bytes: &[u8]) -> Result<(&[u8], Option<&[u8]>), V4Error> {
-    let Ok(Bencode::List(items)) = Bencode::decode(bytes) else {
-        return Err(V4Error::Framing);
-    };
-    let part = |v: &Bencode| match v {
-        Bencode::Bytes(r) => bytes.get(r.clone()).ok_or(V4Error::Framing),
-        _ => Err(V4Error::Framing),
-    };
-    match items.as_slice() {
-        [meta] => Ok((part(meta)?, None)),
-        [meta, body] => Ok((part(meta)?, Some(part(body)?))),
-        _ => Err(V4Error::Framing),
+    let (meta, body) = split_ranges(bytes)?;
+    let part = |r: Range<usize>| bytes.get(r).ok_or(V4Error::Framing);
+    Ok((part(meta)?, body.map(part).transpose()?))
+}
+
+/// A JSON object of string headers, kept in the order the object lists them (repeated names
+/// included), copied out as owned strings; names lower-cased when `LOWER`.
+struct Headers<const LOWER: bool>(Vec<(String, String)>);
+
+impl<const LOWER: bool> Default for Headers<LOWER> {
+    fn default() -> Self {
+        Self(Vec::new())
+    }
+}
+
+impl<'de, const LOWER: bool> Deserialize<'de> for Headers<LOWER> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<const LOWER: bool>;
+        impl<'de, const LOWER: bool> serde::de::Visitor<'de> for V<LOWER> {
+            type Value = Headers<LOWER>;
+            fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str("an object of string headers")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some((k, v)) = map.next_entry::<JsonStr<'de>, JsonStr<'de>>()? {
+                    let name = if LOWER {
+                        k.to_lowercase()
+                    } else {
+                        k.0.into_owned()
+                    };
+                    out.push((name, v.0.into_owned()));
+                }
+                Ok(Headers(out))
+            }
+        }
+        d.deserialize_map(V::<LOWER>)
     }
 }
 
 #[derive(Deserialize)]
 struct RequestMeta<'a> {
     #[serde(borrow)]
-    method: Cow<'a, str>,
+    method: JsonStr<'a>,
     #[serde(borrow)]
-    endpoint: Cow<'a, str>,
-    #[serde(borrow, default)]
-    headers: BTreeMap<Cow<'a, str>, Cow<'a, str>>,
+    endpoint: JsonStr<'a>,
+    #[serde(default)]
+    headers: Headers<false>,
 }
 
 #[derive(Deserialize)]
-struct ResponseMeta<'a> {
+struct ResponseMeta {
     code: u16,
-    #[serde(borrow, default)]
-    headers: BTreeMap<Cow<'a, str>, Cow<'a, str>>,
+    #[serde(default)]
+    headers: Headers<true>,
 }
 
-/// Decodes a request (server side).
+/// Decodes a request (server side). The framing is read without allocating; what is
+/// allocated is what is returned (the method, endpoint and header strings).
 ///
 /// # Errors
-/// [`V4Error`] for bad framing or metadata.
+/// [`V4Error::Framing`] unless `bytes` is exactly a canonical bencoded list of one or two byte
+/// strings; [`V4Error::Metadata`] unless the first is a JSON object with string `method` and
+/// `endpoint` and an optional object of string `headers`.
 pub fn decode_request(bytes: &[u8]) -> Result<Request<'_>, V4Error> {
     let (meta, body) = split(bytes)?;
-    let m: RequestMeta<'_> = serde_json::from_slice(meta).map_err(|_| V4Error::Metadata)?;
+    let m: RequestMeta<'_> = wire::from_json(meta).ok_or(V4Error::Metadata)?;
     Ok(Request {
-        method: m.method.into_owned(),
-        endpoint: m.endpoint.into_owned(),
-        headers: m
-            .headers
-            .into_iter()
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect(),
+        method: m.method.0.into_owned(),
+        endpoint: m.endpoint.0.into_owned(),
+        headers: m.headers.0,
         body,
     })
 }
 
-/// Decodes a response (client side); header names are lower-cased.
+/// Decodes a response (client side); header names are lower-cased, in object order.
 ///
 /// # Errors
-/// [`V4Error`] for bad framing or metadata.
+/// [`V4Error::Framing`] as for [`decode_request`]; [`V4Error::Metadata`] unless the first
+/// part is a JSON object with a `code` (0..=65535) and an optional object of string
+/// `headers`.
 pub fn decode_response(bytes: &[u8]) -> Result<Response, V4Error> {
     let (meta, body) = split(bytes)?;
-    let m: ResponseMeta<'_> = serde_json::from_slice(meta).map_err(|_| V4Error::Metadata)?;
+    let m: ResponseMeta = wire::from_json(meta).ok_or(V4Error::Metadata)?;
     Ok(Response {
         status: m.code,
-        headers: m
-            .headers
-            .into_iter()
-            .map(|(k, v)| (k.to_lowercase(), v.to_string()))
-            .collect(),
+        headers: m.headers.0,
         body: body.unwrap_or_default().to_vec(),
+    })
+}
+
+/// [`decode_response`] of a buffer the caller owns: the body is moved to the front of `buf`,
+/// which becomes the response's body, so nothing is copied.
+pub(crate) fn decode_response_owned(mut buf: Vec<u8>) -> Result<Response, V4Error> {
+    let (meta, body) = split_ranges(&buf)?;
+    let m: ResponseMeta =
+        wire::from_json(buf.get(meta).ok_or(V4Error::Framing)?).ok_or(V4Error::Metadata)?;
+    let body = body.unwrap_or(0..0);
+    buf.truncate(body.end);
+    buf.drain(..body.start);
+    Ok(Response {
+        status: m.code,
+        headers: m.headers.0,
+        body: buf,
     })
 }

@@ -3,7 +3,9 @@
 //!
 //! Byte strings are returned as ranges of the input, so a caller can borrow them (mutably, for
 //! decryption in place) without copying. Every value takes at least two input bytes, so the
-//! decoder allocates at most in proportion to its input.
+//! tree decoder allocates at most in proportion to its input. Decoders of untrusted bytes that
+//! expect a fixed shape use [`Reader`] instead, which walks the input without building a tree
+//! and allocates nothing.
 
 use alloc::vec::Vec;
 use core::ops::Range;
@@ -44,11 +46,11 @@ pub(crate) enum BencodeError {
 impl Bencode {
     /// Decodes exactly one value spanning all of `input`.
     pub(crate) fn decode(input: &[u8]) -> Result<Self, BencodeError> {
-        let mut p = Parser { input, pos: 0 };
+        let mut p = Parser {
+            r: Reader::new(input),
+        };
         let v = p.value(0)?;
-        if p.pos != input.len() {
-            return Err(BencodeError::TrailingBytes);
-        }
+        p.r.finish()?;
         Ok(v)
     }
 
@@ -65,11 +67,68 @@ impl Bencode {
 }
 
 struct Parser<'a> {
+    r: Reader<'a>,
+}
+
+impl Parser<'_> {
+    fn value(&mut self, depth: usize) -> Result<Bencode, BencodeError> {
+        if depth > MAX_DEPTH {
+            return Err(BencodeError::TooDeep);
+        }
+        match self.r.kind()? {
+            Kind::Int => Ok(Bencode::Int(self.r.int()?)),
+            Kind::List => {
+                self.r.enter(Kind::List)?;
+                let mut items = Vec::new();
+                while !self.r.end_of_container()? {
+                    items.push(self.value(depth.saturating_add(1))?);
+                }
+                Ok(Bencode::List(items))
+            }
+            Kind::Dict => {
+                self.r.enter(Kind::Dict)?;
+                let mut entries: Vec<(Range<usize>, Bencode)> = Vec::new();
+                let mut last = None;
+                while let Some(key) = self.r.dict_key(&mut last)? {
+                    let v = self.value(depth.saturating_add(1))?;
+                    entries.push((key, v));
+                }
+                Ok(Bencode::Dict(entries))
+            }
+            Kind::Bytes => Ok(Bencode::Bytes(self.r.bytes()?)),
+        }
+    }
+}
+
+/// What the next value is, from its first byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// `<len>:<bytes>`
+    Bytes,
+    /// `i<n>e`
+    Int,
+    /// `l ... e`
+    List,
+    /// `d ... e`
+    Dict,
+}
+
+/// A streaming reader: walks canonical bencode value by value without building a tree, so a
+/// decoder that checks a fixed shape allocates nothing. Skipped values are still validated
+/// (canonical integers and lengths, ascending keys, at most 32 levels deep), so a reader that
+/// reaches [`Reader::finish`] has accepted exactly what [`Bencode::decode`] accepts.
+#[derive(Debug)]
+pub(crate) struct Reader<'a> {
     input: &'a [u8],
     pos: usize,
 }
 
-impl Parser<'_> {
+impl<'a> Reader<'a> {
+    /// A reader at the start of `input`.
+    pub(crate) fn new(input: &'a [u8]) -> Self {
+        Self { input, pos: 0 }
+    }
+
     fn peek(&self) -> Result<u8, BencodeError> {
         self.input
             .get(self.pos)
@@ -81,48 +140,101 @@ impl Parser<'_> {
         self.pos = self.pos.saturating_add(1);
     }
 
-    fn value(&mut self, depth: usize) -> Result<Bencode, BencodeError> {
-        if depth > MAX_DEPTH {
-            return Err(BencodeError::TooDeep);
-        }
+    /// The kind of the next value, without consuming it.
+    pub(crate) fn kind(&self) -> Result<Kind, BencodeError> {
         match self.peek()? {
-            b'i' => {
-                self.bump();
-                let v = self.int_until(b'e')?;
-                Ok(Bencode::Int(v))
-            }
-            b'l' => {
-                self.bump();
-                let mut items = Vec::new();
-                while self.peek()? != b'e' {
-                    items.push(self.value(depth.saturating_add(1))?);
-                }
-                self.bump();
-                Ok(Bencode::List(items))
-            }
-            b'd' => {
-                self.bump();
-                let mut entries: Vec<(Range<usize>, Bencode)> = Vec::new();
-                while self.peek()? != b'e' {
-                    let key = self.bytes()?;
-                    if let Some((last, _)) = entries.last()
-                        && self.input.get(last.clone()) >= self.input.get(key.clone())
-                    {
-                        return Err(BencodeError::UnsortedKeys);
-                    }
-                    let v = self.value(depth.saturating_add(1))?;
-                    entries.push((key, v));
-                }
-                self.bump();
-                Ok(Bencode::Dict(entries))
-            }
-            b'0'..=b'9' => Ok(Bencode::Bytes(self.bytes()?)),
+            b'i' => Ok(Kind::Int),
+            b'l' => Ok(Kind::List),
+            b'd' => Ok(Kind::Dict),
+            b'0'..=b'9' => Ok(Kind::Bytes),
             _ => Err(BencodeError::Malformed),
         }
     }
 
+    /// Consumes the opening byte of a list or dictionary.
+    pub(crate) fn enter(&mut self, kind: Kind) -> Result<(), BencodeError> {
+        let want = match kind {
+            Kind::List => b'l',
+            Kind::Dict => b'd',
+            Kind::Bytes | Kind::Int => return Err(BencodeError::Malformed),
+        };
+        if self.peek()? != want {
+            return Err(BencodeError::Malformed);
+        }
+        self.bump();
+        Ok(())
+    }
+
+    /// Inside a list or dictionary: consumes its closing `e` and returns `true` if it is next.
+    pub(crate) fn end_of_container(&mut self) -> Result<bool, BencodeError> {
+        if self.peek()? == b'e' {
+            self.bump();
+            Ok(true)
+        } else {
+            Ok(false)
+        }
+    }
+
+    /// Inside a dictionary: the next key (checked to sort after `last`, which it replaces), or
+    /// `None` after consuming the closing `e`.
+    pub(crate) fn dict_key(
+        &mut self,
+        last: &mut Option<Range<usize>>,
+    ) -> Result<Option<Range<usize>>, BencodeError> {
+        if self.end_of_container()? {
+            return Ok(None);
+        }
+        let key = self.bytes()?;
+        if let Some(prev) = last.as_ref()
+            && self.input.get(prev.clone()) >= self.input.get(key.clone())
+        {
+            return Err(BencodeError::UnsortedKeys);
+        }
+        *last = Some(key.clone());
+        Ok(Some(key))
+    }
+
+    /// Skips one value nested `depth` levels below the top (0 for the top-level value),
+    /// validating it. Recursion is bounded by the 32-level limit.
+    pub(crate) fn skip(&mut self, depth: usize) -> Result<(), BencodeError> {
+        if depth > MAX_DEPTH {
+            return Err(BencodeError::TooDeep);
+        }
+        match self.kind()? {
+            Kind::Int => self.int().map(drop),
+            Kind::Bytes => self.bytes().map(drop),
+            Kind::List => {
+                self.enter(Kind::List)?;
+                while !self.end_of_container()? {
+                    self.skip(depth.saturating_add(1))?;
+                }
+                Ok(())
+            }
+            Kind::Dict => {
+                self.enter(Kind::Dict)?;
+                let mut last = None;
+                while self.dict_key(&mut last)?.is_some() {
+                    self.skip(depth.saturating_add(1))?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Succeeds if the whole input has been read.
+    pub(crate) fn finish(&self) -> Result<(), BencodeError> {
+        if self.pos == self.input.len() {
+            Ok(())
+        } else {
+            Err(BencodeError::TrailingBytes)
+        }
+    }
+
     /// `<len>:<bytes>`, returning the bytes' range.
-    fn bytes(&mut self) -> Result<Range<usize>, BencodeError> {
+    pub(crate) fn bytes(&mut self) -> Result<Range<usize>, BencodeError> {
+        if !self.peek()?.is_ascii_digit() {
+            return Err(BencodeError::Malformed);
+        }
         let len = self.int_until(b':')?;
         let len = usize::try_from(len).map_err(|_| BencodeError::Malformed)?;
         let start = self.pos;
@@ -132,6 +244,15 @@ impl Parser<'_> {
         }
         self.pos = end;
         Ok(start..end)
+    }
+
+    /// `i<n>e`.
+    pub(crate) fn int(&mut self) -> Result<i64, BencodeError> {
+        if self.peek()? != b'i' {
+            return Err(BencodeError::Malformed);
+        }
+        self.bump();
+        self.int_until(b'e')
     }
 
     /// A canonical decimal integer terminated by `end` (which is consumed).

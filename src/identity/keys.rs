@@ -11,6 +11,7 @@ use zeroize::Zeroizing;
 use super::mnemonic::{self, MnemonicError};
 use super::session_id::{IdPrefix, SessionId};
 use crate::crypto;
+use crate::wire::{self, HexError};
 
 /// Why key material was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -178,6 +179,21 @@ impl fmt::Debug for Identity {
             .field("session_id", &self.session_id())
             .finish_non_exhaustive()
     }
+}
+
+/// Decodes a 32-byte key (a community server key, a node key) from 64 hex characters of
+/// either case.
+///
+/// ```
+/// let key = session_protocol::parse_hex_key(&"aB".repeat(32))?;
+/// assert_eq!(key, [0xab; 32]);
+/// # Ok::<(), session_protocol::HexError>(())
+/// ```
+///
+/// # Errors
+/// [`HexError`] for the wrong length or a non-hex character.
+pub fn parse_hex_key(s: &str) -> Result<[u8; 32], HexError> {
+    wire::decode_hex(s)
 }
 
 /// `crypto_sign_ed25519_pk_to_curve25519`: the X25519 public key of an Ed25519 public key.

@@ -446,7 +446,10 @@ fn the_pool_counts_failures_per_node() {
     assert_eq!(pool.failed(2).collect::<Vec<_>>(), [key(1)]);
     assert_eq!(pool.failed(NodePool::FAILURE_LIMIT).count(), 0);
     assert_eq!(pool.record_failure(&key(1)), Some(NodePool::FAILURE_LIMIT));
-    assert_eq!(pool.failed(NodePool::FAILURE_LIMIT).collect::<Vec<_>>(), [key(1)]);
+    assert_eq!(
+        pool.failed(NodePool::FAILURE_LIMIT).collect::<Vec<_>>(),
+        [key(1)]
+    );
     // A node that moves keeps its count; one that leaves loses it; success clears it.
     pool.upsert(node(1, ip(9), 2));
     assert_eq!(pool.failures(&key(1)), 3);

@@ -278,10 +278,12 @@ fn blinding_vectors() {
             _ if id.starts_with("blind-match-") => {
                 let sid: SessionId = s(&v, "inputs", "session_id").parse().unwrap();
                 let server = parse_hex_key(s(&v, "inputs", "server_pubkey_hex")).unwrap();
+                let matches = v["expected"]["matches"].as_bool().unwrap();
                 for key in ["blind15_id", "blind25_id"] {
                     let blinded: SessionId = s(&v, "expected", key).parse().unwrap();
-                    assert!(
+                    assert_eq!(
                         session_id_matches_blinded(&sid, &blinded, &server).unwrap(),
+                        matches,
                         "{id} {key}"
                     );
                     // Another server's key must not match.
@@ -304,10 +306,12 @@ fn blinding_vectors() {
                     s(&v, "expected", "blind25_pubkey_hex")
                 );
                 assert_eq!(k25.id().to_string(), s(&v, "expected", "blind25_id"));
-                assert!(
+                assert_eq!(
                     blind15_ids(&me.session_id(), &server)
                         .unwrap()
-                        .contains(&k15.id())
+                        .contains(&k15.id()),
+                    v["expected"]["blind15_id_matches"].as_bool().unwrap(),
+                    "{id}"
                 );
             }
             "blind-dm-shared-key-symmetry" => {
@@ -570,6 +574,18 @@ fn envelope_vectors() {
                 assert_eq!(scm.seqno, e["shared_config_seqno"].as_i64());
                 assert_eq!(scm.data.as_ref().map(Vec::len), Some(512));
                 assert_eq!(parsed.to_bytes(), c, "re-encodes byte for byte");
+                let fields: Vec<u64> = e["content_field_numbers"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|f| f.as_u64().unwrap())
+                    .collect();
+                assert_eq!(fields, [11], "one field, the one read above");
+                assert_eq!(
+                    msg.sender == me.session_id(),
+                    e["sender_is_self"].as_bool().unwrap()
+                );
+                old_config_wrapping(&v, &me);
             }
             _ if id.starts_with("env-pad-") => {
                 let len = v["inputs"]["content_len"].as_u64().unwrap() as usize;
@@ -587,6 +603,106 @@ fn envelope_vectors() {
             other => panic!("unhandled envelope vector {other}"),
         }
     }
+}
+
+/// A protobuf field: number and either a varint or a length-delimited value.
+enum Field<'a> {
+    Varint(u64),
+    Bytes(&'a [u8]),
+}
+
+/// The top-level fields of a protobuf message (varint and length-delimited only).
+fn proto_fields(mut b: &[u8]) -> Vec<(u64, Field<'_>)> {
+    let mut out = Vec::new();
+    while !b.is_empty() {
+        let (tag, used) = varint(b);
+        b = &b[used..];
+        let (value, used) = varint(b);
+        b = &b[used..];
+        match tag & 7 {
+            0 => out.push((tag >> 3, Field::Varint(value))),
+            2 => {
+                out.push((tag >> 3, Field::Bytes(&b[..value as usize])));
+                b = &b[value as usize..];
+            }
+            w => panic!("wire type {w}"),
+        }
+    }
+    out
+}
+
+fn proto_varint(fields: &[(u64, Field<'_>)], n: u64) -> u64 {
+    match fields.iter().find(|(f, _)| *f == n) {
+        Some((_, Field::Varint(v))) => *v,
+        _ => panic!("no varint field {n}"),
+    }
+}
+
+fn proto_bytes<'a>(fields: &[(u64, Field<'a>)], n: u64) -> &'a [u8] {
+    match fields.iter().find(|(f, _)| *f == n) {
+        Some((_, Field::Bytes(b))) => b,
+        _ => panic!("no bytes field {n}"),
+    }
+}
+
+/// `env-old-config-unwrap`'s wrapping, layer by layer: the WebSocket request and the Envelope
+/// (read here with a minimal protobuf walker), then the content through the crate's
+/// `decrypt_incoming`, whose padded plaintext has the vector's length, terminator and digest.
+/// The crate refuses the same message with another WebSocket or Envelope type.
+fn old_config_wrapping(v: &Value, me: &Identity) {
+    use session_protocol::envelope::{DM_OVERHEAD, EnvelopeError, decode_envelope, decrypt_incoming};
+    use sha2::Digest;
+    let e = &v["expected"];
+    let u = |k: &str| e[k].as_u64().unwrap();
+    let stored = hex(v, "inputs", "websocket_message_hex");
+    // WebSocketMessage { type = 1, request = 2 { verb = 1, path = 2, body = 3, requestId = 4 } }
+    let ws = proto_fields(&stored);
+    assert_eq!(proto_varint(&ws, 1), u("ws_type"));
+    let request = proto_fields(proto_bytes(&ws, 2));
+    assert_eq!(proto_bytes(&request, 1), s(v, "expected", "request_verb").as_bytes());
+    assert_eq!(proto_bytes(&request, 2), s(v, "expected", "request_path").as_bytes());
+    assert_eq!(proto_varint(&request, 4), u("request_id"));
+    // Envelope { type = 1, source = 2, timestamp = 5, sourceDevice = 7, content = 8 }
+    let env = proto_fields(proto_bytes(&request, 3));
+    assert_eq!(proto_varint(&env, 1), u("envelope_type"));
+    assert_eq!(
+        to_hex(proto_bytes(&env, 2)),
+        s(v, "expected", "envelope_source_hex")
+    );
+    assert_eq!(proto_varint(&env, 5), u("envelope_timestamp"));
+    assert_eq!(proto_varint(&env, 7), u("envelope_source_device"));
+    let content = proto_bytes(&env, 8);
+    assert_eq!(content.len() as u64, u("envelope_content_len"));
+    assert_eq!(content.len() - DM_OVERHEAD, u("decrypted_len") as usize);
+    let plain = decrypt_incoming(me, content).unwrap();
+    let padded = &plain.message[..];
+    assert_eq!(padded.len() as u64, u("decrypted_len"));
+    assert_eq!(
+        to_hex(&sha2::Sha256::digest(padded)),
+        s(v, "expected", "decrypted_sha256_hex")
+    );
+    let end = u("padding_terminator_index") as usize;
+    assert_eq!(end as u64, u("unpadded_content_len"));
+    assert_eq!(padded[end], 0x80);
+    assert!(padded[end + 1..].iter().all(|&b| b == 0));
+    // The type checks: another WebSocket type (the byte after the first tag) or Envelope
+    // type is refused before any decryption.
+    let mut other_ws = stored.clone();
+    assert_eq!(other_ws[..2], [0x08, u("ws_type") as u8]);
+    other_ws[1] = 2;
+    assert_eq!(
+        decode_envelope(me, &other_ws).unwrap_err(),
+        EnvelopeError::WrongType("WebSocketMessage")
+    );
+    // The Envelope's first field, its type, starts the request body.
+    let at = proto_bytes(&request, 3).as_ptr() as usize - stored.as_ptr() as usize;
+    assert_eq!(stored[at..at + 2], [0x08, u("envelope_type") as u8]);
+    let mut other_env = stored.clone();
+    other_env[at + 1] = 5;
+    assert_eq!(
+        decode_envelope(me, &other_env).unwrap_err(),
+        EnvelopeError::WrongType("Envelope")
+    );
 }
 
 fn varint(b: &[u8]) -> (u64, usize) {

@@ -50,7 +50,9 @@ fn check_phrase_error(words: &[&str], checksum: bool, err: MnemonicError) -> Res
     if ok {
         Ok(())
     } else {
-        Err(format!("{words:?} (checksum {checksum}): unexpected {err:?}"))
+        Err(format!(
+            "{words:?} (checksum {checksum}): unexpected {err:?}"
+        ))
     }
 }
 
@@ -141,8 +143,18 @@ fn wrong_word_counts_are_their_own_error() {
         );
     }
     // Without a checksum word 12 and 24 words are whole triplets, and decode.
-    assert_eq!(decode_words(short[..12].iter().copied(), false).unwrap().len(), 16);
-    assert_eq!(decode_words(long[..24].iter().copied(), false).unwrap().len(), 32);
+    assert_eq!(
+        decode_words(short[..12].iter().copied(), false)
+            .unwrap()
+            .len(),
+        16
+    );
+    assert_eq!(
+        decode_words(long[..24].iter().copied(), false)
+            .unwrap()
+            .len(),
+        32
+    );
     assert_eq!(
         decode_words(short[..13].iter().copied(), false).map(|_| ()),
         Err(MnemonicError::WrongWordCount(13))

@@ -19,8 +19,7 @@ use session_protocol::identity::mnemonic::{decode_words, encode_words};
 use session_protocol::swarm::{SwarmId, SwarmMap, swarm_space};
 use session_protocol::{
     Blinding, HexError, IdPrefix, Identity, MnemonicError, SessionId, SessionIdError, blind15_ids,
-    blind25_id,
-    ed25519_to_x25519, parse_hex_key, session_id_matches_blinded, verify_ed25519,
+    blind25_id, ed25519_to_x25519, parse_hex_key, session_id_matches_blinded, verify_ed25519,
     x25519_to_ed25519,
 };
 
@@ -356,8 +355,7 @@ fn blinding_vectors() {
                         // A third party on the same server is neither side.
                         let other = Identity::from_seed(&[0x99; 32]);
                         assert_eq!(
-                            decrypt_blinded_dm(&other, &from_id, &to_id, &server, &ct)
-                                .unwrap_err(),
+                            decrypt_blinded_dm(&other, &from_id, &to_id, &server, &ct).unwrap_err(),
                             BlindedDmError::NotParticipant
                         );
                     }
@@ -650,7 +648,9 @@ fn proto_bytes<'a>(fields: &[(u64, Field<'a>)], n: u64) -> &'a [u8] {
 /// `decrypt_incoming`, whose padded plaintext has the vector's length, terminator and digest.
 /// The crate refuses the same message with another WebSocket or Envelope type.
 fn old_config_wrapping(v: &Value, me: &Identity) {
-    use session_protocol::envelope::{DM_OVERHEAD, EnvelopeError, decode_envelope, decrypt_incoming};
+    use session_protocol::envelope::{
+        DM_OVERHEAD, EnvelopeError, decode_envelope, decrypt_incoming,
+    };
     use sha2::Digest;
     let e = &v["expected"];
     let u = |k: &str| e[k].as_u64().unwrap();
@@ -659,8 +659,14 @@ fn old_config_wrapping(v: &Value, me: &Identity) {
     let ws = proto_fields(&stored);
     assert_eq!(proto_varint(&ws, 1), u("ws_type"));
     let request = proto_fields(proto_bytes(&ws, 2));
-    assert_eq!(proto_bytes(&request, 1), s(v, "expected", "request_verb").as_bytes());
-    assert_eq!(proto_bytes(&request, 2), s(v, "expected", "request_path").as_bytes());
+    assert_eq!(
+        proto_bytes(&request, 1),
+        s(v, "expected", "request_verb").as_bytes()
+    );
+    assert_eq!(
+        proto_bytes(&request, 2),
+        s(v, "expected", "request_path").as_bytes()
+    );
     assert_eq!(proto_varint(&request, 4), u("request_id"));
     // Envelope { type = 1, source = 2, timestamp = 5, sourceDevice = 7, content = 8 }
     let env = proto_fields(proto_bytes(&request, 3));

@@ -268,6 +268,14 @@ mod tests {
         let seed = [0x42u8; 32];
         let me = Identity::from_seed(&seed);
         let dbg = format!("{me:?}");
+        // Exactly the Session ID and nothing else.
+        assert_eq!(
+            dbg,
+            format!(
+                "Identity {{ session_id: SessionId({}), .. }}",
+                me.session_id()
+            )
+        );
         assert!(dbg.contains(&me.session_id().to_string()));
         let seed_hex = crate::wire::encode_hex(&seed);
         assert!(!dbg.contains(&seed_hex));

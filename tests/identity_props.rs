@@ -173,8 +173,6 @@ fn prefix() -> impl Strategy<Value = IdPrefix> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
-
     #[test]
     fn session_id_text_and_bytes_round_trip(p in prefix(), key in any::<[u8; 32]>()) {
         let id = SessionId::new(p, key);

@@ -505,8 +505,6 @@ fn ids_near_edges() -> impl Strategy<Value = u64> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
-
     #[test]
     fn assign_is_the_brute_force_nearest(
         ids in proptest::collection::vec(ids_near_edges(), 0..40),
@@ -525,8 +523,6 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
-
     /// A path satisfies every rule, or the pool truly cannot: with an equivalence-class
     /// conflict rule, a path of `h` hops exists exactly when the eligible nodes span at least
     /// `h` classes. The error's counts are those of a brute-force count.

@@ -11,7 +11,8 @@ pub use blinding::{
 };
 pub(crate) use keys::verify_ed25519_point;
 pub use keys::{
-    Identity, KeyError, SignatureError, ed25519_to_x25519, verify_ed25519, x25519_to_ed25519,
+    Identity, KeyError, SignatureError, ed25519_to_x25519, parse_hex_key, verify_ed25519,
+    x25519_to_ed25519,
 };
 pub use mnemonic::MnemonicError;
 pub use session_id::{IdPrefix, SessionId, SessionIdError};

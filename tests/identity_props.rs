@@ -12,9 +12,154 @@
 use proptest::prelude::*;
 use session_protocol::identity::mnemonic::{decode_words, encode_words};
 use session_protocol::{
-    Blinding, IdPrefix, Identity, SessionId, blind15_ids, blind25_id, session_id_matches_blinded,
-    verify_ed25519,
+    Blinding, IdPrefix, Identity, MnemonicError, SessionId, SessionIdError, blind15_ids,
+    blind25_id, session_id_matches_blinded, verify_ed25519,
 };
+
+/// The crate's word list, read here only to classify random words (is this 3-letter prefix a
+/// word?) independently of the decoder.
+const WORD_LIST: &str = include_str!("../src/identity/mnemonic/english.txt");
+
+fn is_list_word(w: &str) -> bool {
+    let Some(head) = w.get(..3).filter(|h| h.is_ascii()) else {
+        return false;
+    };
+    let head = head.to_ascii_lowercase();
+    WORD_LIST.lines().any(|l| l.starts_with(&head))
+}
+
+/// The expected error kind of a phrase, from its shape alone: the count is checked first,
+/// then every word, then (which only decoding can tell) the checksum or a triplet.
+fn check_phrase_error(words: &[&str], checksum: bool, err: MnemonicError) -> Result<(), String> {
+    let data_words = if checksum {
+        words.len().checked_sub(1)
+    } else {
+        Some(words.len())
+    };
+    let count_ok = matches!(data_words, Some(n) if n > 0 && n % 3 == 0);
+    let first_unknown = words.iter().position(|w| !is_list_word(w));
+    let ok = match (count_ok, first_unknown) {
+        (false, _) => err == MnemonicError::WrongWordCount(words.len()),
+        (true, Some(i)) => err == MnemonicError::UnknownWord(i),
+        (true, None) => match err {
+            MnemonicError::BadChecksum => checksum,
+            MnemonicError::InvalidTriplet(t) => t % 3 == 0 && t < data_words.unwrap_or(0),
+            _ => false,
+        },
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{words:?} (checksum {checksum}): unexpected {err:?}"
+        ))
+    }
+}
+
+/// Strings that are sometimes valid ids: random text, or 66 characters of which most are hex,
+/// in mixed case, with a known or unknown prefix.
+fn id_like() -> impl Strategy<Value = String> {
+    prop_oneof![
+        ".{0,80}",
+        "[0-9a-fA-F]{60,70}",
+        "(00|03|05|07|15|25|ff|5|0x)[0-9a-fA-F]{64}",
+        "(05|25)[0-9a-fA-F]{30}[g-zG-Z \u{e9}][0-9a-fA-F]{33}",
+    ]
+}
+
+/// Phrases from list words (some shortened, misspelt after the prefix or uppercased), random
+/// letters, and phrases of random 16- and 32-byte seeds, some with one word replaced.
+fn phrase_like() -> impl Strategy<Value = String> {
+    let words: Vec<&'static str> = WORD_LIST.lines().collect();
+    let word = proptest::sample::select(words);
+    let mangled = (word, 0u8..4).prop_map(|(w, how)| match how {
+        0 => w.to_owned(),
+        1 => w[..3].to_owned(),
+        2 => format!("{}qq", w[..3].to_uppercase()),
+        _ => format!("{}x", &w[..2]),
+    });
+    prop_oneof![
+        "[a-zA-Z\u{e9} ]{0,200}",
+        proptest::collection::vec(mangled, 0..28).prop_map(|w| w.join(" ")),
+        (
+            any::<[u8; 32]>(),
+            any::<bool>(),
+            proptest::option::of((0usize..25, 0usize..1626)),
+            any::<bool>(),
+        )
+            .prop_map(|(mut seed, full, replace, upper)| {
+                if !full {
+                    seed[16..].fill(0);
+                }
+                let phrase = Identity::from_seed(&seed).mnemonic().to_string();
+                let phrase = if upper { phrase.to_uppercase() } else { phrase };
+                let mut w: Vec<&str> = phrase.split(' ').collect();
+                if let Some((at, with)) = replace {
+                    let n = w.len();
+                    w[at % n] = WORD_LIST.lines().nth(with).unwrap();
+                }
+                w.join("  ")
+            }),
+    ]
+}
+
+#[test]
+fn wrong_word_counts_are_their_own_error() {
+    let short = Identity::from_seed(&{
+        let mut s = [0u8; 32];
+        s[..16].copy_from_slice(&[0x5a; 16]);
+        s
+    })
+    .mnemonic()
+    .to_string();
+    let long = Identity::from_seed(&[0x5a; 32]).mnemonic().to_string();
+    let short: Vec<&str> = short.split(' ').collect();
+    let long: Vec<&str> = long.split(' ').collect();
+    assert_eq!((short.len(), long.len()), (13, 25));
+    let cases: [Vec<&str>; 5] = [
+        vec![],
+        short[..12].to_vec(),
+        [&short[..], &short[..1]].concat(),
+        long[..24].to_vec(),
+        [&long[..], &long[..1]].concat(),
+    ];
+    for words in &cases {
+        let n = words.len();
+        assert_eq!(
+            Identity::from_mnemonic(&words.join(" ")).map(|_| ()),
+            Err(MnemonicError::WrongWordCount(n)),
+            "{n} words"
+        );
+        // Extra whitespace is not a word.
+        assert_eq!(
+            Identity::from_mnemonic(&format!("  {}\n", words.join(" \t "))).map(|_| ()),
+            Err(MnemonicError::WrongWordCount(n)),
+            "{n} words"
+        );
+        assert_eq!(
+            decode_words(words.iter().copied(), true).map(|_| ()),
+            Err(MnemonicError::WrongWordCount(n)),
+            "{n} words"
+        );
+    }
+    // Without a checksum word 12 and 24 words are whole triplets, and decode.
+    assert_eq!(
+        decode_words(short[..12].iter().copied(), false)
+            .unwrap()
+            .len(),
+        16
+    );
+    assert_eq!(
+        decode_words(long[..24].iter().copied(), false)
+            .unwrap()
+            .len(),
+        32
+    );
+    assert_eq!(
+        decode_words(short[..13].iter().copied(), false).map(|_| ()),
+        Err(MnemonicError::WrongWordCount(13))
+    );
+}
 
 fn prefix() -> impl Strategy<Value = IdPrefix> {
     prop_oneof![
@@ -28,8 +173,6 @@ fn prefix() -> impl Strategy<Value = IdPrefix> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
-
     #[test]
     fn session_id_text_and_bytes_round_trip(p in prefix(), key in any::<[u8; 32]>()) {
         let id = SessionId::new(p, key);
@@ -50,9 +193,31 @@ proptest! {
         prop_assert_eq!(x.cmp(&y), x.to_bytes().cmp(&y.to_bytes()));
     }
 
+    /// Parsing never panics; a parsed id displays as the lowercased input, and each error is
+    /// the one the input's shape calls for (length first, then digits, then the prefix).
     #[test]
-    fn session_id_parsing_never_panics(s in ".{0,80}") {
-        let _ = s.parse::<SessionId>();
+    fn session_id_parsing_never_panics(s in id_like()) {
+        match s.parse::<SessionId>() {
+            Ok(id) => {
+                prop_assert_eq!(id.to_string(), s.to_ascii_lowercase());
+                prop_assert_eq!(id.prefix().byte(), u8::from_str_radix(&s[..2], 16).unwrap());
+            }
+            Err(SessionIdError::WrongLength(n)) => {
+                prop_assert_eq!(n, s.len());
+                prop_assert_ne!(n, 66);
+            }
+            Err(SessionIdError::NotHex) => {
+                prop_assert_eq!(s.len(), 66);
+                prop_assert!(!s.bytes().all(|c| c.is_ascii_hexdigit()));
+            }
+            Err(SessionIdError::UnknownPrefix(p)) => {
+                prop_assert_eq!(s.len(), 66);
+                prop_assert!(s.bytes().all(|c| c.is_ascii_hexdigit()));
+                prop_assert_eq!(p, u8::from_str_radix(&s[..2], 16).unwrap());
+                prop_assert_eq!(IdPrefix::from_byte(p), None);
+            }
+            Err(e) => prop_assert!(false, "unexpected {e:?}"),
+        }
     }
 
     #[test]
@@ -79,10 +244,47 @@ proptest! {
         }
     }
 
+    /// Decoding never panics; a phrase that decodes stands for a seed that encodes back to a
+    /// phrase of the same seed, and each error is the kind the phrase's shape calls for.
     #[test]
-    fn phrase_decoding_never_panics(s in "[a-zA-Z\u{e9} ]{0,200}") {
-        let _ = decode_words(s.split_whitespace(), true);
-        let _ = Identity::from_mnemonic(&s);
+    fn phrase_decoding_never_panics(s in phrase_like()) {
+        let words: Vec<&str> = s.split_whitespace().collect();
+        for checksum in [true, false] {
+            match decode_words(words.iter().copied(), checksum) {
+                Ok(data) => {
+                    let again = encode_words(&data, checksum).unwrap();
+                    prop_assert_eq!(&*decode_words(again, checksum).unwrap(), &*data);
+                    prop_assert_eq!(data.len(), (words.len() - usize::from(checksum)) / 3 * 4);
+                }
+                Err(e) => {
+                    if let Err(why) = check_phrase_error(&words, checksum, e) {
+                        prop_assert!(false, "{}", why);
+                    }
+                }
+            }
+        }
+        match Identity::from_mnemonic(&s) {
+            Ok(me) => {
+                prop_assert!(words.len() == 13 || words.len() == 25);
+                let seed = *me.seed();
+                let phrase = me.mnemonic();
+                let back = Identity::from_mnemonic(&phrase).unwrap();
+                prop_assert_eq!(*back.seed(), seed);
+                // The same 16 or 32 bytes as the phrase's own words.
+                let data = decode_words(words.iter().copied(), true).unwrap();
+                prop_assert_eq!(&seed[..data.len()], &data[..]);
+                prop_assert!(seed[data.len()..].iter().all(|&b| b == 0));
+            }
+            Err(MnemonicError::WrongWordCount(n)) => {
+                prop_assert_eq!(n, words.len());
+                prop_assert!(n != 13 && n != 25);
+            }
+            Err(e) => {
+                if let Err(why) = check_phrase_error(&words, true, e) {
+                    prop_assert!(false, "{}", why);
+                }
+            }
+        }
     }
 }
 

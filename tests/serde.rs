@@ -11,7 +11,7 @@
 )]
 
 use proptest::prelude::*;
-use serde_test::{Configure, Token, assert_de_tokens_error, assert_tokens};
+use serde_test::{Configure, Token, assert_de_tokens, assert_de_tokens_error, assert_tokens};
 use session_protocol::{IdPrefix, SessionId};
 
 const ID: &str = "05d2ad010eeb72d72e561d9de7bd7b6989af77dcabffa03a5111a6c859ae5c3a72";
@@ -42,13 +42,49 @@ fn invalid_ids_do_not_deserialize() {
     );
 }
 
+fn prefix() -> impl Strategy<Value = IdPrefix> {
+    prop_oneof![
+        Just(IdPrefix::Standard),
+        Just(IdPrefix::Group),
+        Just(IdPrefix::Blinded15),
+        Just(IdPrefix::Blinded25),
+        Just(IdPrefix::Unblinded),
+        Just(IdPrefix::Version),
+    ]
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(128))]
+    /// Every prefix, human-readable: the lowercase hex string, through serde_json and through
+    /// serde's token stream (uppercase input accepted).
     #[test]
-    fn json_round_trip(key in any::<[u8; 32]>()) {
-        let id = SessionId::new(IdPrefix::Group, key);
+    fn readable_round_trip(p in prefix(), key in any::<[u8; 32]>()) {
+        let id = SessionId::new(p, key);
+        let text = format!("{id}");
         let json = serde_json::to_string(&id).unwrap();
-        prop_assert_eq!(&json, &format!("\"{id}\""));
+        prop_assert_eq!(&json, &format!("\"{text}\""));
         prop_assert_eq!(serde_json::from_str::<SessionId>(&json).unwrap(), id);
+        let text: &'static str = Box::leak(text.into_boxed_str());
+        assert_tokens(&id.readable(), &[Token::Str(text)]);
+        let upper: &'static str = Box::leak(text.to_uppercase().into_boxed_str());
+        assert_de_tokens(&id.readable(), &[Token::Str(upper)]);
+    }
+
+    /// Every prefix, compact: the 33 raw bytes, also accepted as a sequence of 33 integers
+    /// (what formats without a bytes type produce); any other length is refused.
+    #[test]
+    fn compact_round_trip(p in prefix(), key in any::<[u8; 32]>(), cut in 0usize..33) {
+        let id = SessionId::new(p, key);
+        let raw = id.to_bytes();
+        prop_assert_eq!(raw[0], p.byte());
+        let bytes: &'static [u8] = Box::leak(Box::new(raw));
+        assert_tokens(&id.compact(), &[Token::Bytes(bytes)]);
+        let mut seq = vec![Token::Seq { len: Some(33) }];
+        seq.extend(raw.iter().map(|&b| Token::U8(b)));
+        seq.push(Token::SeqEnd);
+        assert_de_tokens(&id.compact(), &seq);
+        assert_de_tokens_error::<serde_test::Compact<SessionId>>(
+            &[Token::Bytes(&bytes[..cut])],
+            &format!("a session id is 66 hex characters or 33 bytes, got {cut}"),
+        );
     }
 }

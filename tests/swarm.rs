@@ -52,6 +52,11 @@ fn node(i: usize, ip: Ipv4Addr, swarm: u64) -> ServiceNode {
         .with_swarm(SwarmId(swarm))
 }
 
+/// A distinct address per `i`, each in its own /24.
+fn ip(i: u8) -> Ipv4Addr {
+    Ipv4Addr::new(10, i, 0, 1)
+}
+
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
@@ -202,7 +207,6 @@ fn decodes_get_service_nodes_bare_or_wrapped() {
 
 #[test]
 fn pool_tracks_nodes_joining_leaving_and_moving() {
-    let ip = |i: u8| Ipv4Addr::new(10, i, 0, 1);
     let mut pool =
         NodePool::new((0..6).map(|i| node(i, ip(i as u8), if i < 3 { 100 } else { 200 })));
     assert_eq!(
@@ -307,19 +311,34 @@ fn path_choice_is_close_to_uniform() {
     assert!(a < 31.3, "membership chi2 = {a}");
 }
 
+/// `NotEnoughNodes` with the given counts.
+fn short(
+    needed: usize,
+    found: usize,
+    pool: usize,
+    [destination, excluded, failed, conflicting]: [usize; 4],
+) -> Result<Vec<ServiceNode>, PathError> {
+    Err(PathError::NotEnoughNodes {
+        needed,
+        found,
+        pool,
+        destination,
+        excluded,
+        failed,
+        conflicting,
+    })
+}
+
 #[test]
 fn path_errors_say_why() {
     let pool: Vec<ServiceNode> = (0..4)
         .map(|i| node(i, Ipv4Addr::new(10, 0, 0, i as u8 + 1), 1))
         .collect();
     let mut rng = ChaCha20Rng::from_seed([0; 32]);
-    // All four share one /24.
+    // All four share one /24: the diversity rule used the pool up.
     assert_eq!(
         select_path(&pool, &PathRules::new(), &mut rng),
-        Err(PathError::NotEnoughNodes {
-            needed: 3,
-            found: 1
-        })
+        short(3, 1, 4, [0, 0, 0, 3])
     );
     // Distinct IPs suffice under libsession's rule.
     assert_eq!(
@@ -337,10 +356,7 @@ fn path_errors_say_why() {
         .exclude_all(pool[..2].iter().map(|n| *n.ed25519()));
     assert_eq!(
         select_path(&pool, &rules, &mut rng),
-        Err(PathError::NotEnoughNodes {
-            needed: 3,
-            found: 2
-        })
+        short(3, 2, 4, [0, 2, 0, 0])
     );
     assert_eq!(
         select_path(&pool, &PathRules::new().hops(0), &mut rng),
@@ -352,11 +368,111 @@ fn path_errors_say_why() {
     );
     assert_eq!(
         select_path(&[], &PathRules::new(), &mut rng),
-        Err(PathError::NotEnoughNodes {
-            needed: 3,
-            found: 0
-        })
+        short(3, 0, 0, [0, 0, 0, 0])
     );
+    let err = select_path(&pool, &PathRules::new(), &mut rng).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "only 1 of 3 path nodes could be chosen from 4 nodes: 0 destination, 0 excluded, \
+         0 failed, 3 too close to a chosen node"
+    );
+}
+
+#[test]
+fn destination_and_failed_nodes_are_never_chosen_and_are_counted_apart() {
+    // Four nodes in four subnets, DistinctIp or /24 alike.
+    let pool: Vec<ServiceNode> = (0..4)
+        .map(|i| node(i, Ipv4Addr::new(10, i as u8, 0, 1), 1))
+        .collect();
+    let key = |i: usize| *pool[i].ed25519();
+    let mut rng = ChaCha20Rng::from_seed([4; 32]);
+    let rules = PathRules::new().destination(key(0)).failed(key(1)).hops(2);
+    for _ in 0..50 {
+        let path = select_path(&pool, &rules, &mut rng).unwrap();
+        let mut keys: Vec<[u8; 32]> = path.iter().map(|n| *n.ed25519()).collect();
+        keys.sort_unstable();
+        let mut want = vec![key(2), key(3)];
+        want.sort_unstable();
+        assert_eq!(keys, want);
+    }
+    // With three hops the pool is one short: one destination, one failed, two chosen.
+    assert_eq!(
+        select_path(&pool, &rules.clone().hops(3), &mut rng),
+        short(3, 2, 4, [1, 0, 1, 0])
+    );
+    // Each node is counted under the first rule that removes it: destination, exclusion,
+    // failure.
+    let overlapping = PathRules::new()
+        .destination(key(0))
+        .exclude(key(0))
+        .exclude(key(1))
+        .failed_all([key(0), key(1), key(2)]);
+    assert_eq!(
+        select_path(&pool, &overlapping, &mut rng),
+        short(3, 1, 4, [1, 1, 1, 0])
+    );
+    // A later destination replaces the earlier one.
+    let moved = PathRules::new().destination(key(0)).destination(key(1));
+    assert_eq!(
+        select_path(&pool, &moved.hops(4), &mut rng),
+        short(4, 3, 4, [1, 0, 0, 0])
+    );
+    // Keys that are not in the pool change nothing.
+    let absent = PathRules::new()
+        .destination([9; 32])
+        .exclude([8; 32])
+        .failed([7; 32])
+        .hops(4);
+    assert_eq!(select_path(&pool, &absent, &mut rng).unwrap().len(), 4);
+}
+
+#[test]
+fn the_pool_counts_failures_per_node() {
+    let mut pool = NodePool::new((0..4).map(|i| node(i, ip(i as u8), 1)));
+    let key = |i: usize| *node(i, ip(0), 1).ed25519();
+    assert_eq!(pool.failed(0).count(), 0);
+    assert_eq!(pool.record_failure(&key(1)), Some(1));
+    assert_eq!(pool.record_failure(&key(1)), Some(2));
+    assert_eq!(pool.record_failure(&key(2)), Some(1));
+    // Unknown nodes are not counted.
+    assert_eq!(pool.record_failure(&[3; 32]), None);
+    assert_eq!(pool.failures(&[3; 32]), 0);
+    assert_eq!(pool.failures(&key(1)), 2);
+    assert_eq!(pool.failures(&key(0)), 0);
+    let mut both = vec![key(1), key(2)];
+    both.sort_unstable();
+    assert_eq!(pool.failed(1).collect::<Vec<_>>(), both);
+    assert_eq!(pool.failed(0).collect::<Vec<_>>(), both);
+    assert_eq!(pool.failed(2).collect::<Vec<_>>(), [key(1)]);
+    assert_eq!(pool.failed(NodePool::FAILURE_LIMIT).count(), 0);
+    assert_eq!(pool.record_failure(&key(1)), Some(NodePool::FAILURE_LIMIT));
+    assert_eq!(
+        pool.failed(NodePool::FAILURE_LIMIT).collect::<Vec<_>>(),
+        [key(1)]
+    );
+    // A node that moves keeps its count; one that leaves loses it; success clears it.
+    pool.upsert(node(1, ip(9), 2));
+    assert_eq!(pool.failures(&key(1)), 3);
+    pool.clear_failures(&key(1));
+    assert_eq!(pool.failures(&key(1)), 0);
+    pool.remove(&key(2));
+    assert_eq!(pool.failures(&key(2)), 0);
+    pool.upsert(node(2, ip(2), 1));
+    assert_eq!(pool.failures(&key(2)), 0);
+    assert_eq!(pool.failed(0).count(), 0);
+
+    // Nodes at the limit stay out of paths.
+    let mut pool = NodePool::new((0..4).map(|i| node(i, Ipv4Addr::new(10, i as u8, 0, 1), 1)));
+    for _ in 0..3 {
+        pool.record_failure(&key(3));
+    }
+    pool.record_failure(&key(2));
+    let rules = PathRules::new().failed_all(pool.failed(NodePool::FAILURE_LIMIT));
+    let mut rng = ChaCha20Rng::from_seed([5; 32]);
+    for _ in 0..20 {
+        let path = select_path(pool.nodes(), &rules, &mut rng).unwrap();
+        assert!(path.iter().all(|n| *n.ed25519() != key(3)));
+    }
 }
 
 #[test]
@@ -389,8 +505,6 @@ fn ids_near_edges() -> impl Strategy<Value = u64> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
-
     #[test]
     fn assign_is_the_brute_force_nearest(
         ids in proptest::collection::vec(ids_near_edges(), 0..40),
@@ -409,17 +523,17 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
-
     /// A path satisfies every rule, or the pool truly cannot: with an equivalence-class
     /// conflict rule, a path of `h` hops exists exactly when the eligible nodes span at least
-    /// `h` classes.
+    /// `h` classes. The error's counts are those of a brute-force count.
     #[test]
     fn paths_obey_the_rules_or_the_pool_is_too_small(
         spots in proptest::collection::vec((0u8..6, 0u8..4), 0..40),
         hops in 1usize..6,
         distinct_ip in any::<bool>(),
+        destination in proptest::option::of(0usize..40),
         excluded in proptest::collection::btree_set(0usize..40, 0..10),
+        failed in proptest::collection::btree_set(0usize..40, 0..10),
         seed in any::<[u8; 32]>(),
     ) {
         let pool: Vec<ServiceNode> = spots
@@ -428,29 +542,87 @@ proptest! {
             .map(|(i, &(subnet, host))| node(i, Ipv4Addr::new(10, 0, subnet, host), 1))
             .collect();
         let diversity = if distinct_ip { Diversity::DistinctIp } else { Diversity::Subnet24 };
-        let ex: Vec<[u8; 32]> = excluded.iter().filter(|&&i| i < pool.len()).map(|&i| *pool[i].ed25519()).collect();
-        let rules = PathRules::new().hops(hops).diversity(diversity).exclude_all(ex.iter().copied());
+        let keys = |set: &BTreeSet<usize>| -> Vec<[u8; 32]> {
+            set.iter().filter(|&&i| i < pool.len()).map(|&i| *pool[i].ed25519()).collect()
+        };
+        let (ex, fail) = (keys(&excluded), keys(&failed));
+        // A destination outside the pool is a key of no pool node.
+        let dest = destination.map(|i| pool.get(i).map_or([0xee; 32], |n| *n.ed25519()));
+        let mut rules = PathRules::new()
+            .hops(hops)
+            .diversity(diversity)
+            .exclude_all(ex.iter().copied())
+            .failed_all(fail.iter().copied());
+        if let Some(d) = dest {
+            rules = rules.destination(d);
+        }
         let class = |n: &ServiceNode| {
             let o = n.ip().octets();
             if distinct_ip { u32::from(n.ip()) } else { u32::from_be_bytes([o[0], o[1], o[2], 0]) }
         };
-        let classes: BTreeSet<u32> = pool.iter().filter(|n| !ex.contains(n.ed25519())).map(class).collect();
+        let is_dest = |n: &ServiceNode| dest == Some(*n.ed25519());
+        let is_ex = |n: &ServiceNode| !is_dest(n) && ex.contains(n.ed25519());
+        let is_failed = |n: &ServiceNode| !is_dest(n) && !is_ex(n) && fail.contains(n.ed25519());
+        let eligible: Vec<&ServiceNode> = pool
+            .iter()
+            .filter(|n| !is_dest(n) && !is_ex(n) && !is_failed(n))
+            .collect();
+        let classes: BTreeSet<u32> = eligible.iter().map(|n| class(n)).collect();
         match select_path(&pool, &rules, &mut ChaCha20Rng::from_seed(seed)) {
             Ok(path) => {
                 prop_assert_eq!(path.len(), hops);
                 let mut seen = BTreeSet::new();
                 for n in &path {
-                    prop_assert!(!ex.contains(n.ed25519()));
+                    prop_assert!(!is_dest(n), "destination in path");
+                    prop_assert!(!ex.contains(n.ed25519()), "excluded node in path");
+                    prop_assert!(!fail.contains(n.ed25519()), "failed node in path");
                     prop_assert!(seen.insert(class(n)), "diversity violated");
                     prop_assert!(pool.contains(n));
                 }
             }
-            Err(PathError::NotEnoughNodes { needed, found }) => {
+            Err(PathError::NotEnoughNodes {
+                needed, found, pool: total, destination, excluded, failed, conflicting,
+            }) => {
                 prop_assert_eq!(needed, hops);
                 prop_assert!(classes.len() < hops);
                 prop_assert_eq!(found, classes.len());
+                prop_assert_eq!(total, pool.len());
+                prop_assert_eq!(destination, pool.iter().filter(|n| is_dest(n)).count());
+                prop_assert_eq!(excluded, pool.iter().filter(|n| is_ex(n)).count());
+                prop_assert_eq!(failed, pool.iter().filter(|n| is_failed(n)).count());
+                // Every eligible node not chosen was removed by the diversity rule.
+                prop_assert_eq!(conflicting, eligible.len() - found);
             }
             Err(e) => prop_assert!(false, "unexpected {e:?}"),
+        }
+    }
+
+    /// `NodePool::failed` lists exactly the nodes recorded at least `limit` times.
+    #[test]
+    fn failure_counts_match_a_tally(
+        events in proptest::collection::vec((0usize..12, any::<bool>()), 0..60),
+        limit in 0u32..5,
+    ) {
+        let mut pool = NodePool::new((0..8).map(|i| node(i, ip(i as u8), 1)));
+        let mut tally: BTreeMap<[u8; 32], u32> = BTreeMap::new();
+        for &(i, success) in &events {
+            // Indices 8..12 name nodes outside the pool.
+            let key = keys()[i];
+            if success {
+                pool.clear_failures(&key);
+                tally.remove(&key);
+            } else if i < 8 {
+                let n = tally.entry(key).or_default();
+                *n += 1;
+                prop_assert_eq!(pool.record_failure(&key), Some(*n));
+            } else {
+                prop_assert_eq!(pool.record_failure(&key), None);
+            }
+        }
+        let want: Vec<[u8; 32]> = tally.iter().filter(|&(_, &n)| n >= limit).map(|(k, _)| *k).collect();
+        prop_assert_eq!(pool.failed(limit).collect::<Vec<_>>(), want);
+        for (k, n) in &tally {
+            prop_assert_eq!(pool.failures(k), *n);
         }
     }
 }

@@ -11,6 +11,7 @@ use zeroize::Zeroizing;
 use super::mnemonic::{self, MnemonicError};
 use super::session_id::{IdPrefix, SessionId};
 use crate::crypto;
+use crate::wire::{self, HexError};
 
 /// Why key material was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -180,6 +181,21 @@ impl fmt::Debug for Identity {
     }
 }
 
+/// Decodes a 32-byte key (a community server key, a node key) from 64 hex characters of
+/// either case.
+///
+/// ```
+/// let key = session_protocol::parse_hex_key(&"aB".repeat(32))?;
+/// assert_eq!(key, [0xab; 32]);
+/// # Ok::<(), session_protocol::HexError>(())
+/// ```
+///
+/// # Errors
+/// [`HexError`] for the wrong length or a non-hex character.
+pub fn parse_hex_key(s: &str) -> Result<[u8; 32], HexError> {
+    wire::decode_hex(s)
+}
+
 /// `crypto_sign_ed25519_pk_to_curve25519`: the X25519 public key of an Ed25519 public key.
 ///
 /// # Errors
@@ -252,6 +268,14 @@ mod tests {
         let seed = [0x42u8; 32];
         let me = Identity::from_seed(&seed);
         let dbg = format!("{me:?}");
+        // Exactly the Session ID and nothing else.
+        assert_eq!(
+            dbg,
+            format!(
+                "Identity {{ session_id: SessionId({}), .. }}",
+                me.session_id()
+            )
+        );
         assert!(dbg.contains(&me.session_id().to_string()));
         let seed_hex = crate::wire::encode_hex(&seed);
         assert!(!dbg.contains(&seed_hex));

@@ -72,8 +72,13 @@ pub enum SessionIdError {
 /// Ordered as its 33-byte binary form.
 ///
 /// Parsed case-insensitively from 66 hex characters; displayed as lowercase hex, which is the
-/// form signed strings and the storage server use. With the `serde` feature it serializes as
-/// that string in human-readable formats and as 33 raw bytes otherwise.
+/// form signed strings and the storage server use.
+///
+/// With the `serde` feature, `SessionId` implements `Serialize` and `Deserialize`: that string in
+/// human-readable formats (JSON), 33 raw bytes otherwise (a sequence of 33 integers is also
+/// accepted), and deserializing checks the id as [`FromStr`] and [`SessionId::from_bytes`] do.
+/// The feature gates only these impls: the crate always depends on `serde` and `serde_json`,
+/// which its JSON decoders use internally.
 ///
 /// ```
 /// use session_protocol::{IdPrefix, SessionId};
@@ -188,12 +193,14 @@ impl From<SessionId> for [u8; 33] {
     }
 }
 
+/// The `serde` feature's impls (see [`SessionId`]).
 #[cfg(feature = "serde")]
 mod serde_impl {
     use super::SessionId;
     use core::fmt;
     use serde::de::{self, Visitor};
 
+    #[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
     impl serde::Serialize for SessionId {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             if s.is_human_readable() {
@@ -235,6 +242,7 @@ mod serde_impl {
         }
     }
 
+    #[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
     impl<'de> serde::Deserialize<'de> for SessionId {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             if d.is_human_readable() {

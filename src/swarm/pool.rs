@@ -1,5 +1,6 @@
 //! A client's view of the network: nodes grouped by swarm.
 
+use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -33,10 +34,37 @@ use crate::identity::SessionId;
 /// assert_eq!(Some(target.swarm()), pool.swarms().assign(&bob));
 /// # Ok::<(), session_protocol::swarm::NodeError>(())
 /// ```
+///
+/// The pool also counts failed requests per node ([`NodePool::record_failure`]); nodes at a
+/// limit are left out of paths through [`PathRules::failed_all`]:
+///
+/// ```
+/// # use std::net::Ipv4Addr;
+/// # use rand_chacha::{ChaCha20Rng, rand_core::SeedableRng};
+/// # use session_protocol::Identity;
+/// use session_protocol::swarm::{NodePool, PathRules, ServiceNode, SwarmId, select_path};
+/// # let nodes = (1..=6u8).map(|i| {
+/// #     let key = Identity::from_seed(&[i; 32]).ed25519_public();
+/// #     ServiceNode::new(key, Ipv4Addr::new(10, i, 0, 1), 443, 22020, SwarmId(1))
+/// # });
+/// # let mut pool = NodePool::new(nodes.collect::<Result<Vec<_>, _>>()?);
+/// let flaky = *pool.nodes()[0].ed25519();
+/// for _ in 0..NodePool::FAILURE_LIMIT {
+///     pool.record_failure(&flaky);
+/// }
+/// let rules = PathRules::new().failed_all(pool.failed(NodePool::FAILURE_LIMIT));
+/// let path = select_path(pool.nodes(), &rules, &mut ChaCha20Rng::from_seed([2; 32]))?;
+/// assert!(path.iter().all(|n| *n.ed25519() != flaky));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// [`PathRules::failed_all`]: super::PathRules::failed_all
 #[derive(Clone, Default)]
 pub struct NodePool {
     nodes: Vec<ServiceNode>,
     swarms: SwarmMap,
+    /// Failed requests per node key, only for nodes in `nodes` with at least one failure.
+    failures: BTreeMap<[u8; 32], u32>,
 }
 
 fn sort_key(n: &ServiceNode) -> (SwarmId, [u8; 32]) {
@@ -60,6 +88,7 @@ impl NodePool {
         let mut pool = Self {
             nodes: deduped,
             swarms: SwarmMap::default(),
+            failures: BTreeMap::new(),
         };
         pool.rebuild_swarms();
         pool
@@ -130,13 +159,48 @@ impl NodePool {
         old
     }
 
-    /// Removes the node with this key (it left the network). Returns its record.
+    /// Removes the node with this key (it left the network), and forgets its failures.
+    /// Returns its record.
     pub fn remove(&mut self, ed25519: &[u8; 32]) -> Option<ServiceNode> {
         let old = self.take(ed25519);
         if old.is_some() {
+            self.failures.remove(ed25519);
             self.rebuild_swarms();
         }
         old
+    }
+
+    /// Failures after which libsession stops using a node for paths.
+    pub const FAILURE_LIMIT: u32 = 3;
+
+    /// Counts a failed request through this node (a node that moved or changed address keeps
+    /// its count). Returns its failures so far, or `None` (and counts nothing) when no node
+    /// has this key.
+    pub fn record_failure(&mut self, ed25519: &[u8; 32]) -> Option<u32> {
+        self.get(ed25519)?;
+        let count = self.failures.entry(*ed25519).or_insert(0);
+        *count = count.saturating_add(1);
+        Some(*count)
+    }
+
+    /// Forgets this node's failures (a request through it succeeded).
+    pub fn clear_failures(&mut self, ed25519: &[u8; 32]) {
+        self.failures.remove(ed25519);
+    }
+
+    /// Failed requests counted for this node (0 for unknown nodes).
+    pub fn failures(&self, ed25519: &[u8; 32]) -> u32 {
+        self.failures.get(ed25519).copied().unwrap_or(0)
+    }
+
+    /// The keys of the nodes with at least `limit` failures, in key order: pass them to
+    /// [`PathRules::failed_all`](super::PathRules::failed_all). A `limit` of 0 lists every node
+    /// with a failure (never nodes without one).
+    pub fn failed(&self, limit: u32) -> impl Iterator<Item = [u8; 32]> + '_ {
+        self.failures
+            .iter()
+            .filter(move |&(_, &n)| n >= limit)
+            .map(|(k, _)| *k)
     }
 
     fn take(&mut self, ed25519: &[u8; 32]) -> Option<ServiceNode> {
@@ -150,6 +214,7 @@ impl fmt::Debug for NodePool {
         f.debug_struct("NodePool")
             .field("nodes", &self.nodes.len())
             .field("swarms", &self.swarms.len())
+            .field("failing", &self.failures.len())
             .finish()
     }
 }

@@ -110,6 +110,7 @@ fn identity(c: &mut Criterion) {
 }
 
 fn main() {
+    report::start();
     let mut c = Criterion::default().configure_from_args();
     primitives(&mut c);
     identity(&mut c);

@@ -80,6 +80,7 @@ fn benches(c: &mut Criterion) {
 }
 
 fn main() {
+    report::start();
     let mut c = Criterion::default().configure_from_args();
     benches(&mut c);
     c.final_summary();

@@ -140,7 +140,9 @@ fn replay(target: &str, data: &[u8]) {
             let sender = Identity::from_seed(&[0x31; 32]);
             let sig = sender.sign(&[body, &GROUP_PK[..]].concat());
             let bencode = |b: &[u8]| [format!("{}:", b.len()).as_bytes(), b].concat();
-            let (first, second): ((&[u8], &[u8]), (&[u8], &[u8])) = if flags & 1 == 1 {
+            // A dict entry: key, value.
+            type Entry<'a> = (&'a [u8], &'a [u8]);
+            let (first, second): (Entry<'_>, Entry<'_>) = if flags & 1 == 1 {
                 ((b"s", &sig), (b"z", body))
             } else {
                 ((b"d", body), (b"s", &sig))

@@ -1,93 +1,71 @@
 //! Replays `fuzz/corpus/<target>/*` and `fuzz/regressions/<target>/*` through the entry points
-//! each fuzz target exercises, asserting the same invariants without a fuzzing engine.
+//! each fuzz target exercises, asserting the same invariants without a fuzzing engine. Most
+//! targets' bodies live in `fuzz/bodies/<target>.rs`, which the fuzz target and this test both
+//! include, so the replay is exactly what the fuzzer ran.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use std::path::Path;
 
-use rand_chacha::ChaCha20Rng;
-use rand_chacha::rand_core::SeedableRng;
-use session_protocol::envelope::{
-    decode_envelope, decrypt_blinded_dm, decrypt_group_message, decrypt_incoming, seal_to,
-};
-use session_protocol::identity::mnemonic::decode_words;
-use session_protocol::onion::{
-    HopCipher, HopDraw, NodeSecret, decode_relay, parse_entry, peel, seal_layer,
-};
-use session_protocol::swarm::{decode_service_nodes, decode_swarm_response};
-use session_protocol::{Blinding, Identity, SessionId};
+use session_protocol::envelope::{decrypt_blinded_dm, decrypt_group_message};
+use session_protocol::{Blinding, Identity};
+
+#[path = "../fuzz/bodies/envelope_decode.rs"]
+mod envelope_decode;
+#[path = "../fuzz/bodies/envelope_decrypt.rs"]
+mod envelope_decrypt;
+#[path = "../fuzz/bodies/keys_parse.rs"]
+mod keys_parse;
+#[path = "../fuzz/bodies/mnemonic_decode.rs"]
+mod mnemonic_decode;
+#[path = "../fuzz/bodies/node_list_decode.rs"]
+mod node_list_decode;
+#[path = "../fuzz/bodies/onion_entry.rs"]
+mod onion_entry;
+#[path = "../fuzz/bodies/onion_peel.rs"]
+mod onion_peel;
+#[path = "../fuzz/bodies/onion_relay.rs"]
+mod onion_relay;
+#[path = "../fuzz/bodies/onion_response.rs"]
+mod onion_response;
+#[path = "../fuzz/bodies/onion_server.rs"]
+mod onion_server;
+#[path = "../fuzz/bodies/session_id_str.rs"]
+mod session_id_str;
+#[path = "../fuzz/bodies/small_formats.rs"]
+mod small_formats;
+
+/// Every fuzz target (`fuzz/fuzz_targets/<name>.rs`) and its replay.
+const TARGETS: &[&str] = &[
+    "session_id_str",
+    "mnemonic_decode",
+    "node_list_decode",
+    "onion_entry",
+    "onion_peel",
+    "onion_relay",
+    "onion_response",
+    "envelope_decrypt",
+    "envelope_decode",
+    "onion_server",
+    "small_formats",
+    "keys_parse",
+    "blinded_decrypt",
+    "group_decrypt",
+];
 
 fn replay(target: &str, data: &[u8]) {
-    let node = NodeSecret::from_x25519_secret([0x21; 32]);
     match target {
-        "session_id_str" => {
-            if let Ok(text) = core::str::from_utf8(data)
-                && let Ok(id) = text.parse::<SessionId>()
-            {
-                assert_eq!(id.to_string(), text.to_ascii_lowercase());
-            }
-            let _ = SessionId::from_slice(data);
-        }
-        "mnemonic_decode" => {
-            if let Ok(text) = core::str::from_utf8(data) {
-                let _ = decode_words(text.split_whitespace(), false);
-                if let Ok(me) = Identity::from_mnemonic(text) {
-                    assert_eq!(
-                        *Identity::from_mnemonic(&me.mnemonic()).unwrap().seed(),
-                        *me.seed()
-                    );
-                }
-            }
-        }
-        "node_list_decode" => {
-            let _ = decode_swarm_response(data);
-            let _ = decode_service_nodes(data);
-        }
-        "onion_entry" => {
-            let mut buf = data.to_vec();
-            if let Ok(layer) = parse_entry(&mut buf) {
-                let _ = peel(&node, layer);
-            }
-        }
-        "onion_relay" => {
-            let mut buf = data.to_vec();
-            let _ = decode_relay(&mut buf);
-        }
-        "onion_peel" => {
-            let Some((&flags, plaintext)) = data.split_first() else {
-                return;
-            };
-            let cipher = if flags & 1 == 0 {
-                HopCipher::XChaCha20
-            } else {
-                HopCipher::Aes256Gcm
-            };
-            let mut packet = seal_layer(
-                &node.public(),
-                plaintext,
-                cipher,
-                HopDraw::from_rng(&mut ChaCha20Rng::from_seed([flags; 32])),
-            )
-            .unwrap();
-            let layer = parse_entry(&mut packet).unwrap();
-            peel(&node, layer).expect("an authentic layer always peels");
-        }
-        "onion_response" => {}
-        "envelope_decrypt" => {
-            let bob = Identity::from_seed(&[2; 32]);
-            let _ = decrypt_incoming(&bob, data);
-            let sealed = seal_to(
-                &bob.x25519_public(),
-                data,
-                &mut ChaCha20Rng::from_seed([9; 32]),
-            )
-            .unwrap();
-            if let Ok(m) = decrypt_incoming(&bob, &sealed) {
-                assert_eq!(m.message.len() + 96, data.len());
-            }
-        }
-        "envelope_decode" => {
-            let _ = decode_envelope(&Identity::from_seed(&[2; 32]), data);
-        }
+        "session_id_str" => session_id_str::run(data),
+        "mnemonic_decode" => mnemonic_decode::run(data),
+        "node_list_decode" => node_list_decode::run(data),
+        "onion_entry" => onion_entry::run(data),
+        "onion_peel" => onion_peel::run(data),
+        "onion_relay" => onion_relay::run(data),
+        "onion_response" => onion_response::run(data),
+        "envelope_decrypt" => envelope_decrypt::run(data),
+        "envelope_decode" => envelope_decode::run(data),
+        "onion_server" => onion_server::run(data),
+        "small_formats" => small_formats::run(data),
+        "keys_parse" => keys_parse::run(data),
         "blinded_decrypt" => {
             use session_protocol::envelope::{BlindedDmError, seal_blinded_dm};
             let (alice, bob) = (Identity::from_seed(&[1; 32]), Identity::from_seed(&[2; 32]));
@@ -205,4 +183,36 @@ fn replay_corpora_and_regressions() {
         replayed >= 20,
         "the seed corpora were found ({replayed} files)"
     );
+}
+
+#[test]
+fn every_fuzz_target_has_a_replay_and_a_seed_corpus() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
+    let mut found: Vec<String> = std::fs::read_dir(root.join("fuzz_targets"))
+        .unwrap()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.strip_suffix(".rs").map(str::to_owned)
+        })
+        .collect();
+    found.sort();
+    let mut known: Vec<String> = TARGETS.iter().map(|t| (*t).to_owned()).collect();
+    known.sort();
+    assert_eq!(found, known, "fuzz_targets/ and TARGETS disagree");
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    for t in TARGETS {
+        assert!(
+            manifest.contains(&format!("name = \"{t}\"\npath = \"fuzz_targets/{t}.rs\"")),
+            "{t} has no [[bin]] entry in fuzz/Cargo.toml"
+        );
+        let seeds = std::fs::read_dir(root.join("corpus").join(t))
+            .map(|d| d.count())
+            .unwrap_or(0);
+        assert!(seeds > 0, "{t} has no seed corpus");
+        // Short inputs take every early exit.
+        for data in [&b""[..], &[0], &[1], &[0xff; 7]] {
+            replay(t, data);
+        }
+    }
 }

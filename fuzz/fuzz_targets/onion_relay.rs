@@ -1,25 +1,11 @@
 //! The node-to-node relay codec on arbitrary bytes: no panics, and what decodes re-encodes to
 //! an equivalent message.
+//!
+//! The body is `../bodies/onion_relay.rs`, shared with `tests/fuzz_regressions.rs`. Run from `fuzz/`:
+//! `RUSTC_BOOTSTRAP=1 cargo fuzz run onion_relay /tmp/corpus-onion_relay corpus/onion_relay`
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-use session_protocol::onion::{Relay, decode_relay};
+#[path = "../bodies/onion_relay.rs"]
+mod body;
 
-fuzz_target!(|data: &[u8]| {
-    let mut buf = data.to_vec();
-    let Ok(layer) = decode_relay(&mut buf) else {
-        return;
-    };
-    let relay = Relay {
-        data: layer.ciphertext(),
-        ephemeral_key: *layer.ephemeral_key(),
-        cipher: layer.cipher(),
-        hop_no: layer.hop_no(),
-    };
-    let mut again = relay.encode();
-    let back = decode_relay(&mut again).expect("re-encoded relay decodes");
-    assert_eq!(back.ciphertext(), relay.data);
-    assert_eq!(back.ephemeral_key(), &relay.ephemeral_key);
-    assert_eq!(back.cipher(), relay.cipher);
-    assert_eq!(back.hop_no(), relay.hop_no);
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| body::run(data));

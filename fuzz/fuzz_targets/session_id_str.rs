@@ -1,19 +1,11 @@
 //! `SessionId::from_str` on arbitrary text: never panics, and what parses prints back to the
 //! same id (lowercase).
+//!
+//! The body is `../bodies/session_id_str.rs`, shared with `tests/fuzz_regressions.rs`. Run from `fuzz/`:
+//! `RUSTC_BOOTSTRAP=1 cargo fuzz run session_id_str /tmp/corpus-session_id_str corpus/session_id_str`
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-use session_protocol::SessionId;
+#[path = "../bodies/session_id_str.rs"]
+mod body;
 
-fuzz_target!(|data: &[u8]| {
-    let Ok(text) = core::str::from_utf8(data) else {
-        return;
-    };
-    if let Ok(id) = text.parse::<SessionId>() {
-        let shown = id.to_string();
-        assert_eq!(shown, text.to_ascii_lowercase());
-        assert_eq!(shown.parse::<SessionId>(), Ok(id));
-        assert_eq!(SessionId::from_bytes(&id.to_bytes()), Ok(id));
-    }
-    let _ = SessionId::from_slice(data);
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| body::run(data));

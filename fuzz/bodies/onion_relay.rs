@@ -1,0 +1,29 @@
+//! The node-to-node relay codec on arbitrary bytes: no panics, and what decodes re-encodes to
+//! an equivalent message.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use session_protocol::onion::{Relay, decode_relay};
+
+pub(crate) fn run(data: &[u8]) {
+    let mut buf = data.to_vec();
+    let Ok(layer) = decode_relay(&mut buf) else {
+        return;
+    };
+    let relay = Relay {
+        data: layer.ciphertext(),
+        ephemeral_key: *layer.ephemeral_key(),
+        cipher: layer.cipher(),
+        hop_no: layer.hop_no(),
+    };
+    let mut again = relay.encode();
+    let back = decode_relay(&mut again).expect("re-encoded relay decodes");
+    assert_eq!(back.ciphertext(), relay.data);
+    assert_eq!(back.ephemeral_key(), &relay.ephemeral_key);
+    assert_eq!(back.cipher(), relay.cipher);
+    assert_eq!(back.hop_no(), relay.hop_no);
+}

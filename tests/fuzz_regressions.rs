@@ -1,18 +1,19 @@
 //! Replays `fuzz/corpus/<target>/*` and `fuzz/regressions/<target>/*` through the entry points
-//! each fuzz target exercises, asserting the same invariants without a fuzzing engine. Most
-//! targets' bodies live in `fuzz/bodies/<target>.rs`, which the fuzz target and this test both
+//! each fuzz target exercises, asserting the same invariants without a fuzzing engine. Every
+//! target's body lives in `fuzz/bodies/<target>.rs`, which the fuzz target and this test both
 //! include, so the replay is exactly what the fuzzer ran.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use std::path::Path;
 
-use session_protocol::envelope::{decrypt_blinded_dm, decrypt_group_message};
-use session_protocol::{Blinding, Identity};
-
+#[path = "../fuzz/bodies/blinded_decrypt.rs"]
+mod blinded_decrypt;
 #[path = "../fuzz/bodies/envelope_decode.rs"]
 mod envelope_decode;
 #[path = "../fuzz/bodies/envelope_decrypt.rs"]
 mod envelope_decrypt;
+#[path = "../fuzz/bodies/group_decrypt.rs"]
+mod group_decrypt;
 #[path = "../fuzz/bodies/keys_parse.rs"]
 mod keys_parse;
 #[path = "../fuzz/bodies/mnemonic_decode.rs"]
@@ -66,98 +67,8 @@ fn replay(target: &str, data: &[u8]) {
         "onion_server" => onion_server::run(data),
         "small_formats" => small_formats::run(data),
         "keys_parse" => keys_parse::run(data),
-        "blinded_decrypt" => {
-            use session_protocol::envelope::{BlindedDmError, seal_blinded_dm};
-            let (alice, bob) = (Identity::from_seed(&[1; 32]), Identity::from_seed(&[2; 32]));
-            let server = [0x1d; 32];
-            for scheme in [Blinding::Blind15, Blinding::Blind25] {
-                let a = alice.blinded_keypair(scheme, &server).unwrap().id();
-                let b = bob.blinded_keypair(scheme, &server).unwrap().id();
-                if let Ok(m) = decrypt_blinded_dm(&bob, &a, &b, &server, data) {
-                    assert_eq!(m.sender, alice.session_id());
-                }
-            }
-            // As the target: an authentic DM around the file's inner plaintext.
-            let Some((&flags, inner)) = data.split_first() else {
-                return;
-            };
-            let scheme = if flags & 1 == 0 {
-                Blinding::Blind15
-            } else {
-                Blinding::Blind25
-            };
-            let reader = if flags & 2 == 0 { &bob } else { &alice };
-            let a = alice.blinded_keypair(scheme, &server).unwrap().id();
-            let b = bob.blinded_keypair(scheme, &server).unwrap().id();
-            let ct = seal_blinded_dm(
-                &alice,
-                &b,
-                &server,
-                inner,
-                &mut ChaCha20Rng::from_seed([flags; 32]),
-            )
-            .unwrap();
-            match decrypt_blinded_dm(reader, &a, &b, &server, &ct) {
-                Ok(m) => {
-                    assert_eq!(m.sender, alice.session_id());
-                    assert_eq!(m.message.len() + 32, inner.len());
-                }
-                Err(e) => assert_ne!(e, BlindedDmError::Decrypt),
-            }
-        }
-        "group_decrypt" => {
-            use chacha20poly1305::aead::{AeadInOut, KeyInit};
-            use session_protocol::envelope::{GroupError, MAX_GROUP_PLAINTEXT};
-            const KEY: [u8; 32] = [0x4b; 32];
-            const GROUP_PK: [u8; 32] = [0x21; 32];
-            let _ = decrypt_group_message(&[KEY], &GROUP_PK, data);
-            // As the target: the first byte picks "d" or "z", the rest is the signed body.
-            let Some((&flags, body)) = data.split_first() else {
-                return;
-            };
-            let sender = Identity::from_seed(&[0x31; 32]);
-            let sig = sender.sign(&[body, &GROUP_PK[..]].concat());
-            let bencode = |b: &[u8]| [format!("{}:", b.len()).as_bytes(), b].concat();
-            // A dict entry: key, value.
-            type Entry<'a> = (&'a [u8], &'a [u8]);
-            let (first, second): (Entry<'_>, Entry<'_>) = if flags & 1 == 1 {
-                ((b"s", &sig), (b"z", body))
-            } else {
-                ((b"d", body), (b"s", &sig))
-            };
-            let mut dict = [
-                &b"d"[..],
-                &bencode(b""),
-                b"i1e",
-                &bencode(b"a"),
-                &bencode(&sender.ed25519_public()),
-                &bencode(first.0),
-                &bencode(first.1),
-                &bencode(second.0),
-                &bencode(second.1),
-                b"e",
-            ]
-            .concat();
-            dict.resize((24 + dict.len() + 16).div_ceil(256) * 256 - 40, 0);
-            let nonce = [1u8; 24];
-            let tag = chacha20poly1305::XChaCha20Poly1305::new(&KEY.into())
-                .encrypt_inout_detached(&nonce.into(), &[], dict.as_mut_slice().into())
-                .unwrap();
-            let wire = [&nonce[..], &dict, tag.as_slice()].concat();
-            match decrypt_group_message(&[[0; 32], KEY], &GROUP_PK, &wire) {
-                Ok(m) => {
-                    assert_eq!((m.key_index, m.sender), (1, sender.session_id()));
-                    assert!(m.content.len() <= MAX_GROUP_PLAINTEXT);
-                }
-                Err(e) => assert!(
-                    !matches!(
-                        e,
-                        GroupError::Decrypt | GroupError::BadSignature | GroupError::InvalidSender
-                    ),
-                    "{e:?}"
-                ),
-            }
-        }
+        "blinded_decrypt" => blinded_decrypt::run(data),
+        "group_decrypt" => group_decrypt::run(data),
         other => panic!("no replay for fuzz target {other}: add it here"),
     }
 }

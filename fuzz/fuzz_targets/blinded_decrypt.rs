@@ -2,56 +2,12 @@
 //! (message || claimed sender key) is the fuzzer's, so the inner-length, sender-key and
 //! SenderMismatch checks behind the AEAD are reached. The first byte picks the scheme (bit 0)
 //! and the reader: the recipient, or the sender reading its outbox (bit 1).
+//!
+//! The body is `../bodies/blinded_decrypt.rs`, shared with `tests/fuzz_regressions.rs`. Run from `fuzz/`:
+//! `RUSTC_BOOTSTRAP=1 cargo fuzz run blinded_decrypt /tmp/corpus-blinded_decrypt corpus/blinded_decrypt`
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-use rand_chacha::ChaCha20Rng;
-use rand_chacha::rand_core::SeedableRng;
-use session_protocol::envelope::{decrypt_blinded_dm, seal_blinded_dm};
-use session_protocol::{Blinding, Identity};
+#[path = "../bodies/blinded_decrypt.rs"]
+mod body;
 
-fuzz_target!(|data: &[u8]| {
-    let (alice, bob) = (Identity::from_seed(&[1; 32]), Identity::from_seed(&[2; 32]));
-    let server = [0x1d; 32];
-    for scheme in [Blinding::Blind15, Blinding::Blind25] {
-        let a = alice.blinded_keypair(scheme, &server).expect("blinds").id();
-        let b = bob.blinded_keypair(scheme, &server).expect("blinds").id();
-        if let Ok(m) = decrypt_blinded_dm(&bob, &a, &b, &server, data) {
-            assert_eq!(
-                m.sender,
-                alice.session_id(),
-                "only alice's key can make it through"
-            );
-        }
-    }
-    let Some((&flags, inner)) = data.split_first() else {
-        return;
-    };
-    let scheme = if flags & 1 == 0 {
-        Blinding::Blind15
-    } else {
-        Blinding::Blind25
-    };
-    let reader = if flags & 2 == 0 { &bob } else { &alice };
-    let a = alice.blinded_keypair(scheme, &server).expect("blinds").id();
-    let b = bob.blinded_keypair(scheme, &server).expect("blinds").id();
-    let ct = seal_blinded_dm(
-        &alice,
-        &b,
-        &server,
-        inner,
-        &mut ChaCha20Rng::from_seed([flags; 32]),
-    )
-    .expect("valid ids");
-    match decrypt_blinded_dm(reader, &a, &b, &server, &ct) {
-        Ok(m) => {
-            assert_eq!(m.sender, alice.session_id());
-            assert_eq!(m.message.len() + 32, inner.len());
-        }
-        Err(e) => assert_ne!(
-            e,
-            session_protocol::envelope::BlindedDmError::Decrypt,
-            "an authentic message always decrypts"
-        ),
-    }
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| body::run(data));

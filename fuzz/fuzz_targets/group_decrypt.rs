@@ -2,72 +2,12 @@
 //! is the fuzzer's: the first byte picks `d` (a serialized Envelope) or `z` (a zstd frame),
 //! the rest is the body, signed by a fixed member key and sealed with the group key, so the
 //! zstd and Envelope parsing behind the signature check are reached.
+//!
+//! The body is `../bodies/group_decrypt.rs`, shared with `tests/fuzz_regressions.rs`. Run from `fuzz/`:
+//! `RUSTC_BOOTSTRAP=1 cargo fuzz run group_decrypt /tmp/corpus-group_decrypt corpus/group_decrypt`
 #![no_main]
 
-use chacha20poly1305::aead::{AeadInOut, KeyInit};
-use libfuzzer_sys::fuzz_target;
-use session_protocol::Identity;
-use session_protocol::envelope::{MAX_GROUP_PLAINTEXT, decrypt_group_message};
+#[path = "../bodies/group_decrypt.rs"]
+mod body;
 
-const KEY: [u8; 32] = [0x4b; 32];
-const GROUP_PK: [u8; 32] = [0x21; 32];
-
-fn bencode(out: &mut Vec<u8>, b: &[u8]) {
-    out.extend_from_slice(b.len().to_string().as_bytes());
-    out.push(b':');
-    out.extend_from_slice(b);
-}
-
-/// `nonce || XChaCha20-Poly1305(KEY, dict || zeros)`, padded to 256, with `body` signed by
-/// `sender` over `body || GROUP_PK`.
-fn signed_message(sender: &Identity, compressed: bool, body: &[u8]) -> Vec<u8> {
-    let sig = sender.sign(&[body, &GROUP_PK[..]].concat());
-    let mut dict = b"d".to_vec();
-    bencode(&mut dict, b"");
-    dict.extend_from_slice(b"i1e");
-    bencode(&mut dict, b"a");
-    bencode(&mut dict, &sender.ed25519_public());
-    if compressed {
-        bencode(&mut dict, b"s");
-        bencode(&mut dict, &sig);
-        bencode(&mut dict, b"z");
-        bencode(&mut dict, body);
-    } else {
-        bencode(&mut dict, b"d");
-        bencode(&mut dict, body);
-        bencode(&mut dict, b"s");
-        bencode(&mut dict, &sig);
-    }
-    dict.push(b'e');
-    dict.resize((24 + dict.len() + 16).div_ceil(256) * 256 - 40, 0);
-    let nonce = [1u8; 24];
-    let tag = chacha20poly1305::XChaCha20Poly1305::new(&KEY.into())
-        .encrypt_inout_detached(&nonce.into(), &[], dict.as_mut_slice().into())
-        .expect("small input");
-    [&nonce[..], &dict, tag.as_slice()].concat()
-}
-
-fuzz_target!(|data: &[u8]| {
-    let _ = decrypt_group_message(&[KEY], &GROUP_PK, data);
-    let Some((&flags, body)) = data.split_first() else {
-        return;
-    };
-    let sender = Identity::from_seed(&[0x31; 32]);
-    let wire = signed_message(&sender, flags & 1 == 1, body);
-    match decrypt_group_message(&[[0; 32], KEY], &GROUP_PK, &wire) {
-        Ok(m) => {
-            assert_eq!(m.key_index, 1);
-            assert_eq!(m.sender, sender.session_id());
-            assert!(m.content.len() <= MAX_GROUP_PLAINTEXT);
-        }
-        Err(e) => assert!(
-            !matches!(
-                e,
-                session_protocol::envelope::GroupError::Decrypt
-                    | session_protocol::envelope::GroupError::BadSignature
-                    | session_protocol::envelope::GroupError::InvalidSender
-            ),
-            "an honest message got past the key and signature: {e:?}"
-        ),
-    }
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| body::run(data));

@@ -421,7 +421,7 @@ fn peel_cases(s: &mut Suite) {
         (
             "proxy without target",
             sealed_layer(&node, &frame(b"x", r#"{"host":"example.org"}"#)),
-            Refused(LayerError::InvalidUrl),
+            Refused(LayerError::InvalidJson),
         ),
     ];
     s.table("peel", cases, |i| peel_outcome(&node, i));

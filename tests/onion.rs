@@ -723,13 +723,15 @@ fn relay_flip(msg: &[u8], i: usize, mask: u8) -> (Outcome, String) {
     (outcome, format!("relay {part:?}"))
 }
 
-/// Where a (possibly altered) message arriving at `nodes[at]` ends up. `at == 0` reads an
-/// entry frame, later positions a relay message. Each node checks it is sent to the next.
+/// Where a request that got through ends up.
 enum Terminal {
     Delivered(Vec<u8>),
     Proxied(Vec<u8>),
 }
 
+/// Runs a (possibly altered) message arriving at `nodes[at]` through the rest of the path;
+/// `Err` names the position that refused it. `at == 0` reads an entry frame, later positions
+/// a relay message; each forward must name the next node. `trail` collects each message.
 fn run_from(
     net: &Net,
     nodes: &[usize],

@@ -59,6 +59,8 @@ mod peel;
 mod response;
 pub mod v4;
 
+/// Why an onion layer's `u32 || blob || JSON` frame could not be split (inside [`PeelError::Frame`]).
+pub use crate::wire::FrameError;
 pub use build::{BuildError, HopDraw, OnionRequest, build_request};
 #[cfg(feature = "hazmat")]
 pub use build::{build_request_with, seal_layer};

@@ -15,7 +15,8 @@ pub(crate) use bencode::{
     Bencode, BencodeError, Kind as BencodeKind, Reader as BencodeReader,
     bytes_len as bencode_bytes_len, write_bytes as bencode_bytes, write_int as bencode_int,
 };
-pub(crate) use frame::{FrameError, split_frame, split_frame_mut};
+pub use frame::FrameError;
+pub(crate) use frame::{split_frame, split_frame_mut};
 pub use hex::HexError;
 #[cfg(test)]
 pub(crate) use hex::encode_hex;

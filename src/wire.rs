@@ -21,7 +21,7 @@ pub use hex::HexError;
 #[cfg(test)]
 pub(crate) use hex::encode_hex;
 pub(crate) use hex::{decode_hex, write_hex};
-pub(crate) use json::{JsonStr, from_json};
+pub(crate) use json::{JsonStr, from_json, from_json_object, from_json_object_seed};
 
 use alloc::vec::Vec;
 

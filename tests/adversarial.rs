@@ -137,6 +137,16 @@ fn entry_frame_cases(s: &mut Suite) {
         ("not JSON", b"\0\0\0\0not json".to_vec(), Control("json")),
         ("empty JSON part", b"\0\0\0\0".to_vec(), Control("json")),
         ("JSON array", entry("[]"), Control("json")),
+        (
+            "control fields as a JSON array",
+            entry(&format!(r#"["{U9}","xchacha20",0]"#)),
+            Control("json"),
+        ),
+        (
+            "control array after whitespace",
+            entry(&format!(" \r\n\t[\"{U9}\"]")),
+            Control("json"),
+        ),
         ("no ephemeral_key", entry("{}"), Control("ephemeral_key")),
         ("short key hex", key("0900", ""), Control("ephemeral_key")),
         (
@@ -423,6 +433,30 @@ fn peel_cases(s: &mut Suite) {
             sealed_layer(&node, &frame(b"x", r#"{"host":"example.org"}"#)),
             Refused(LayerError::InvalidJson),
         ),
+        (
+            "delivery fields as a JSON array",
+            sealed_layer(&node, &frame(b"x", r#"[""]"#)),
+            Refused(LayerError::InvalidJson),
+        ),
+        (
+            "proxy fields as a JSON array",
+            sealed_layer(
+                &node,
+                &frame(b"x", r#"[null,"example.org","/oxen/v4/lsrpc"]"#),
+            ),
+            Refused(LayerError::InvalidJson),
+        ),
+        (
+            "forward fields as a JSON array",
+            sealed_layer(
+                &node,
+                &frame(
+                    b"x",
+                    &format!(r#"[null,null,null,null,null,"{dest}","{U9}"]"#),
+                ),
+            ),
+            Refused(LayerError::InvalidJson),
+        ),
     ];
     s.table("peel", cases, |i| peel_outcome(&node, i));
     // The right layer for another node.
@@ -630,6 +664,9 @@ fn response_cases(s: &mut Suite) {
         ("node status over u16", br#"{"status":70000,"body":""}"#),
         ("node status a string", br#"{"status":"200"}"#),
         ("node answer a JSON string", br#""200""#),
+        ("node answer an array of the status", b"[200]"),
+        ("node answer an array of the fields", br#"[200,null,"x"]"#),
+        ("node answer array after whitespace", b"\n [200]"),
     ] {
         let (onion, reply) = node_request(HopCipher::XChaCha20, 2);
         let sealed = reply.seal_bytes(plain, &mut rng);
@@ -645,6 +682,8 @@ fn response_cases(s: &mut Suite) {
         ("v4 answer without code", b"l2:{}e"),
         ("v4 answer with three parts", b"l2:{}0:0:e"),
         ("v4 code over u16", br#"l14:{"code":70000}e"#),
+        ("v4 answer metadata an array", b"l5:[200]e"),
+        ("v4 answer metadata an array with a body", b"l5:[200]2:oke"),
     ] {
         let (onion, reply) = server_request(3);
         let sealed = reply.seal_bytes(plain, &mut rng);
@@ -655,6 +694,19 @@ fn response_cases(s: &mut Suite) {
             Err(Malformed),
         );
     }
+    // An authentic answer inside a JSON array instead of the `{"result": …}` wrapper: not
+    // unwrapped, so the array text itself fails to open.
+    let (onion, reply) = node_request(HopCipher::XChaCha20, 6);
+    let sealed = String::from_utf8(reply.seal(200, "ok", &mut rng)).unwrap();
+    s.eq(
+        "responses",
+        "answer in a JSON array, not a result object",
+        onion
+            .response
+            .open(format!(r#"["{sealed}"]"#).as_bytes())
+            .map(|_| ()),
+        Err(Decrypt),
+    );
     // Answers sealed for another request.
     let (onion, _) = node_request(HopCipher::Aes256Gcm, 4);
     let (_, other_reply) = node_request(HopCipher::Aes256Gcm, 5);
@@ -685,8 +737,34 @@ fn response_cases(s: &mut Suite) {
             br#"l16:{"method":"GET"}e"#.to_vec(),
             v4::V4Error::Metadata,
         ),
+        (
+            "v4 request metadata an array",
+            br#"l11:["GET","/"]e"#.to_vec(),
+            v4::V4Error::Metadata,
+        ),
+        (
+            "v4 request metadata an array with headers",
+            br#"l14:["GET","/",{}]2:hie"#.to_vec(),
+            v4::V4Error::Metadata,
+        ),
     ];
     s.table("responses", v4_cases, |i| v4::decode_request(i).map(|_| ()));
+    s.table(
+        "responses",
+        vec![
+            (
+                "v4 response metadata an array",
+                b"l5:[200]e".to_vec(),
+                v4::V4Error::Metadata,
+            ),
+            (
+                "v4 response metadata an array with headers",
+                b"l8:[200,{}]2:oke".to_vec(),
+                v4::V4Error::Metadata,
+            ),
+        ],
+        |i| v4::decode_response(i).map(|_| ()),
+    );
 }
 
 fn session_id_cases(s: &mut Suite) {
@@ -832,6 +910,36 @@ fn phrase_cases(s: &mut Suite) {
             vec!["abbey", "abbey", "abbey", "abbey", "abbey", "zoom"],
             false,
             InvalidTriplet(3),
+        ),
+        (
+            "wrong count reported before an unknown word",
+            vec!["qqq", "abbey"],
+            false,
+            WrongWordCount(2),
+        ),
+        (
+            "first unknown word of several",
+            vec!["abbey", "qqq", "abbey", "zz", "abbey", "abbey", "abbey"],
+            true,
+            UnknownWord(1),
+        ),
+        (
+            "unknown word reported before the checksum",
+            vec!["abbey", "abbey", "abbey", "qqq"],
+            true,
+            UnknownWord(3),
+        ),
+        (
+            "unknown word far past the first words",
+            [vec!["abbey"; 299], vec!["qqq"]].concat(),
+            false,
+            UnknownWord(299),
+        ),
+        (
+            "bad checksum over 300 words",
+            [vec!["abbey"; 300], vec!["zoom"]].concat(),
+            true,
+            BadChecksum,
         ),
     ];
     for (label, input, checksum, want) in raw {
@@ -1388,6 +1496,37 @@ fn node_list_cases(s: &mut Suite) {
             br#"{"snodes":[],"swarm":"+1"}"#.to_vec(),
             BadSwarmId,
         ),
+        (
+            "document an array of the fields",
+            br#"[[],"1"]"#.to_vec(),
+            Malformed,
+        ),
+        (
+            "document array after whitespace",
+            b" \n[[],\"1\"]".to_vec(),
+            Malformed,
+        ),
+        (
+            "duplicate snodes",
+            br#"{"snodes":[],"snodes":[],"swarm":"1"}"#.to_vec(),
+            Malformed,
+        ),
+        (
+            "bad swarm id in an otherwise malformed document",
+            br#"{"swarm":"xyz","snodes":[0,}"#.to_vec(),
+            Malformed,
+        ),
+        (
+            "nested deeper than 128 in an ignored field",
+            [
+                &br#"{"snodes":[],"swarm":"1","x":"#[..],
+                &b"[".repeat(129),
+                &b"]".repeat(129),
+                b"}",
+            ]
+            .concat(),
+            Malformed,
+        ),
         ("over 10 MiB", vec![b' '; 10 * 1024 * 1024 + 1], TooLarge),
     ];
     s.table("node list", swarm, |i| decode_swarm_response(i).map(|_| ()));
@@ -1403,6 +1542,21 @@ fn node_list_cases(s: &mut Suite) {
             Malformed,
         ),
         ("a bare array", b"[]".to_vec(), Malformed),
+        (
+            "states document an array of the fields",
+            b"[[]]".to_vec(),
+            Malformed,
+        ),
+        (
+            "result an array of the fields",
+            br#"{"result":[[]]}"#.to_vec(),
+            Malformed,
+        ),
+        (
+            "document an array wrapping a result",
+            b"[[[]]]".to_vec(),
+            Malformed,
+        ),
         ("over 10 MiB", vec![b' '; 10 * 1024 * 1024 + 1], TooLarge),
     ];
     s.table("node list", states, |i| decode_service_nodes(i).map(|_| ()));
@@ -1423,6 +1577,11 @@ fn node_list_cases(s: &mut Suite) {
             NodeError::Malformed,
         ),
         ("entry a number", "5".to_owned(), NodeError::Malformed),
+        (
+            "entry an array of the fields",
+            format!(r#"["{ed}",null,"1.2.3.4",443,20200]"#),
+            NodeError::Malformed,
+        ),
         (
             "key not hex",
             entry(&"zz".repeat(32), "1.2.3.4", p),
@@ -1496,6 +1655,65 @@ fn node_list_cases(s: &mut Suite) {
             },
         );
     }
+    s.eq(
+        "node list",
+        "skipped_total counts the skipped entries",
+        decoded.skipped_total,
+        entries.len(),
+    );
+    // A get_service_nodes entry given as an array of its fields, between two valid ones.
+    let state = format!(
+        r#"{{"pubkey_ed25519":"{ed}","public_ip":"1.2.3.4","storage_port":443,"storage_lmq_port":20200,"swarm_id":5}}"#
+    );
+    let doc = format!(
+        r#"{{"service_node_states":[{state},["{ed}",null,"1.2.3.4",443,20200,5],{state}]}}"#
+    );
+    let list = decode_service_nodes(doc.as_bytes()).unwrap();
+    s.eq("node list", "state entries kept", list.nodes.len(), 2);
+    s.eq(
+        "node list",
+        "state entry an array of the fields",
+        list.skipped,
+        vec![SkippedNode {
+            index: 1,
+            reason: NodeError::Malformed,
+        }],
+    );
+}
+
+/// Past `SkippedNode::MAX_LISTED` bad entries only the count grows; the records kept are the
+/// first ones, in order, and the nodes after them are still decoded.
+#[test]
+fn skip_records_stop_at_the_cap_and_the_count_goes_on() {
+    let me = Identity::from_seed(&[1; 32]);
+    let valid = format!(
+        r#"{{"pubkey_ed25519":"{}","ip":"1.2.3.4","port_https":443,"port_omq":20200}}"#,
+        hex(&me.ed25519_public())
+    );
+    let bad = SkippedNode::MAX_LISTED + 10;
+    let doc = format!(r#"{{"swarm":"2","snodes":[{}{valid}]}}"#, "{},".repeat(bad));
+    let r = decode_swarm_response(doc.as_bytes()).unwrap();
+    assert_eq!(r.nodes.len(), 1);
+    assert_eq!(r.nodes[0].swarm(), session_protocol::swarm::SwarmId(2));
+    assert_eq!(r.skipped_total, bad);
+    assert_eq!(r.skipped.len(), SkippedNode::MAX_LISTED);
+    for (i, sk) in r.skipped.iter().enumerate() {
+        assert_eq!(
+            *sk,
+            SkippedNode {
+                index: i,
+                reason: NodeError::Malformed
+            }
+        );
+    }
+    let states = format!(
+        r#"{{"result":{{"service_node_states":[{}0]}}}}"#,
+        "[],".repeat(bad)
+    );
+    let list = decode_service_nodes(states.as_bytes()).unwrap();
+    assert_eq!(list.skipped_total, bad + 1);
+    assert_eq!(list.skipped.len(), SkippedNode::MAX_LISTED);
+    assert!(list.nodes.is_empty());
 }
 
 #[test]
@@ -2906,4 +3124,19 @@ fn secrets_handed_out_are_zeroize_on_drop() {
     let mut rng = ChaCha20Rng::from_seed([1; 32]);
     let ct = encrypt_for_recipient(&me, &me.session_id(), b"x", &mut rng).unwrap();
     zeroize_on_drop(&decrypt_incoming(&me, &ct).unwrap().message);
+    // The crate's own secret-holding types, each wiped on drop by its fields.
+    zeroize_on_drop(&me);
+    zeroize_on_drop(&me.version_key());
+    zeroize_on_drop(&me.blinded_keypair(Blinding::Blind15, &[3; 32]).unwrap());
+    zeroize_on_drop(&NodeSecret::from_identity(&me));
+    zeroize_on_drop(&HopDraw::new([1; 32], [2; 24]));
+    let (onion, reply) = node_request(HopCipher::XChaCha20, 7);
+    zeroize_on_drop(&reply);
+    zeroize_on_drop(&onion.response);
+    zeroize_on_drop(&onion);
+    let mut packet = onion.packet.clone();
+    let node = NodeSecret::from_identity(&Identity::from_seed(&[3; 32]));
+    let peeled = peel(&node, parse_entry(&mut packet).unwrap()).unwrap();
+    zeroize_on_drop(&peeled.hop);
+    zeroize_on_drop(&peeled);
 }

@@ -177,6 +177,9 @@ pub struct BlindedKeypair {
     nonce_key: Zeroizing<[u8; 32]>,
 }
 
+// Wiped on drop by its fields: `Zeroizing` for the secret scalar and the nonce key.
+impl zeroize::ZeroizeOnDrop for BlindedKeypair {}
+
 impl BlindedKeypair {
     /// The blinded Ed25519 public key.
     pub fn public(&self) -> [u8; 32] {
@@ -248,6 +251,9 @@ impl Platform {
 pub struct VersionKey {
     signing: SigningKey,
 }
+
+// Wiped on drop by its `SigningKey` (ZeroizeOnDrop).
+impl zeroize::ZeroizeOnDrop for VersionKey {}
 
 impl VersionKey {
     /// The Ed25519 public key.

@@ -53,6 +53,9 @@ pub struct Identity {
     x_public: [u8; 32],
 }
 
+// Wiped on drop by its fields: `SigningKey` (ZeroizeOnDrop) and `Zeroizing` for `x_secret`.
+impl zeroize::ZeroizeOnDrop for Identity {}
+
 impl Identity {
     /// The identity whose Ed25519 seed is `seed` (`crypto_sign_ed25519_seed_keypair`).
     pub fn from_seed(seed: &[u8; 32]) -> Self {

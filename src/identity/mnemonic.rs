@@ -6,6 +6,7 @@
 //! prefixes, mod 12, picks which word is repeated at the end. Decoding looks only at the first
 //! three letters of each word, ignoring ASCII case.
 
+use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 use zeroize::Zeroizing;
@@ -65,7 +66,7 @@ pub fn encode_words(data: &[u8], checksum: bool) -> Result<Vec<&'static str>, Mn
         words.extend([word(w1), word(w2), word(w3)]);
     }
     if checksum && !words.is_empty() {
-        let i = checksum_index(words.iter().copied());
+        let i = checksum_index(words.iter().copied(), words.len());
         if let Some(w) = words.get(i).copied() {
             words.push(w);
         }
@@ -77,6 +78,9 @@ pub fn encode_words(data: &[u8], checksum: bool) -> Result<Vec<&'static str>, Mn
 ///
 /// Each word may be any case and may be shortened or misspelt after its first three letters.
 ///
+/// Allocates 2 bytes per word of the list (each at least 3 letters and a separator in a
+/// phrase) and the output, so less than the phrase itself; nothing after an unknown word.
+///
 /// # Errors
 /// [`MnemonicError::WrongWordCount`] when the count is not a multiple of 3 (plus one with a
 /// checksum), [`MnemonicError::UnknownWord`], [`MnemonicError::BadChecksum`] and
@@ -85,44 +89,102 @@ pub fn decode_words<'a, I>(words: I, checksum: bool) -> Result<Zeroizing<Vec<u8>
 where
     I: IntoIterator<Item = &'a str>,
 {
-    let words: Vec<&str> = words.into_iter().collect();
+    // Words become indices as they arrive; after the first unknown word only the count goes
+    // on (the error is then the count or that word), so nothing is kept for junk words.
+    let mut indices = Indices::default();
+    let mut count = 0usize;
+    let mut first_unknown = None;
+    for w in words {
+        if first_unknown.is_none() {
+            match lookup(w) {
+                Some(i) => indices.push(i),
+                None => first_unknown = Some(count),
+            }
+        }
+        count = count.saturating_add(1);
+    }
     let data_words = if checksum {
-        words.len().checked_sub(1)
+        count.checked_sub(1)
     } else {
-        Some(words.len())
+        Some(count)
     };
     let data_words = match data_words {
         Some(n) if n > 0 && n % 3 == 0 => n,
-        _ => return Err(MnemonicError::WrongWordCount(words.len())),
+        _ => return Err(MnemonicError::WrongWordCount(count)),
     };
-    let mut indices = Vec::with_capacity(words.len());
-    for (pos, w) in words.iter().enumerate() {
-        indices.push(lookup(w).ok_or(MnemonicError::UnknownWord(pos))?);
+    if let Some(pos) = first_unknown {
+        return Err(MnemonicError::UnknownWord(pos));
     }
-    let (body, check) = indices.split_at(data_words);
-    if let Some(&last) = check.first() {
-        let expected = body
-            .get(checksum_index(body.iter().map(|&i| word(i))))
-            .copied();
-        if expected != Some(last) {
+    let at = |i: usize| indices.get(i).ok_or(MnemonicError::WrongWordCount(count));
+    if checksum {
+        let body = indices.iter().take(data_words).map(|i| word(u32::from(i)));
+        let expected = at(checksum_index(body, data_words))?;
+        if at(data_words)? != expected {
             return Err(MnemonicError::BadChecksum);
         }
     }
     let mut out = Zeroizing::new(Vec::with_capacity((data_words / 3).saturating_mul(4)));
-    for (t, triplet) in body.chunks_exact(3).enumerate() {
-        let &[w1, w2, w3] = triplet else {
-            return Err(MnemonicError::WrongWordCount(words.len()));
-        };
+    for t in 0..data_words / 3 {
+        let first = t.saturating_mul(3);
+        let (w1, w2, w3) = (
+            u32::from(at(first)?),
+            u32::from(at(first.saturating_add(1))?),
+            u32::from(at(first.saturating_add(2))?),
+        );
         // Word indices are below N, so every term is below N^3 < 2^33.
         let n = u64::from(N);
         let step = |from: u32, to: u32| u64::from(N.saturating_sub(from).saturating_add(to) % N);
         let x = u64::from(w1)
             .saturating_add(n.saturating_mul(step(w1, w2)))
             .saturating_add(n.saturating_mul(n).saturating_mul(step(w2, w3)));
-        let x = u32::try_from(x).map_err(|_| MnemonicError::InvalidTriplet(t.saturating_mul(3)))?;
+        let x = u32::try_from(x).map_err(|_| MnemonicError::InvalidTriplet(first))?;
         out.extend_from_slice(&x.to_le_bytes());
     }
     Ok(out)
+}
+
+/// Words per chunk of [`Indices`]: one chunk (256 bytes) holds any real phrase, and the
+/// pointer per chunk is small next to the 512 or more bytes of phrase a full chunk stands for.
+const CHUNK: usize = 128;
+
+/// Word indices (2 bytes a word, against at least 4 bytes of phrase for a word of the list) in
+/// fixed-size chunks wiped on drop: growing never copies what is stored, so no unwiped copy of
+/// a phrase is left behind and the peak is the indices themselves (plus one part-filled chunk
+/// and a pointer per chunk).
+#[derive(Default)]
+struct Indices {
+    // Boxed on purpose: growing the vector then moves pointers, never the indices (an unboxed
+    // chunk moved by a reallocation would leave an unwiped copy behind).
+    #[allow(clippy::vec_box)]
+    chunks: Vec<Box<Zeroizing<[u16; CHUNK]>>>,
+    len: usize,
+}
+
+impl Indices {
+    fn push(&mut self, i: u16) {
+        let slot = self.len % CHUNK;
+        if slot == 0 {
+            self.chunks.push(Box::new(Zeroizing::new([0; CHUNK])));
+        }
+        if let Some(s) = self.chunks.last_mut().and_then(|c| c.get_mut(slot)) {
+            *s = i;
+        }
+        self.len = self.len.saturating_add(1);
+    }
+
+    fn get(&self, i: usize) -> Option<u16> {
+        if i >= self.len {
+            return None;
+        }
+        self.chunks.get(i / CHUNK)?.get(i % CHUNK).copied()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = u16> + '_ {
+        self.chunks
+            .iter()
+            .flat_map(|c| c.iter().copied())
+            .take(self.len)
+    }
 }
 
 /// The 13-word phrase (or 25 for a seed whose last 16 bytes are not zero) for a seed.
@@ -165,8 +227,7 @@ fn word(i: u32) -> &'static str {
 }
 
 /// `CRC-32(concatenated 3-letter prefixes) mod count`, as the reference clients compute it.
-fn checksum_index<'a>(words: impl ExactSizeIterator<Item = &'a str>) -> usize {
-    let count = words.len();
+fn checksum_index<'a>(words: impl Iterator<Item = &'a str>, count: usize) -> usize {
     let mut crc = crc32fast::Hasher::new();
     for w in words {
         crc.update(prefix(w).unwrap_or(w.as_bytes()));
@@ -180,7 +241,7 @@ fn prefix(w: &str) -> Option<&[u8]> {
 }
 
 /// The index of the list word whose prefix matches `w`'s first three letters, any ASCII case.
-fn lookup(w: &str) -> Option<u32> {
+fn lookup(w: &str) -> Option<u16> {
     let head = w.as_bytes().get(..PREFIX_LEN)?;
     let mut key = [0u8; PREFIX_LEN];
     for (k, &c) in key.iter_mut().zip(head) {
@@ -189,7 +250,7 @@ fn lookup(w: &str) -> Option<u32> {
     let i = WORDS
         .binary_search_by(|cand| prefix(cand).unwrap_or(b"").cmp(&key[..]))
         .ok()?;
-    u32::try_from(i).ok()
+    u16::try_from(i).ok()
 }
 
 #[cfg(test)]
@@ -216,6 +277,36 @@ mod tests {
             assert_eq!(lookup(w).map(|x| x as usize), Some(i), "{w}");
         }
         assert!(WORDS.windows(2).all(|p| prefix(p[0]) < prefix(p[1])));
+    }
+
+    #[test]
+    fn long_word_lists_round_trip_across_index_chunks() {
+        // Within one chunk of indices, just past it, and several, with and without the
+        // checksum word.
+        const { assert!(1000 / 4 * 3 > 5 * CHUNK && 172 / 4 * 3 > CHUNK && 168 / 4 * 3 < CHUNK) };
+        for len in [4usize, 168, 172, 400, 1000] {
+            let data: Vec<u8> = (0..len)
+                .map(|i| u8::try_from(i * 37 % 251).unwrap())
+                .collect();
+            for checksum in [false, true] {
+                let words = encode_words(&data, checksum).unwrap();
+                let back = decode_words(words.iter().copied(), checksum).unwrap();
+                assert_eq!(&back[..], &data[..], "{len} {checksum}");
+            }
+            // The last word changed: the checksum catches it.
+            let mut words = encode_words(&data, true).unwrap();
+            let last = words.len() - 1;
+            words[last] = if words[last] == WORDS[0] {
+                WORDS[1]
+            } else {
+                WORDS[0]
+            };
+            assert_eq!(
+                decode_words(words.iter().copied(), true).err(),
+                Some(MnemonicError::BadChecksum),
+                "{len}"
+            );
+        }
     }
 
     #[test]

@@ -24,6 +24,9 @@ pub struct HopDraw {
     nonce: [u8; 24],
 }
 
+// Wiped on drop by `Zeroizing` for the secret (the nonce is public).
+impl zeroize::ZeroizeOnDrop for HopDraw {}
+
 impl HopDraw {
     /// Draws a secret and a nonce from `rng`.
     pub fn from_rng<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
@@ -59,6 +62,9 @@ pub struct OnionRequest {
     /// Opens the response; keep it until the response arrives.
     pub response: ResponseKey,
 }
+
+// Its one secret, the response key, is wiped on drop by `ResponseKey` (the packet is public).
+impl zeroize::ZeroizeOnDrop for OnionRequest {}
 
 /// Why a request could not be built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

@@ -27,6 +27,9 @@ pub struct NodeSecret {
     keys: Keypair,
 }
 
+// Wiped on drop by its key pair's `Zeroizing` secret.
+impl zeroize::ZeroizeOnDrop for NodeSecret {}
+
 impl NodeSecret {
     /// From a raw X25519 secret (clamped as X25519 clamps).
     pub fn from_x25519_secret(secret: [u8; 32]) -> Self {
@@ -215,7 +218,7 @@ pub fn parse_entry(packet: &mut [u8]) -> Result<Layer<'_>, PeelError> {
         return Err(PeelError::TooLarge);
     }
     let (ciphertext, json) = wire::split_frame_mut(packet)?;
-    let ctl: EntryControl<'_> = wire::from_json(json).ok_or(PeelError::Control("json"))?;
+    let ctl: EntryControl<'_> = wire::from_json_object(json).ok_or(PeelError::Control("json"))?;
     let key_hex = ctl
         .ephemeral_key
         .ok_or(PeelError::Control("ephemeral_key"))?;
@@ -483,6 +486,10 @@ pub enum Hop<'a> {
     },
 }
 
+// Its only secrets are the variants' `ReplyKey`s, wiped on drop; the bodies it borrows are the
+// caller's buffer.
+impl zeroize::ZeroizeOnDrop for Hop<'_> {}
+
 /// A peeled layer: what to do next, and a tag identifying the layer.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -493,6 +500,9 @@ pub struct Peeled<'a> {
     /// What to do.
     pub hop: Hop<'a>,
 }
+
+// Its only secret is the hop's `ReplyKey`, wiped on drop (the replay tag is public).
+impl zeroize::ZeroizeOnDrop for Peeled<'_> {}
 
 impl<'de> Deserialize<'de> for PresentField {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -552,7 +562,7 @@ fn interpret<'a>(plaintext: &'a [u8], key: HopKey, hop_no: u8) -> Hop<'a> {
     let Ok((blob, json)) = wire::split_frame(plaintext) else {
         return refuse(LayerError::InvalidJson, key);
     };
-    let Some(ctl) = wire::from_json::<LayerControl<'a>>(json) else {
+    let Some(ctl) = wire::from_json_object::<LayerControl<'a>>(json) else {
         return refuse(LayerError::InvalidJson, key);
     };
     if ctl.headers.0 {
@@ -638,6 +648,9 @@ pub struct ReplyKey {
     json: bool,
     base64: bool,
 }
+
+// Wiped on drop by its `HopKey`'s `Zeroizing` key.
+impl zeroize::ZeroizeOnDrop for ReplyKey {}
 
 impl ReplyKey {
     fn new(key: HopKey, json: bool, base64: bool) -> Self {

@@ -73,6 +73,9 @@ struct NodeAnswer<'a> {
     body: Option<&'a RawValue>,
 }
 
+// Wiped on drop by its `HopKey`s' `Zeroizing` keys.
+impl zeroize::ZeroizeOnDrop for ResponseKey {}
+
 impl ResponseKey {
     pub(crate) fn new(primary: HopKey, fallback: Option<HopKey>, kind: ResponseKind) -> Self {
         Self {
@@ -104,7 +107,7 @@ impl ResponseKey {
                 v4::decode_response_owned(plain).map_err(|_| ResponseError::Malformed)
             }
             ResponseKind::Node => {
-                let text: Cow<'_, [u8]> = match wire::from_json::<Wrapped<'_>>(body) {
+                let text: Cow<'_, [u8]> = match wire::from_json_object::<Wrapped<'_>>(body) {
                     Some(Wrapped {
                         result: Cow::Borrowed(r),
                     }) => Cow::Borrowed(r.as_bytes()),
@@ -166,7 +169,7 @@ impl ResponseKey {
 }
 
 fn parse_node_answer(plain: &[u8]) -> Result<Response, ResponseError> {
-    let answer: NodeAnswer<'_> = wire::from_json(plain).ok_or(ResponseError::Malformed)?;
+    let answer: NodeAnswer<'_> = wire::from_json_object(plain).ok_or(ResponseError::Malformed)?;
     let status = answer
         .status
         .or(answer.status_code)

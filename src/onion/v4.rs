@@ -206,7 +206,7 @@ struct ResponseMeta {
 /// `endpoint` and an optional object of string `headers`.
 pub fn decode_request(bytes: &[u8]) -> Result<Request<'_>, V4Error> {
     let (meta, body) = split(bytes)?;
-    let m: RequestMeta<'_> = wire::from_json(meta).ok_or(V4Error::Metadata)?;
+    let m: RequestMeta<'_> = wire::from_json_object(meta).ok_or(V4Error::Metadata)?;
     Ok(Request {
         method: m.method.0.into_owned(),
         endpoint: m.endpoint.0.into_owned(),
@@ -223,7 +223,7 @@ pub fn decode_request(bytes: &[u8]) -> Result<Request<'_>, V4Error> {
 /// `headers`.
 pub fn decode_response(bytes: &[u8]) -> Result<Response, V4Error> {
     let (meta, body) = split(bytes)?;
-    let m: ResponseMeta = wire::from_json(meta).ok_or(V4Error::Metadata)?;
+    let m: ResponseMeta = wire::from_json_object(meta).ok_or(V4Error::Metadata)?;
     Ok(Response {
         status: m.code,
         headers: m.headers.0,
@@ -236,7 +236,7 @@ pub fn decode_response(bytes: &[u8]) -> Result<Response, V4Error> {
 pub(crate) fn decode_response_owned(mut buf: Vec<u8>) -> Result<Response, V4Error> {
     let (meta, body) = split_ranges(&buf)?;
     let m: ResponseMeta =
-        wire::from_json(buf.get(meta).ok_or(V4Error::Framing)?).ok_or(V4Error::Metadata)?;
+        wire::from_json_object(buf.get(meta).ok_or(V4Error::Framing)?).ok_or(V4Error::Metadata)?;
     let body = body.unwrap_or(0..0);
     buf.truncate(body.end);
     buf.drain(..body.start);

@@ -6,11 +6,12 @@ use core::fmt;
 use core::net::Ipv4Addr;
 
 use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
 use super::SwarmId;
 use crate::identity::ed25519_to_x25519;
-use crate::wire;
+use crate::wire::{self, JsonStr};
 
 /// Largest node list accepted (the onion layer's packet cap).
 const MAX_DOCUMENT: usize = 10 * 1024 * 1024;
@@ -151,11 +152,20 @@ pub struct SkippedNode {
     pub reason: NodeError,
 }
 
+impl SkippedNode {
+    /// Most skipped entries a decoded list names one by one ([`SwarmResponse::skipped`],
+    /// [`NodeList::skipped`]): the first ones in list order. Past this only the count
+    /// (`skipped_total`) grows, so a list of many tiny bad entries (`{},{},…`, 3 bytes each
+    /// against 16 for a record) costs a fixed 4 KiB of records, not a multiple of its size.
+    pub const MAX_LISTED: usize = 256;
+}
+
 /// Why a whole node-list document was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum NodeListError {
-    /// Not JSON, or not the expected top-level shape.
+    /// Not JSON, not the expected top-level shape (an object; arrays are refused), or nested
+    /// deeper than 128 levels.
     #[error("malformed node list document")]
     Malformed,
     /// The `swarm` field is not a hex `u64`.
@@ -175,8 +185,10 @@ pub struct SwarmResponse {
     pub swarm: SwarmId,
     /// Its members; each record carries [`SwarmResponse::swarm`].
     pub nodes: Vec<ServiceNode>,
-    /// Entries left out.
+    /// Entries left out: the first [`SkippedNode::MAX_LISTED`], in list order.
     pub skipped: Vec<SkippedNode>,
+    /// How many entries were left out in all (at least `skipped.len()`).
+    pub skipped_total: usize,
 }
 
 /// A decoded `get_service_nodes` answer.
@@ -185,16 +197,10 @@ pub struct SwarmResponse {
 pub struct NodeList {
     /// The usable nodes.
     pub nodes: Vec<ServiceNode>,
-    /// Entries left out.
+    /// Entries left out: the first [`SkippedNode::MAX_LISTED`], in list order.
     pub skipped: Vec<SkippedNode>,
-}
-
-#[derive(Deserialize)]
-struct SwarmDoc<'a> {
-    #[serde(borrow)]
-    snodes: Vec<&'a RawValue>,
-    #[serde(borrow)]
-    swarm: Cow<'a, str>,
+    /// How many entries were left out in all (at least `skipped.len()`).
+    pub skipped_total: usize,
 }
 
 #[derive(Deserialize)]
@@ -211,18 +217,6 @@ struct SwarmEntry<'a> {
     port_quic: Option<u16>,
     #[serde(default)]
     port_omq: Option<u16>,
-}
-
-#[derive(Deserialize)]
-struct StatesDoc<'a> {
-    #[serde(borrow)]
-    service_node_states: Vec<&'a RawValue>,
-}
-
-#[derive(Deserialize)]
-struct ResultDoc<'a> {
-    #[serde(borrow)]
-    result: StatesDoc<'a>,
 }
 
 #[derive(Deserialize)]
@@ -266,6 +260,225 @@ fn record(
     Ok(node)
 }
 
+/// A `get_swarm` entry; its swarm is filled in once the document's `swarm` field is read
+/// (which may come after the list).
+fn swarm_entry(raw: &str) -> Result<ServiceNode, NodeError> {
+    let e: SwarmEntry<'_> = wire::from_json_object(raw.as_bytes()).ok_or(NodeError::Malformed)?;
+    record(
+        &e.pubkey_ed25519,
+        e.pubkey_x25519.as_deref(),
+        &e.ip,
+        e.port_https,
+        e.port_quic.or(e.port_omq),
+        SwarmId::INVALID,
+    )
+}
+
+/// A `get_service_nodes` entry.
+fn state_entry(raw: &str) -> Result<ServiceNode, NodeError> {
+    let e: StateEntry<'_> = wire::from_json_object(raw.as_bytes()).ok_or(NodeError::Malformed)?;
+    record(
+        &e.pubkey_ed25519,
+        e.pubkey_x25519.as_deref(),
+        &e.public_ip,
+        e.storage_port,
+        e.storage_lmq_port,
+        SwarmId(e.swarm_id),
+    )
+}
+
+/// What a node list decoded to so far.
+///
+/// Per entry of the input, at most one [`ServiceNode`] (80 bytes, for an entry of over 100
+/// input bytes) or a count; [`SkippedNode`] records only for the first
+/// [`SkippedNode::MAX_LISTED`] bad entries. Nothing is reserved by count: the vectors grow as
+/// entries arrive.
+#[derive(Default)]
+struct Collected {
+    nodes: Vec<ServiceNode>,
+    skipped: Vec<SkippedNode>,
+    skipped_total: usize,
+    /// Entries seen, usable or not.
+    seen: usize,
+}
+
+impl Collected {
+    fn take(&mut self, node: Result<ServiceNode, NodeError>) {
+        let index = self.seen;
+        self.seen = self.seen.saturating_add(1);
+        match node {
+            Ok(n) => self.nodes.push(n),
+            Err(reason) => {
+                if self.skipped.len() < SkippedNode::MAX_LISTED {
+                    self.skipped.push(SkippedNode { index, reason });
+                }
+                self.skipped_total = self.skipped_total.saturating_add(1);
+            }
+        }
+    }
+}
+
+/// The node array, each element decoded as it arrives: the raw element is borrowed from the
+/// input for the moment it takes to decode it, and nothing is staged per entry.
+struct Entries<'c> {
+    out: &'c mut Collected,
+    decode: fn(&str) -> Result<ServiceNode, NodeError>,
+}
+
+impl<'de> DeserializeSeed<'de> for Entries<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Entries<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of node entries")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(raw) = seq.next_element::<&'de RawValue>()? {
+            self.out.take((self.decode)(raw.get()));
+        }
+        Ok(())
+    }
+}
+
+/// Field names of a document object; unknown ones are skipped.
+fn next_key<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Option<JsonStr<'de>>, A::Error> {
+    map.next_key::<JsonStr<'de>>()
+}
+
+/// `{"snodes": [...], "swarm": "<hex>", ...}`; yields the `swarm` text (checked by the caller,
+/// after the whole document parsed, so a malformed document is `Malformed` whatever its swarm).
+struct SwarmDoc<'c> {
+    out: &'c mut Collected,
+}
+
+impl<'de> DeserializeSeed<'de> for SwarmDoc<'_> {
+    type Value = JsonStr<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for SwarmDoc<'_> {
+    type Value = JsonStr<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a get_swarm object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let (mut snodes, mut swarm) = (false, None);
+        while let Some(key) = next_key(&mut map)? {
+            match &*key {
+                "snodes" if snodes => return Err(de::Error::duplicate_field("snodes")),
+                "snodes" => {
+                    snodes = true;
+                    map.next_value_seed(Entries {
+                        out: &mut *self.out,
+                        decode: swarm_entry,
+                    })?;
+                }
+                "swarm" if swarm.is_some() => return Err(de::Error::duplicate_field("swarm")),
+                "swarm" => swarm = Some(map.next_value::<JsonStr<'de>>()?),
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        if !snodes {
+            return Err(de::Error::missing_field("snodes"));
+        }
+        swarm.ok_or_else(|| de::Error::missing_field("swarm"))
+    }
+}
+
+/// `{"service_node_states": [...], ...}`.
+struct StatesDoc<'c> {
+    out: &'c mut Collected,
+}
+
+impl<'de> DeserializeSeed<'de> for StatesDoc<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for StatesDoc<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a get_service_nodes object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut states = false;
+        while let Some(key) = next_key(&mut map)? {
+            match &*key {
+                "service_node_states" if states => {
+                    return Err(de::Error::duplicate_field("service_node_states"));
+                }
+                "service_node_states" => {
+                    states = true;
+                    map.next_value_seed(Entries {
+                        out: &mut *self.out,
+                        decode: state_entry,
+                    })?;
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        if states {
+            Ok(())
+        } else {
+            Err(de::Error::missing_field("service_node_states"))
+        }
+    }
+}
+
+/// `{"result": {"service_node_states": [...], ...}, ...}`, as `oxend_request` relays it.
+struct ResultDoc<'c> {
+    out: &'c mut Collected,
+}
+
+impl<'de> DeserializeSeed<'de> for ResultDoc<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ResultDoc<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an RPC result object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut result = false;
+        while let Some(key) = next_key(&mut map)? {
+            match &*key {
+                "result" if result => return Err(de::Error::duplicate_field("result")),
+                "result" => {
+                    result = true;
+                    map.next_value_seed(StatesDoc {
+                        out: &mut *self.out,
+                    })?;
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        if result {
+            Ok(())
+        } else {
+            Err(de::Error::missing_field("result"))
+        }
+    }
+}
+
 fn check_size(json: &[u8]) -> Result<(), NodeListError> {
     if json.len() > MAX_DOCUMENT {
         Err(NodeListError::TooLarge)
@@ -276,81 +489,57 @@ fn check_size(json: &[u8]) -> Result<(), NodeListError> {
 
 /// Decodes a storage server's `get_swarm` answer, or the body of its 421 reply:
 /// `{"snodes": [{"pubkey_ed25519", "pubkey_x25519", "ip", "port_https", "port_quic"|"port_omq",
-/// …}], "swarm": "<hex>", …}`. Unknown fields are ignored; unusable entries are skipped and
-/// listed in [`SwarmResponse::skipped`].
+/// …}], "swarm": "<hex>", …}`. Unknown fields are ignored; unusable entries (including any
+/// that is not a JSON object) are skipped and listed in [`SwarmResponse::skipped`].
+///
+/// Entries are decoded as the parser reaches them, with nothing staged per entry: what is
+/// allocated is the returned nodes (80 bytes each, for entries of over 100 bytes of input) and
+/// at most [`SkippedNode::MAX_LISTED`] skip records, whatever the number of entries.
 ///
 /// # Errors
 /// [`NodeListError`] when the document as a whole is unusable.
 pub fn decode_swarm_response(json: &[u8]) -> Result<SwarmResponse, NodeListError> {
     check_size(json)?;
-    let doc: SwarmDoc<'_> = serde_json::from_slice(json).map_err(|_| NodeListError::Malformed)?;
-    let swarm = parse_swarm_hex(&doc.swarm)?;
-    let mut out = SwarmResponse {
-        swarm,
-        nodes: Vec::with_capacity(doc.snodes.len()),
-        skipped: Vec::new(),
-    };
-    for (index, raw) in doc.snodes.into_iter().enumerate() {
-        let node = serde_json::from_str::<SwarmEntry<'_>>(raw.get())
-            .map_err(|_| NodeError::Malformed)
-            .and_then(|e| {
-                record(
-                    &e.pubkey_ed25519,
-                    e.pubkey_x25519.as_deref(),
-                    &e.ip,
-                    e.port_https,
-                    e.port_quic.or(e.port_omq),
-                    swarm,
-                )
-            });
-        match node {
-            Ok(n) => out.nodes.push(n),
-            Err(reason) => out.skipped.push(SkippedNode { index, reason }),
-        }
+    let mut got = Collected::default();
+    let swarm = wire::from_json_object_seed(json, SwarmDoc { out: &mut got })
+        .ok_or(NodeListError::Malformed)?;
+    let swarm = parse_swarm_hex(&swarm)?;
+    for n in &mut got.nodes {
+        n.swarm = swarm;
     }
-    Ok(out)
+    Ok(SwarmResponse {
+        swarm,
+        nodes: got.nodes,
+        skipped: got.skipped,
+        skipped_total: got.skipped_total,
+    })
 }
 
 /// Decodes oxend's `get_service_nodes` answer (bare, or inside `{"result": …}` as the
 /// `oxend_request` RPC relays it): `{"service_node_states": [{"pubkey_ed25519", "public_ip",
 /// "storage_port", "storage_lmq_port", "swarm_id", "pubkey_x25519"?, …}]}`. Unusable entries
-/// (including nodes announcing `0.0.0.0`) are skipped and listed in [`NodeList::skipped`].
+/// (including nodes announcing `0.0.0.0`, and any entry that is not a JSON object) are skipped
+/// and listed in [`NodeList::skipped`].
+///
+/// Allocates as [`decode_swarm_response`] does: the returned nodes and at most
+/// [`SkippedNode::MAX_LISTED`] skip records.
 ///
 /// # Errors
 /// [`NodeListError`] when the document as a whole is unusable.
 pub fn decode_service_nodes(json: &[u8]) -> Result<NodeList, NodeListError> {
     check_size(json)?;
-    let states = match serde_json::from_slice::<ResultDoc<'_>>(json) {
-        Ok(doc) => doc.result.service_node_states,
-        Err(_) => {
-            serde_json::from_slice::<StatesDoc<'_>>(json)
-                .map_err(|_| NodeListError::Malformed)?
-                .service_node_states
-        }
-    };
-    let mut out = NodeList {
-        nodes: Vec::with_capacity(states.len()),
-        skipped: Vec::new(),
-    };
-    for (index, raw) in states.into_iter().enumerate() {
-        let node = serde_json::from_str::<StateEntry<'_>>(raw.get())
-            .map_err(|_| NodeError::Malformed)
-            .and_then(|e| {
-                record(
-                    &e.pubkey_ed25519,
-                    e.pubkey_x25519.as_deref(),
-                    &e.public_ip,
-                    e.storage_port,
-                    e.storage_lmq_port,
-                    SwarmId(e.swarm_id),
-                )
-            });
-        match node {
-            Ok(n) => out.nodes.push(n),
-            Err(reason) => out.skipped.push(SkippedNode { index, reason }),
-        }
+    let mut got = Collected::default();
+    if wire::from_json_object_seed(json, ResultDoc { out: &mut got }).is_none() {
+        // Not the wrapped form: what the first attempt collected is dropped before the second.
+        got = Collected::default();
+        wire::from_json_object_seed(json, StatesDoc { out: &mut got })
+            .ok_or(NodeListError::Malformed)?;
     }
-    Ok(out)
+    Ok(NodeList {
+        nodes: got.nodes,
+        skipped: got.skipped,
+        skipped_total: got.skipped_total,
+    })
 }
 
 /// 1 to 16 hex digits, either case, as `int_to_string(id, 16)` writes them.

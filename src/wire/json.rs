@@ -9,7 +9,7 @@ use alloc::string::String;
 use core::fmt;
 use core::ops::Deref;
 
-use serde::de::{self, Deserialize, Deserializer, Visitor};
+use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, Visitor};
 
 /// A JSON string, borrowed from the input unless it contained escapes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,6 +91,42 @@ pub(crate) fn from_json<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Option<T> {
     serde_json::from_str(text).ok()
 }
 
+/// Whether the first byte after JSON whitespace is `{`: the text can only be an object.
+///
+/// serde's derived structs also deserialize from JSON arrays (their fields in order), so a
+/// parser that wants an *object* checks this first.
+pub(crate) fn starts_object(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+        .is_some_and(|&b| b == b'{')
+}
+
+/// [`from_json`] of a JSON object only: an array (which a derived struct would also accept as
+/// its fields in order), or any other value, is refused.
+pub(crate) fn from_json_object<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Option<T> {
+    if !starts_object(bytes) {
+        return None;
+    }
+    from_json(bytes)
+}
+
+/// [`from_json_object`] through a seed, for decoders that handle what they read as it arrives
+/// (the seed's own visitor must ask for a map, as this only checks the first byte).
+pub(crate) fn from_json_object_seed<'a, S: DeserializeSeed<'a>>(
+    bytes: &'a [u8],
+    seed: S,
+) -> Option<S::Value> {
+    if !starts_object(bytes) || !json_depth_ok(bytes) {
+        return None;
+    }
+    let text = core::str::from_utf8(bytes).ok()?;
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value = seed.deserialize(&mut de).ok()?;
+    de.end().ok()?;
+    Some(value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,6 +138,35 @@ mod tests {
         let escaped: JsonStr<'_> = serde_json::from_str(r#""\u0061es-gcm""#).unwrap();
         assert_eq!(&*escaped, "aes-gcm");
         assert!(serde_json::from_str::<JsonStr<'_>>("5").is_err());
+    }
+
+    #[test]
+    fn object_parsers_refuse_arrays_and_other_values() {
+        #[derive(serde::Deserialize, Debug, PartialEq)]
+        struct Two {
+            a: u8,
+            #[serde(default)]
+            b: Option<u8>,
+        }
+        // What the derived impl alone would accept.
+        assert_eq!(from_json::<Two>(b"[1]"), Some(Two { a: 1, b: None }));
+        assert_eq!(from_json_object::<Two>(b"[1]"), None);
+        assert_eq!(from_json_object::<Two>(b" \r\n\t[1,2]"), None);
+        assert_eq!(from_json_object::<Two>(b"1"), None);
+        assert_eq!(from_json_object::<Two>(b""), None);
+        assert_eq!(
+            from_json_object::<Two>(b" \n{\"a\":1}"),
+            Some(Two { a: 1, b: None })
+        );
+        assert!(starts_object(b"\t{"));
+        assert!(!starts_object(b"\x0c{"), "form feed is not JSON whitespace");
+        let seed = core::marker::PhantomData::<Two>;
+        assert_eq!(from_json_object_seed(b"[1]", seed), None);
+        assert_eq!(from_json_object_seed(br#"{"a":1} x"#, seed), None);
+        assert_eq!(
+            from_json_object_seed(br#"{"a":1,"b":2} "#, seed),
+            Some(Two { a: 1, b: Some(2) })
+        );
     }
 
     #[test]

@@ -50,37 +50,9 @@ fn frame(blob: &[u8], json: &str) -> Vec<u8> {
     out
 }
 
-/// Encrypts `plaintext` as one xchacha20 layer to `node_x`, independently of the crate (ladder
-/// X25519, BLAKE2b and XChaCha20-Poly1305 straight from their crates), and frames it as an
-/// entry packet.
-fn independent_layer(node_x: &[u8; 32], plaintext: &[u8], seed: u8) -> Vec<u8> {
-    use blake2::digest::Digest;
-    use chacha20poly1305::aead::{Aead, KeyInit};
-    let secret = [seed; 32];
-    let public = curve25519_dalek::MontgomeryPoint::mul_base_clamped(secret).to_bytes();
-    let shared = curve25519_dalek::MontgomeryPoint(*node_x)
-        .mul_clamped(secret)
-        .to_bytes();
-    let key: [u8; 32] = blake2::Blake2b::<blake2::digest::consts::U32>::new()
-        .chain_update(shared)
-        .chain_update(public)
-        .chain_update(node_x)
-        .finalize()
-        .into();
-    let nonce = [seed.wrapping_add(1); 24];
-    let ct = chacha20poly1305::XChaCha20Poly1305::new(&key.into())
-        .encrypt(&nonce.into(), plaintext)
-        .unwrap();
-    let mut blob = nonce.to_vec();
-    blob.extend_from_slice(&ct);
-    frame(
-        &blob,
-        &format!(
-            r#"{{"ephemeral_key":"{}","enc_type":"xchacha20"}}"#,
-            hex(&public)
-        ),
-    )
-}
+#[path = "common/independent.rs"]
+mod independent;
+use independent::independent_layer;
 
 #[test]
 fn onion_vectors() {

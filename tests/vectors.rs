@@ -819,41 +819,9 @@ fn storage_vectors() {
     }
 }
 
-/// One xchacha20 layer of `plaintext` to `node_x`, encrypted independently of the crate
-/// (X25519, BLAKE2b and XChaCha20-Poly1305 straight from their crates) and framed as an entry
-/// packet.
-fn independent_layer(node_x: &[u8; 32], plaintext: &[u8], seed: u8) -> Vec<u8> {
-    use blake2::digest::Digest;
-    use chacha20poly1305::aead::{Aead, KeyInit};
-    let secret = [seed; 32];
-    let public = curve25519_dalek::MontgomeryPoint::mul_base_clamped(secret).to_bytes();
-    let shared = curve25519_dalek::MontgomeryPoint(*node_x)
-        .mul_clamped(secret)
-        .to_bytes();
-    let key: [u8; 32] = blake2::Blake2b::<blake2::digest::consts::U32>::new()
-        .chain_update(shared)
-        .chain_update(public)
-        .chain_update(node_x)
-        .finalize()
-        .into();
-    let nonce = [seed.wrapping_add(1); 24];
-    let mut blob = nonce.to_vec();
-    blob.extend(
-        chacha20poly1305::XChaCha20Poly1305::new(&key.into())
-            .encrypt(&nonce.into(), plaintext)
-            .unwrap(),
-    );
-    let mut out = (blob.len() as u32).to_le_bytes().to_vec();
-    out.extend_from_slice(&blob);
-    out.extend_from_slice(
-        format!(
-            r#"{{"ephemeral_key":"{}","enc_type":"xchacha20"}}"#,
-            to_hex(&public)
-        )
-        .as_bytes(),
-    );
-    out
-}
+#[path = "common/independent.rs"]
+mod independent;
+use independent::independent_layer;
 
 /// The onion vectors' fields that tests/onion.rs and the crate's `crypto::hop` unit test do not
 /// read (those two handle the rest of every onion vector).

@@ -173,16 +173,19 @@ fn to_montgomery_all(points: &[EdwardsPoint], out: &mut [[u8; 32]]) {
 }
 
 fn compressed_ys<const N: usize>(points: &[EdwardsPoint], ys: &mut [Fe]) {
-    let padded: [EdwardsPoint; N] = core::array::from_fn(|i| {
+    let mut padded: [EdwardsPoint; N] = core::array::from_fn(|i| {
         points
             .get(i)
             .copied()
             .unwrap_or_else(EdwardsPoint::identity)
     });
-    let compressed = EdwardsPoint::compress_batch(&padded);
+    let mut compressed = EdwardsPoint::compress_batch(&padded);
     for (y, c) in ys.iter_mut().zip(compressed.iter()).take(points.len()) {
         *y = Fe::from_bytes(c.as_bytes());
     }
+    // The shared points and their encodings each determine a shared secret.
+    padded.zeroize();
+    compressed.zeroize();
 }
 
 /// For each `(secret, peer)`: the public key of `secret` and `x25519(secret, peer)`, exactly as
@@ -240,9 +243,7 @@ pub(crate) fn agree_all(
     let mut us = [[0u8; 32]; 2 * MAX_PAIRS];
     let count = n.saturating_mul(2);
     to_montgomery_all(points.get(..count).unwrap_or_default(), &mut us);
-    for p in points.iter_mut() {
-        *p = EdwardsPoint::identity();
-    }
+    points.zeroize();
 
     let (eph_us, shared_us) = us.split_at_mut(n);
     for (o, u) in publics.iter_mut().zip(eph_us.iter()) {

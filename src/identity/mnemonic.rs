@@ -78,8 +78,9 @@ pub fn encode_words(data: &[u8], checksum: bool) -> Result<Vec<&'static str>, Mn
 ///
 /// Each word may be any case and may be shortened or misspelt after its first three letters.
 ///
-/// Allocates 2 bytes per word of the list (each at least 3 letters and a separator in a
-/// phrase) and the output, so less than the phrase itself; nothing after an unknown word.
+/// Allocates 2 bytes per word of the list, in chunks of 128 words (so at least 256 bytes), and
+/// the output: beyond the first chunk, less than the phrase itself (each word is at least 3
+/// letters and a separator); nothing more after an unknown word.
 ///
 /// # Errors
 /// [`MnemonicError::WrongWordCount`] when the count is not a multiple of 3 (plus one with a

@@ -17,8 +17,9 @@ const MAX_LAYERS: usize = 16;
 /// The randomness one layer consumes: an ephemeral X25519 secret, then a nonce.
 ///
 /// [`build_request`] draws one per layer, destination layer first, each as 32 secret bytes then
-/// 24 nonce bytes (AES-GCM uses the first 12). That order is part of the contract that makes
-/// requests reproducible from a seeded RNG. Not `Clone`: a draw is used once.
+/// 24 nonce bytes (AES-GCM uses the first 12), all of them before any key agreement (so a
+/// request refused for a small-order key has still consumed every layer's draw). That order is
+/// part of the contract that makes requests reproducible from a seeded RNG. Not `Clone`: a draw is used once.
 pub struct HopDraw {
     secret: Zeroizing<[u8; 32]>,
     nonce: [u8; 24],
@@ -76,8 +77,12 @@ pub enum BuildError {
     /// The packet would exceed 10 MiB.
     #[error("the request would exceed 10 MiB")]
     TooLarge,
-    /// A node's or the server's X25519 key has small order (the shared secret is zero).
-    #[error("unusable X25519 key for path position {0} (the destination is position 0)")]
+    /// A node's or the server's X25519 key has small order (the shared secret is zero). The
+    /// index counts layers from the destination: 0 is the destination, `k >= 1` the path node
+    /// `path[path.len() - k]`.
+    #[error(
+        "unusable X25519 key for layer {0} (0 the destination, k the path node k from the end)"
+    )]
     InvalidKey(usize),
     /// The server target is not one nodes forward to (see [`is_allowed_target`]).
     #[error("server target not allowed")]

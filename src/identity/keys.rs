@@ -146,11 +146,15 @@ impl Identity {
 
     /// The X25519 secret key (`crypto_sign_ed25519_sk_to_curve25519`: the clamped first half of
     /// SHA-512 of the seed), for use with other X25519 implementations.
+    ///
+    /// The bytes are wiped when the returned value drops, but `Zeroizing`'s `Debug` prints
+    /// them: never format it.
     pub fn x25519_secret_key(&self) -> Zeroizing<[u8; 32]> {
         self.x_secret.clone()
     }
 
-    /// The 32-byte Ed25519 seed.
+    /// The 32-byte Ed25519 seed. Wiped when the returned value drops; `Zeroizing`'s `Debug`
+    /// prints it, so never format it.
     pub fn seed(&self) -> Zeroizing<[u8; 32]> {
         Zeroizing::new(self.signing.to_bytes())
     }

@@ -28,10 +28,10 @@ pub mod swarm;
 mod wire;
 
 pub use identity::{
-    BlindedKeypair, Blinding, BlindingError, IdPrefix, Identity, KeyError, MnemonicError, Platform,
-    SessionId, SessionIdError, SignatureError, VersionKey, blind15_ids, blind25_id,
-    blinded_id_from_ed25519, ed25519_to_x25519, parse_hex_key, session_id_matches_blinded,
-    verify_ed25519, x25519_to_ed25519,
+    BlindedKeypair, Blinding, BlindingError, Ed25519Public, IdPrefix, Identity, KeyError,
+    MnemonicError, Platform, SessionId, SessionIdError, SignatureError, SymmetricKey, VersionKey,
+    X25519Public, blind15_ids, blind25_id, blinded_id_from_ed25519, ed25519_to_x25519,
+    parse_hex_key, session_id_matches_blinded, verify_ed25519, x25519_to_ed25519,
 };
 pub use wire::HexError;
 

@@ -129,16 +129,16 @@ impl NodeKeys {
     /// The keys of a node record.
     pub fn from_node(node: &ServiceNode) -> Self {
         Self {
-            ed25519: *node.ed25519(),
-            x25519: *node.x25519(),
+            ed25519: node.ed25519().to_bytes(),
+            x25519: node.x25519().to_bytes(),
         }
     }
 
     /// The public keys of an identity (for nodes simulated in memory, tests and examples).
     pub fn from_identity(identity: &Identity) -> Self {
         Self {
-            ed25519: identity.ed25519_public(),
-            x25519: identity.x25519_public(),
+            ed25519: identity.ed25519_public().to_bytes(),
+            x25519: identity.x25519_public().to_bytes(),
         }
     }
 }

@@ -6,7 +6,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::identity::{IdPrefix, Identity, SessionId};
+use crate::identity::{Ed25519Public, IdPrefix, Identity, SessionId};
 use crate::wire::{self, Sink};
 
 /// A storage namespace (`int16` on the wire).
@@ -318,7 +318,7 @@ pub struct RequestSignature {
     /// The Ed25519 signature.
     pub signature: [u8; 64],
     /// The signing key: send it as `pubkey_ed25519` (hex) for `05` accounts.
-    pub pubkey_ed25519: [u8; 32],
+    pub pubkey_ed25519: Ed25519Public,
 }
 
 impl RequestSignature {
@@ -330,7 +330,7 @@ impl RequestSignature {
     /// The `pubkey_ed25519` parameter: lowercase hex.
     pub fn pubkey_ed25519_hex(&self) -> String {
         let mut out = Vec::with_capacity(64);
-        wire::put_hex(&mut out, &self.pubkey_ed25519);
+        wire::put_hex(&mut out, self.pubkey_ed25519.as_bytes());
         String::from_utf8(out).unwrap_or_default()
     }
 

@@ -17,7 +17,8 @@ use zeroize::Zeroizing;
 
 use crate::crypto::{self, Cipher, HopKey};
 use crate::identity::{
-    Blinding, IdPrefix, Identity, SessionId, blinded_id_from_ed25519, ed25519_to_x25519,
+    Blinding, Ed25519Public, IdPrefix, Identity, SessionId, blinded_id_from_ed25519,
+    ed25519_to_x25519,
 };
 
 /// Why a blinded DM could not be encrypted or opened.
@@ -52,7 +53,7 @@ pub struct BlindedIncoming {
     /// The sender's real Session ID (revealed to the recipient only).
     pub sender: SessionId,
     /// The sender's Ed25519 key.
-    pub sender_ed25519: [u8; 32],
+    pub sender_ed25519: Ed25519Public,
 }
 
 impl fmt::Debug for BlindedIncoming {
@@ -116,7 +117,7 @@ pub fn encrypt_blinded_dm<R: CryptoRng + ?Sized>(
         sender,
         recipient,
         server,
-        &[msg, &sender.ed25519_public()],
+        &[msg, sender.ed25519_public().as_bytes()],
         rng,
     )
 }
@@ -237,7 +238,7 @@ pub fn decrypt_blinded_dm(
         .checked_sub(32)
         .ok_or(BlindedDmError::Malformed)?;
     let (msg, a) = plain.split_at(msg_len);
-    let a: [u8; 32] = a.try_into().map_err(|_| BlindedDmError::Malformed)?;
+    let a = Ed25519Public::from_bytes(a.try_into().map_err(|_| BlindedDmError::Malformed)?);
     let claimed = blinded_id_from_ed25519(blinding, &a, server)
         .map_err(|_| BlindedDmError::SenderMismatch)?;
     if !same(&claimed, sender) {
@@ -246,7 +247,7 @@ pub fn decrypt_blinded_dm(
     let x = ed25519_to_x25519(&a).map_err(|_| BlindedDmError::SenderMismatch)?;
     Ok(BlindedIncoming {
         message: Zeroizing::new(msg.to_vec()),
-        sender: SessionId::new(IdPrefix::Standard, x),
+        sender: SessionId::new(IdPrefix::Standard, x.to_bytes()),
         sender_ed25519: a,
     })
 }

@@ -86,7 +86,7 @@ fn signed_inner(
     let len = msg.len().checked_add(96).ok_or(EncryptError::TooLarge)?;
     let mut inner = Zeroizing::new(Vec::with_capacity(len));
     inner.extend_from_slice(msg);
-    inner.extend_from_slice(&a);
+    inner.extend_from_slice(a.as_bytes());
     inner.extend_from_slice(recipient_x);
     let sig = sender.sign(&inner);
     inner.truncate(msg.len().saturating_add(32));
@@ -161,8 +161,8 @@ pub fn decrypt_incoming(me: &Identity, ciphertext: &[u8]) -> Result<Incoming, De
         return Err(DecryptError::TooShort);
     }
     let x = me.x25519_public();
-    let mut inner =
-        sealed::open(me.x25519_secret(), &x, ciphertext).map_err(|_| DecryptError::Decrypt)?;
+    let mut inner = sealed::open(me.x25519_secret(), x.as_bytes(), ciphertext)
+        .map_err(|_| DecryptError::Decrypt)?;
     let msg_len = inner.len().checked_sub(96).ok_or(DecryptError::Decrypt)?;
     let (_, tail) = inner.split_at(msg_len);
     let (a, sig) = tail
@@ -172,7 +172,7 @@ pub fn decrypt_incoming(me: &Identity, ciphertext: &[u8]) -> Result<Incoming, De
     let sig: [u8; 64] = sig.try_into().map_err(|_| DecryptError::Decrypt)?;
     // Signed data: M || A || own X. Reuse the buffer: overwrite the signature with X.
     inner.truncate(msg_len.saturating_add(32));
-    inner.extend_from_slice(&x);
+    inner.extend_from_slice(x.as_bytes());
     // Decompress the sender's key once, for the signature check and the conversion.
     let point = curve25519_dalek::edwards::CompressedEdwardsY(a)
         .decompress()

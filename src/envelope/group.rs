@@ -177,7 +177,7 @@ pub fn encrypt_for_group<R: CryptoRng + ?Sized>(
     wire::bencode_bytes(&mut out, b"");
     wire::bencode_int(&mut out, 1);
     wire::bencode_bytes(&mut out, b"a");
-    wire::bencode_bytes(&mut out, &sender.ed25519_public());
+    wire::bencode_bytes(&mut out, sender.ed25519_public().as_bytes());
     if data_key == b"d" {
         wire::bencode_bytes(&mut out, b"d");
         wire::bencode_bytes(&mut out, body);

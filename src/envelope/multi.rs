@@ -59,7 +59,7 @@ pub fn encrypt_for(
 ) -> Result<Vec<u8>, MultiError> {
     let key = pair_key(
         sender.x25519_secret(),
-        &sender.x25519_public(),
+        sender.x25519_public().as_bytes(),
         recipient_x25519,
         true,
         domain,
@@ -100,7 +100,7 @@ fn receive_key(
 ) -> Result<HopKeyBytes, MultiError> {
     pair_key(
         me.x25519_secret(),
-        &me.x25519_public(),
+        me.x25519_public().as_bytes(),
         sender_x25519,
         false,
         domain,

@@ -18,6 +18,7 @@ use ed25519_dalek::{Signer, SigningKey};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
+use super::key_types::Ed25519Public;
 use super::keys::Identity;
 use super::session_id::{IdPrefix, SessionId};
 use crate::crypto;
@@ -127,9 +128,10 @@ pub fn blind25_id(id: &SessionId, server: &[u8; 32]) -> Result<SessionId, Blindi
 /// subgroup.
 pub fn blinded_id_from_ed25519(
     blinding: Blinding,
-    ed25519_public: &[u8; 32],
+    ed25519_public: &Ed25519Public,
     server: &[u8; 32],
 ) -> Result<SessionId, BlindingError> {
+    let ed25519_public = ed25519_public.as_bytes();
     match blinding {
         Blinding::Blind15 => {
             let a =
@@ -182,8 +184,8 @@ impl zeroize::ZeroizeOnDrop for BlindedKeypair {}
 
 impl BlindedKeypair {
     /// The blinded Ed25519 public key.
-    pub fn public(&self) -> [u8; 32] {
-        self.public
+    pub fn public(&self) -> Ed25519Public {
+        Ed25519Public::from_bytes(self.public)
     }
 
     /// The blinded id (`15` or `25` followed by [`Self::public`]).
@@ -257,13 +259,13 @@ impl zeroize::ZeroizeOnDrop for VersionKey {}
 
 impl VersionKey {
     /// The Ed25519 public key.
-    pub fn public(&self) -> [u8; 32] {
-        self.signing.verifying_key().to_bytes()
+    pub fn public(&self) -> Ed25519Public {
+        Ed25519Public::from_bytes(self.signing.verifying_key().to_bytes())
     }
 
     /// The `07`-prefixed id of the key.
     pub fn id(&self) -> SessionId {
-        SessionId::new(IdPrefix::Version, self.public())
+        SessionId::new(IdPrefix::Version, self.public().to_bytes())
     }
 
     /// libsodium's 64-byte secret key form, `seed || public`.
@@ -326,8 +328,8 @@ impl Identity {
                 (k15(server), nk)
             }
             Blinding::Blind25 => {
-                let k = k25(&self.x25519_public(), server);
-                let negative = self.ed25519_public()[31] & 0x80 != 0;
+                let k = k25(self.x25519_public().as_bytes(), server);
+                let negative = self.ed25519_public().as_bytes()[31] & 0x80 != 0;
                 let k = if negative { -k } else { k };
                 (
                     k,
@@ -447,7 +449,11 @@ mod tests {
         let mut identity = [0u8; 32];
         identity[0] = 1;
         assert_eq!(
-            blinded_id_from_ed25519(Blinding::Blind15, &identity, &[1; 32]),
+            blinded_id_from_ed25519(
+                Blinding::Blind15,
+                &Ed25519Public::from_bytes(identity),
+                &[1; 32]
+            ),
             Err(BlindingError::InvalidKey)
         );
     }

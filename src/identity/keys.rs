@@ -8,6 +8,7 @@ use rand_core::CryptoRng;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
+use super::key_types::{Ed25519Public, X25519Public};
 use super::mnemonic::{self, MnemonicError};
 use super::session_id::{IdPrefix, SessionId};
 use crate::crypto;
@@ -49,8 +50,8 @@ pub struct Identity {
     signing: SigningKey,
     /// `clamp(SHA-512(seed)[..32])`: the X25519 secret and the Ed25519 signing scalar.
     x_secret: Zeroizing<[u8; 32]>,
-    ed_public: [u8; 32],
-    x_public: [u8; 32],
+    ed_public: Ed25519Public,
+    x_public: X25519Public,
 }
 
 // Wiped on drop by its fields: `SigningKey` (ZeroizeOnDrop) and `Zeroizing` for `x_secret`.
@@ -63,10 +64,10 @@ impl Identity {
         let verifying = signing.verifying_key();
         let x_secret = crypto::x25519_secret_from_seed(seed);
         Self {
-            ed_public: verifying.to_bytes(),
+            ed_public: Ed25519Public::from_bytes(verifying.to_bytes()),
             // The key is `a·B` for our own scalar, so it lies in the prime-order subgroup and
             // the birational map applies directly (what libsodium's checks would accept).
-            x_public: verifying.to_montgomery().to_bytes(),
+            x_public: X25519Public::from_bytes(verifying.to_montgomery().to_bytes()),
             signing,
             x_secret,
         }
@@ -81,7 +82,7 @@ impl Identity {
         let mut s = Zeroizing::new([0u8; 32]);
         s.copy_from_slice(seed);
         let me = Self::from_seed(&s);
-        if bool::from(me.ed_public.ct_eq(public)) {
+        if bool::from(me.ed_public.as_bytes().ct_eq(public)) {
             Ok(me)
         } else {
             Err(KeyError::SecretKeyMismatch)
@@ -131,16 +132,16 @@ impl Identity {
 
     /// The `05`-prefixed Session ID: the X25519 public key.
     pub fn session_id(&self) -> SessionId {
-        SessionId::new(IdPrefix::Standard, self.x_public)
+        SessionId::new(IdPrefix::Standard, self.x_public.to_bytes())
     }
 
     /// The Ed25519 public key.
-    pub fn ed25519_public(&self) -> [u8; 32] {
+    pub fn ed25519_public(&self) -> Ed25519Public {
         self.ed_public
     }
 
     /// The X25519 public key (`crypto_sign_ed25519_pk_to_curve25519` of the Ed25519 key).
-    pub fn x25519_public(&self) -> [u8; 32] {
+    pub fn x25519_public(&self) -> X25519Public {
         self.x_public
     }
 
@@ -208,8 +209,10 @@ pub fn parse_hex_key(s: &str) -> Result<[u8; 32], HexError> {
 /// # Errors
 /// [`KeyError::InvalidPublicKey`] exactly where libsodium refuses: not on the curve, of small
 /// order, or with a torsion component.
-pub fn ed25519_to_x25519(ed25519_public: &[u8; 32]) -> Result<[u8; 32], KeyError> {
-    crypto::ed25519_pk_to_x25519(ed25519_public).ok_or(KeyError::InvalidPublicKey)
+pub fn ed25519_to_x25519(ed25519_public: &Ed25519Public) -> Result<X25519Public, KeyError> {
+    crypto::ed25519_pk_to_x25519(ed25519_public.as_bytes())
+        .map(X25519Public::from_bytes)
+        .ok_or(KeyError::InvalidPublicKey)
 }
 
 /// The positive Ed25519 public key whose X25519 key is `x25519_public` (`y = (u-1)/(u+1)`,
@@ -218,9 +221,9 @@ pub fn ed25519_to_x25519(ed25519_public: &[u8; 32]) -> Result<[u8; 32], KeyError
 /// # Errors
 /// [`KeyError::InvalidPublicKey`] when the point is not on the curve or not in the
 /// prime-order subgroup.
-pub fn x25519_to_ed25519(x25519_public: &[u8; 32]) -> Result<[u8; 32], KeyError> {
-    crypto::x25519_to_ed25519_point(x25519_public)
-        .map(|p| p.compress().to_bytes())
+pub fn x25519_to_ed25519(x25519_public: &X25519Public) -> Result<Ed25519Public, KeyError> {
+    crypto::x25519_to_ed25519_point(x25519_public.as_bytes())
+        .map(|p| Ed25519Public::from_bytes(p.compress().to_bytes()))
         .ok_or(KeyError::InvalidPublicKey)
 }
 
@@ -231,14 +234,14 @@ pub fn x25519_to_ed25519(x25519_public: &[u8; 32]) -> Result<[u8; 32], KeyError>
 /// # Errors
 /// [`SignatureError`] on any failure, without saying which check failed.
 pub fn verify_ed25519(
-    public: &[u8; 32],
+    public: &Ed25519Public,
     msg: &[u8],
     signature: &[u8; 64],
 ) -> Result<(), SignatureError> {
-    let point = curve25519_dalek::edwards::CompressedEdwardsY(*public)
+    let point = curve25519_dalek::edwards::CompressedEdwardsY(public.to_bytes())
         .decompress()
         .ok_or(SignatureError)?;
-    verify_ed25519_point(&point, public, msg, signature)
+    verify_ed25519_point(&point, public.as_bytes(), msg, signature)
 }
 
 /// [`verify_ed25519`] for a key already decompressed from `encoded` (saves decompressing twice
@@ -329,7 +332,7 @@ mod tests {
             Ok(me.x25519_public())
         );
         let back = x25519_to_ed25519(&me.x25519_public()).unwrap();
-        let mut positive = me.ed25519_public();
+        let mut positive = me.ed25519_public().to_bytes();
         positive[31] &= 0x7f;
         assert_eq!(back, positive);
     }

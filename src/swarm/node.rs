@@ -10,7 +10,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use serde_json::value::RawValue;
 
 use super::SwarmId;
-use crate::identity::ed25519_to_x25519;
+use crate::identity::{Ed25519Public, X25519Public, ed25519_to_x25519};
 use crate::wire::{self, JsonStr};
 
 /// Largest node list accepted (the onion layer's packet cap).
@@ -22,8 +22,8 @@ const MAX_DOCUMENT: usize = 10 * 1024 * 1024;
 /// never disagree.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct ServiceNode {
-    ed25519: [u8; 32],
-    x25519: [u8; 32],
+    ed25519: Ed25519Public,
+    x25519: X25519Public,
     ip: Ipv4Addr,
     https_port: u16,
     quic_port: u16,
@@ -36,7 +36,7 @@ impl ServiceNode {
     /// # Errors
     /// [`NodeError::InvalidKey`] when `ed25519` is not a usable public key.
     pub fn new(
-        ed25519: [u8; 32],
+        ed25519: Ed25519Public,
         ip: Ipv4Addr,
         https_port: u16,
         quic_port: u16,
@@ -54,12 +54,12 @@ impl ServiceNode {
     }
 
     /// The node's Ed25519 public key, its identity in onion routing.
-    pub fn ed25519(&self) -> &[u8; 32] {
+    pub fn ed25519(&self) -> &Ed25519Public {
         &self.ed25519
     }
 
     /// The node's X25519 public key, which onion layers are encrypted to.
-    pub fn x25519(&self) -> &[u8; 32] {
+    pub fn x25519(&self) -> &X25519Public {
         &self.x25519
     }
 
@@ -102,10 +102,10 @@ impl ServiceNode {
 
 impl fmt::Debug for ServiceNode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        struct Short<'a>(&'a [u8; 32]);
+        struct Short<'a>(&'a Ed25519Public);
         impl fmt::Debug for Short<'_> {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                wire::write_hex(f, self.0.get(..4).unwrap_or_default())?;
+                wire::write_hex(f, self.0.as_bytes().get(..4).unwrap_or_default())?;
                 f.write_str("…")
             }
         }
@@ -250,10 +250,10 @@ fn record(
     let (Some(https), Some(quic)) = (https.filter(|&p| p != 0), quic.filter(|&p| p != 0)) else {
         return Err(NodeError::BadPort);
     };
-    let node = ServiceNode::new(ed25519, ip, https, quic, swarm)?;
+    let node = ServiceNode::new(Ed25519Public::from_bytes(ed25519), ip, https, quic, swarm)?;
     if let Some(x) = x {
         let x = wire::decode_hex::<32>(x).map_err(|_| NodeError::KeyMismatch)?;
-        if x != node.x25519 {
+        if node.x25519 != x {
             return Err(NodeError::KeyMismatch);
         }
     }

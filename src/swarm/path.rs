@@ -6,6 +6,7 @@ use alloc::vec::Vec;
 use rand_core::CryptoRng;
 
 use super::{ServiceNode, uniform_index};
+use crate::identity::Ed25519Public;
 
 /// How far apart the nodes of one path must be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -38,9 +39,9 @@ impl Diversity {
 pub struct PathRules {
     hops: usize,
     diversity: Diversity,
-    destination: Option<[u8; 32]>,
-    excluded: BTreeSet<[u8; 32]>,
-    failed: BTreeSet<[u8; 32]>,
+    destination: Option<Ed25519Public>,
+    excluded: BTreeSet<Ed25519Public>,
+    failed: BTreeSet<Ed25519Public>,
 }
 
 impl Default for PathRules {
@@ -83,7 +84,7 @@ impl PathRules {
     /// The node the request goes to (the extra hop after the path): it is never one of the
     /// path's own nodes. A later call replaces an earlier one.
     #[must_use]
-    pub fn destination(mut self, ed25519: [u8; 32]) -> Self {
+    pub fn destination(mut self, ed25519: Ed25519Public) -> Self {
         self.destination = Some(ed25519);
         self
     }
@@ -93,14 +94,14 @@ impl PathRules {
     /// also served for those; it still works for them, but the error then counts them as
     /// excluded.)
     #[must_use]
-    pub fn exclude(mut self, ed25519: [u8; 32]) -> Self {
+    pub fn exclude(mut self, ed25519: Ed25519Public) -> Self {
         self.excluded.insert(ed25519);
         self
     }
 
     /// [`PathRules::exclude`] for each key.
     #[must_use]
-    pub fn exclude_all(mut self, keys: impl IntoIterator<Item = [u8; 32]>) -> Self {
+    pub fn exclude_all(mut self, keys: impl IntoIterator<Item = Ed25519Public>) -> Self {
         self.excluded.extend(keys);
         self
     }
@@ -108,14 +109,14 @@ impl PathRules {
     /// Never use this node: it is marked as failed (libsession drops a node after 3 failed
     /// requests; [`NodePool::failed`](super::NodePool::failed) lists the nodes over a limit).
     #[must_use]
-    pub fn failed(mut self, ed25519: [u8; 32]) -> Self {
+    pub fn failed(mut self, ed25519: Ed25519Public) -> Self {
         self.failed.insert(ed25519);
         self
     }
 
     /// [`PathRules::failed`] for each key.
     #[must_use]
-    pub fn failed_all(mut self, keys: impl IntoIterator<Item = [u8; 32]>) -> Self {
+    pub fn failed_all(mut self, keys: impl IntoIterator<Item = Ed25519Public>) -> Self {
         self.failed.extend(keys);
         self
     }

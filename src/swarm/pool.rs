@@ -7,7 +7,7 @@ use core::fmt;
 use rand_core::CryptoRng;
 
 use super::{ServiceNode, SwarmId, SwarmMap, uniform_index};
-use crate::identity::SessionId;
+use crate::identity::{Ed25519Public, SessionId};
 
 /// Service nodes grouped into swarms, one record per Ed25519 key.
 ///
@@ -64,10 +64,10 @@ pub struct NodePool {
     nodes: Vec<ServiceNode>,
     swarms: SwarmMap,
     /// Failed requests per node key, only for nodes in `nodes` with at least one failure.
-    failures: BTreeMap<[u8; 32], u32>,
+    failures: BTreeMap<Ed25519Public, u32>,
 }
 
-fn sort_key(n: &ServiceNode) -> (SwarmId, [u8; 32]) {
+fn sort_key(n: &ServiceNode) -> (SwarmId, Ed25519Public) {
     (n.swarm(), *n.ed25519())
 }
 
@@ -119,7 +119,7 @@ impl NodePool {
     }
 
     /// The node with this Ed25519 key.
-    pub fn get(&self, ed25519: &[u8; 32]) -> Option<&ServiceNode> {
+    pub fn get(&self, ed25519: &Ed25519Public) -> Option<&ServiceNode> {
         self.nodes.iter().find(|n| n.ed25519() == ed25519)
     }
 
@@ -161,7 +161,7 @@ impl NodePool {
 
     /// Removes the node with this key (it left the network), and forgets its failures.
     /// Returns its record.
-    pub fn remove(&mut self, ed25519: &[u8; 32]) -> Option<ServiceNode> {
+    pub fn remove(&mut self, ed25519: &Ed25519Public) -> Option<ServiceNode> {
         let old = self.take(ed25519);
         if old.is_some() {
             self.failures.remove(ed25519);
@@ -176,7 +176,7 @@ impl NodePool {
     /// Counts a failed request through this node (a node that moved or changed address keeps
     /// its count). Returns its failures so far, or `None` (and counts nothing) when no node
     /// has this key.
-    pub fn record_failure(&mut self, ed25519: &[u8; 32]) -> Option<u32> {
+    pub fn record_failure(&mut self, ed25519: &Ed25519Public) -> Option<u32> {
         self.get(ed25519)?;
         let count = self.failures.entry(*ed25519).or_insert(0);
         *count = count.saturating_add(1);
@@ -184,26 +184,26 @@ impl NodePool {
     }
 
     /// Forgets this node's failures (a request through it succeeded).
-    pub fn clear_failures(&mut self, ed25519: &[u8; 32]) {
+    pub fn clear_failures(&mut self, ed25519: &Ed25519Public) {
         self.failures.remove(ed25519);
     }
 
     /// Failed requests counted for this node (0 for unknown nodes).
-    pub fn failures(&self, ed25519: &[u8; 32]) -> u32 {
+    pub fn failures(&self, ed25519: &Ed25519Public) -> u32 {
         self.failures.get(ed25519).copied().unwrap_or(0)
     }
 
     /// The keys of the nodes with at least `limit` failures, in key order: pass them to
     /// [`PathRules::failed_all`](super::PathRules::failed_all). A `limit` of 0 lists every node
     /// with a failure (never nodes without one).
-    pub fn failed(&self, limit: u32) -> impl Iterator<Item = [u8; 32]> + '_ {
+    pub fn failed(&self, limit: u32) -> impl Iterator<Item = Ed25519Public> + '_ {
         self.failures
             .iter()
             .filter(move |&(_, &n)| n >= limit)
             .map(|(k, _)| *k)
     }
 
-    fn take(&mut self, ed25519: &[u8; 32]) -> Option<ServiceNode> {
+    fn take(&mut self, ed25519: &Ed25519Public) -> Option<ServiceNode> {
         let i = self.nodes.iter().position(|n| n.ed25519() == ed25519)?;
         Some(self.nodes.remove(i))
     }

@@ -1,5 +1,12 @@
 //! Storage RPC requests: exact JSON per method, signatures that verify over the exact signed
 //! strings, and a typed error for every refusal.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
 
 use base64ct::{Base64, Base64Unpadded, Encoding};
 use proptest::prelude::*;

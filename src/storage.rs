@@ -11,6 +11,7 @@ use crate::wire::{self, Sink};
 
 mod clock;
 pub mod request;
+pub mod response;
 
 pub use clock::{CLOCK_SAMPLES, ClockError, MAX_ROUND_TRIP_MS, NetworkClock};
 pub use request::{Auth, Call, Method, RequestError};

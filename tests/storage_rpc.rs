@@ -476,7 +476,10 @@ fn every_refusal_has_its_error() {
     );
     assert!(request::sequence(&calls[..MAX_SUBREQUESTS]).is_ok());
     let inner = request::batch(&calls[..1]).unwrap();
-    assert_eq!(request::batch(std::slice::from_ref(&inner)), Err(RequestError::Nested));
+    assert_eq!(
+        request::batch(std::slice::from_ref(&inner)),
+        Err(RequestError::Nested)
+    );
     assert_eq!(request::sequence(&[inner]), Err(RequestError::Nested));
 }
 

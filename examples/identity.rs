@@ -57,7 +57,7 @@ fn main() -> ExitCode {
     };
 
     println!("Session ID       {}", me.session_id());
-    println!("Ed25519 public   {}", hex(&me.ed25519_public()));
+    println!("Ed25519 public   {}", hex(me.ed25519_public().as_bytes()));
     println!("Recovery phrase  {}", &*me.mnemonic());
 
     if let Some(server) = server {

@@ -23,6 +23,7 @@ mod crypto;
 pub mod envelope;
 pub mod identity;
 pub mod onion;
+pub mod rng;
 pub mod storage;
 pub mod swarm;
 mod wire;

@@ -10,6 +10,7 @@
     missing_docs
 )]
 
+use session_protocol::Ed25519Public;
 use std::collections::BTreeMap;
 use std::fmt::Debug;
 
@@ -989,15 +990,16 @@ fn decrypt_incoming_cases(s: &mut Suite) {
     let (alice, bob) = (Identity::from_seed(&[1; 32]), Identity::from_seed(&[2; 32]));
     let mut rng = ChaCha20Rng::from_seed([6; 32]);
     let bx = bob.x25519_public();
-    let mut seal = |inner: &[u8]| seal_to(&bx, inner, &mut rng).unwrap();
+    let mut seal = |inner: &[u8]| seal_to(bx.as_bytes(), inner, &mut rng).unwrap();
     let a = alice.ed25519_public();
     let signed_by_alice_for = |x: &[u8; 32]| {
-        let sig = alice.sign(&[&b"hi"[..], &a, x].concat());
-        [&b"hi"[..], &a, &sig].concat()
+        let sig = alice.sign(&[&b"hi"[..], a.as_bytes(), x].concat());
+        [&b"hi"[..], a.as_bytes(), &sig].concat()
     };
-    let mut flipped_sig = signed_by_alice_for(&bx);
+    let mut flipped_sig = signed_by_alice_for(bx.as_bytes());
     *flipped_sig.last_mut().unwrap() ^= 1;
-    let (mixed, msg, mixed_sig) = mixed_order_signature(|big_a| [big_a, &bx[..]].concat());
+    let (mixed, msg, mixed_sig) =
+        mixed_order_signature(|big_a| [big_a, &bx.as_bytes()[..]].concat());
     let mut off_curve = [0u8; 32];
     off_curve[0] = 2; // y = 2 is not on the curve
     assert!(CompressedEdwardsY(off_curve).decompress().is_none());
@@ -1009,7 +1011,7 @@ fn decrypt_incoming_cases(s: &mut Suite) {
         (
             "sealed to alice",
             seal_to(
-                &alice.x25519_public(),
+                alice.x25519_public().as_bytes(),
                 &[0; 96],
                 &mut ChaCha20Rng::from_seed([1; 32]),
             )
@@ -1018,7 +1020,7 @@ fn decrypt_incoming_cases(s: &mut Suite) {
         ),
         (
             "signed for alice's key, sent to bob",
-            seal(&signed_by_alice_for(&alice.x25519_public())),
+            seal(&signed_by_alice_for(alice.x25519_public().as_bytes())),
             BadSignature,
         ),
         ("signature bit flipped", seal(&flipped_sig), BadSignature),
@@ -1208,35 +1210,40 @@ fn group_cases(s: &mut Suite) {
         ("plaintext a list", group_wire(b"le"), Malformed("version")),
         (
             "no version",
-            group_wire(&gdict(None, &[("a", &a)])),
+            group_wire(&gdict(None, &[("a", a.as_bytes())])),
             Malformed("version"),
         ),
         (
             "version 2",
-            group_wire(&gdict(Some(b"i2e"), &[("a", &a)])),
+            group_wire(&gdict(Some(b"i2e"), &[("a", a.as_bytes())])),
             Malformed("version"),
         ),
         ("no sender key", group_wire(&gdict(v1, &[])), Malformed("a")),
         (
             "31-byte sender key",
-            group_wire(&gdict(v1, &[("a", &a[..31])])),
+            group_wire(&gdict(v1, &[("a", &a.as_bytes()[..31])])),
             Malformed("a"),
         ),
         (
             "no signature",
-            group_wire(&gdict(v1, &[("a", &a), ("d", b"x")])),
+            group_wire(&gdict(v1, &[("a", a.as_bytes()), ("d", b"x")])),
             Malformed("s"),
         ),
         (
             "neither d nor z",
-            group_wire(&gdict(v1, &[("a", &a), ("s", &[0; 64])])),
+            group_wire(&gdict(v1, &[("a", a.as_bytes()), ("s", &[0; 64])])),
             Malformed("d/z"),
         ),
         (
             "both d and z",
             group_wire(&gdict(
                 v1,
-                &[("a", &a), ("d", b"x"), ("s", &[0; 64]), ("z", b"x")],
+                &[
+                    ("a", a.as_bytes()),
+                    ("d", b"x"),
+                    ("s", &[0; 64]),
+                    ("z", b"x"),
+                ],
             )),
             Malformed("d/z"),
         ),
@@ -1245,7 +1252,7 @@ fn group_cases(s: &mut Suite) {
             group_wire(&gdict(
                 v1,
                 &[
-                    ("a", &a),
+                    ("a", a.as_bytes()),
                     ("d", b"x"),
                     ("s", &Identity::from_seed(&[9; 32]).sign(b"x")),
                 ],
@@ -1256,7 +1263,7 @@ fn group_cases(s: &mut Suite) {
             "signature over the body alone",
             group_wire(&gdict(
                 v1,
-                &[("a", &a), ("d", b"x"), ("s", &sender.sign(b"x"))],
+                &[("a", a.as_bytes()), ("d", b"x"), ("s", &sender.sign(b"x"))],
             )),
             BadSignature,
         ),
@@ -1264,7 +1271,7 @@ fn group_cases(s: &mut Suite) {
             "body not an envelope",
             group_wire(&gdict(
                 v1,
-                &[("a", &a), ("d", &[0xff]), ("s", &signed(&[0xff]))],
+                &[("a", a.as_bytes()), ("d", &[0xff]), ("s", &signed(&[0xff]))],
             )),
             Malformed("Envelope"),
         ),
@@ -1272,7 +1279,7 @@ fn group_cases(s: &mut Suite) {
             "envelope of a 1:1 message",
             group_wire(&gdict(
                 v1,
-                &[("a", &a), ("d", &env6), ("s", &signed(&env6))],
+                &[("a", a.as_bytes()), ("d", &env6), ("s", &signed(&env6))],
             )),
             Malformed("Envelope.type"),
         ),
@@ -1281,7 +1288,7 @@ fn group_cases(s: &mut Suite) {
             group_wire(&gdict(
                 v1,
                 &[
-                    ("a", &a),
+                    ("a", a.as_bytes()),
                     ("d", &env_no_content),
                     ("s", &signed(&env_no_content)),
                 ],
@@ -1292,7 +1299,7 @@ fn group_cases(s: &mut Suite) {
             "z not zstd",
             group_wire(&gdict(
                 v1,
-                &[("a", &a), ("s", &signed(b"junk")), ("z", b"junk")],
+                &[("a", a.as_bytes()), ("s", &signed(b"junk")), ("z", b"junk")],
             )),
             Malformed("zstd"),
         ),
@@ -1425,7 +1432,7 @@ fn blinded_cases(s: &mut Suite) {
                 &seeds[0],
                 &a15,
                 &b15,
-                &[&b"hi"[..], &carol.ed25519_public()].concat(),
+                &[&b"hi"[..], carol.ed25519_public().as_bytes()].concat(),
             ),
             SenderMismatch,
         ),
@@ -1442,7 +1449,7 @@ fn blinded_cases(s: &mut Suite) {
         &seeds[0],
         &a15,
         &b15,
-        &[&b"hi"[..], &alice.ed25519_public()].concat(),
+        &[&b"hi"[..], alice.ed25519_public().as_bytes()].concat(),
     );
     assert_eq!(
         decrypt_blinded_dm(&bob, &a15, &b15, &server, &ok)
@@ -1563,8 +1570,8 @@ fn node_list_cases(s: &mut Suite) {
 
     // Entries skipped with their reasons.
     let me = Identity::from_seed(&[1; 32]);
-    let ed = hex(&me.ed25519_public());
-    let x = hex(&me.x25519_public());
+    let ed = hex(me.ed25519_public().as_bytes());
+    let x = hex(me.x25519_public().as_bytes());
     let small = format!("01{}", "00".repeat(31));
     let entry = |k: &str, ip: &str, ports: &str| {
         format!(r#"{{"pubkey_ed25519":"{k}","ip":"{ip}"{ports}}}"#)
@@ -1688,7 +1695,7 @@ fn skip_records_stop_at_the_cap_and_the_count_goes_on() {
     let me = Identity::from_seed(&[1; 32]);
     let valid = format!(
         r#"{{"pubkey_ed25519":"{}","ip":"1.2.3.4","port_https":443,"port_omq":20200}}"#,
-        hex(&me.ed25519_public())
+        hex(me.ed25519_public().as_bytes())
     );
     let bad = SkippedNode::MAX_LISTED + 10;
     let doc = format!(r#"{{"swarm":"2","snodes":[{}{valid}]}}"#, "{},".repeat(bad));
@@ -2729,7 +2736,8 @@ fn ed25519_verification_gives_libsodiums_verdict_on_every_boundary_case() {
     assert!(LIBSODIUM_VERDICTS.len() > 100);
     let mut wrong = Vec::new();
     for (what, pk, msg, sig, sodium) in LIBSODIUM_VERDICTS {
-        let ours = verify_ed25519(&arr(pk), &unhex(msg), &arr(sig)).is_ok();
+        let ours =
+            verify_ed25519(&Ed25519Public::from_bytes(arr(pk)), &unhex(msg), &arr(sig)).is_ok();
         if ours != *sodium {
             wrong.push(format!("{what}: libsodium {sodium}, ours {ours}"));
         }
@@ -2758,7 +2766,7 @@ fn the_trap_libsodium_avoids_is_real_and_mixed_order_keys_do_not_convert() {
     );
     assert!(
         verify_ed25519(
-            &EIGHT_TORSION[0].compress().to_bytes(),
+            &Ed25519Public::from_bytes(EIGHT_TORSION[0].compress().to_bytes()),
             b"anything",
             &identity_r
         )
@@ -2766,8 +2774,11 @@ fn the_trap_libsodium_avoids_is_real_and_mixed_order_keys_do_not_convert() {
     );
     // A mixed-order key verifies (as in libsodium) but has no X25519 form.
     let (mixed, msg, sig) = mixed_order_signature(|_| Vec::new());
-    assert_eq!(verify_ed25519(&mixed, &msg, &sig), Ok(()));
-    assert!(session_protocol::ed25519_to_x25519(&mixed).is_err());
+    assert_eq!(
+        verify_ed25519(&Ed25519Public::from_bytes(mixed), &msg, &sig),
+        Ok(())
+    );
+    assert!(session_protocol::ed25519_to_x25519(&Ed25519Public::from_bytes(mixed)).is_err());
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -244,7 +244,7 @@ fn group_zstd_window_above_the_plaintext_limit_is_refused_before_allocating_it()
         &bencode(b""),
         b"i1e",
         &bencode(b"a"),
-        &bencode(&sender.ed25519_public()),
+        &bencode(sender.ed25519_public().as_bytes()),
         &bencode(b"s"),
         &bencode(&sig),
         &bencode(b"z"),
@@ -666,7 +666,7 @@ fn huge_counts_allocate_in_proportion_to_the_input_only() {
     // counted as live together at a moving reallocation): at most twice the input.
     assert!(size_of::<session_protocol::swarm::ServiceNode>() <= 80);
     let ed = Identity::from_seed(&[7; 32]).ed25519_public();
-    let ed: String = ed.iter().map(|b| format!("{b:02x}")).collect();
+    let ed: String = ed.as_bytes().iter().map(|b| format!("{b:02x}")).collect();
     let valid =
         format!(r#"{{"pubkey_ed25519":"{ed}","ip":"1.2.3.4","port_https":443,"port_quic":9}},"#);
     type Case<'a> = (

@@ -774,3 +774,440 @@ fn legacy_raw_fields_survive_and_unknown_fields_are_dropped() {
     assert_eq!(text.sig_timestamp_matches(8), Some(false));
     assert_eq!(Content::default().sig_timestamp_matches(7), None);
 }
+
+// ---------------------------------------------------------------------------------------------
+// The shared error core, decode_stored, the `_into` writers, ONS keys, redacted Debug output.
+
+use session_protocol::envelope::{
+    Decoded, EnvelopeType, ErrorKind, GroupError, SmallFormatError, StoredContext, StoredError,
+    decode_stored, ons_key, open_group_message, open_ons_response, open_ons_response_with_key,
+    seal_1o1_into, seal_group_message,
+};
+use session_protocol::storage::Namespace;
+use session_protocol::{Ed25519Public as GroupPk, SymmetricKey};
+
+#[test]
+fn every_error_variant_has_its_kind() {
+    use session_protocol::envelope::ContentError;
+    use session_protocol::envelope::multi::MultiError;
+    let cases: Vec<(ErrorKind, ErrorKind)> = vec![
+        (
+            EncryptError::NotStandardId.kind(),
+            ErrorKind::InvalidArgument,
+        ),
+        (
+            EncryptError::InvalidRecipient.kind(),
+            ErrorKind::InvalidArgument,
+        ),
+        (EncryptError::TooLarge.kind(), ErrorKind::TooLarge),
+        (DecryptError::TooShort.kind(), ErrorKind::Malformed),
+        (DecryptError::Decrypt.kind(), ErrorKind::Decrypt),
+        (DecryptError::BadSignature.kind(), ErrorKind::BadSignature),
+        (DecryptError::InvalidSender.kind(), ErrorKind::InvalidSender),
+        (EnvelopeError::Malformed("x").kind(), ErrorKind::Malformed),
+        (EnvelopeError::Missing("x").kind(), ErrorKind::Malformed),
+        (EnvelopeError::WrongType("x").kind(), ErrorKind::WrongType),
+        (
+            EnvelopeError::Decrypt(DecryptError::BadSignature).kind(),
+            ErrorKind::BadSignature,
+        ),
+        (GroupError::TooLarge.kind(), ErrorKind::TooLarge),
+        (GroupError::TooShort.kind(), ErrorKind::Malformed),
+        (GroupError::Decrypt.kind(), ErrorKind::Decrypt),
+        (GroupError::Malformed("x").kind(), ErrorKind::Malformed),
+        (GroupError::BadSignature.kind(), ErrorKind::BadSignature),
+        (GroupError::InvalidSender.kind(), ErrorKind::InvalidSender),
+        (
+            BlindedDmError::NotBlinded.kind(),
+            ErrorKind::InvalidArgument,
+        ),
+        (
+            BlindedDmError::NotParticipant.kind(),
+            ErrorKind::InvalidArgument,
+        ),
+        (
+            BlindedDmError::InvalidKey.kind(),
+            ErrorKind::InvalidArgument,
+        ),
+        (BlindedDmError::Malformed.kind(), ErrorKind::Malformed),
+        (BlindedDmError::Decrypt.kind(), ErrorKind::Decrypt),
+        (
+            BlindedDmError::SenderMismatch.kind(),
+            ErrorKind::InvalidSender,
+        ),
+        (SmallFormatError::TooShort.kind(), ErrorKind::Malformed),
+        (SmallFormatError::Decrypt.kind(), ErrorKind::Decrypt),
+        (SmallFormatError::NotSessionId.kind(), ErrorKind::Malformed),
+        (MultiError::InvalidKey.kind(), ErrorKind::InvalidArgument),
+        (MultiError::Decrypt.kind(), ErrorKind::Decrypt),
+        (ContentError::Malformed.kind(), ErrorKind::Malformed),
+        (ContentError::Missing("x").kind(), ErrorKind::Malformed),
+        (
+            StoredError::GroupMessage(GroupError::Decrypt).kind(),
+            ErrorKind::Decrypt,
+        ),
+        (
+            StoredError::from(BlindedDmError::SenderMismatch).kind(),
+            ErrorKind::InvalidSender,
+        ),
+    ];
+    for (i, (got, want)) in cases.into_iter().enumerate() {
+        assert_eq!(got, want, "case {i}");
+    }
+    // From, by value and by reference, and Display without payloads.
+    assert_eq!(ErrorKind::from(GroupError::TooLarge), ErrorKind::TooLarge);
+    assert_eq!(ErrorKind::from(&DecryptError::Decrypt), ErrorKind::Decrypt);
+    assert_eq!(
+        ErrorKind::from(StoredError::OneToOne(EnvelopeError::WrongType("Envelope"))),
+        ErrorKind::WrongType
+    );
+    assert_eq!(ErrorKind::BadSignature.to_string(), "bad signature");
+    assert_eq!(
+        StoredError::from(GroupError::Decrypt).to_string(),
+        GroupError::Decrypt.to_string()
+    );
+}
+
+#[test]
+fn envelope_types_and_namespaces() {
+    assert_eq!(EnvelopeType::OneToOne.namespace(), Some(Namespace::DEFAULT));
+    assert_eq!(
+        EnvelopeType::GroupMessage.namespace(),
+        Some(Namespace::GROUP_MESSAGES)
+    );
+    assert_eq!(EnvelopeType::BlindedDm.namespace(), None);
+    for t in [EnvelopeType::OneToOne, EnvelopeType::GroupMessage] {
+        assert_eq!(
+            EnvelopeType::from_namespace(t.namespace().unwrap()),
+            Some(t)
+        );
+    }
+    for ns in [Namespace::CONTACTS, Namespace::GROUP_KEYS, Namespace(-10)] {
+        assert_eq!(EnvelopeType::from_namespace(ns), None, "{ns}");
+    }
+    assert_eq!(EnvelopeType::BlindedDm.to_string(), "blinded DM");
+}
+
+#[test]
+fn decode_stored_dispatches_each_type_and_refuses_the_wrong_one() {
+    let (alice, bob) = (Identity::from_seed(&[1; 32]), Identity::from_seed(&[2; 32]));
+    let mut r = rng(40);
+    // 1:1.
+    let stored = seal_1o1(
+        &alice,
+        &bob.session_id(),
+        b"\x0a\x00",
+        9,
+        ProSignature::Omit,
+        &mut r,
+    )
+    .unwrap();
+    let one = StoredContext::OneToOne { me: &bob };
+    assert_eq!(one.envelope_type(), EnvelopeType::OneToOne);
+    let d = decode_stored(&one, &stored).unwrap();
+    assert_eq!(d.envelope_type(), EnvelopeType::OneToOne);
+    assert_eq!(
+        (d.sender(), d.sender_ed25519(), d.payload()),
+        (
+            &alice.session_id(),
+            &alice.ed25519_public(),
+            &b"\x0a\x00"[..]
+        )
+    );
+    assert!(matches!(d, Decoded::OneToOne(ref m) if m.timestamp_ms == 9));
+    // Group.
+    let group = GroupPk::from_bytes([0x21; 32]);
+    let keys = [SymmetricKey::from_bytes([5; 32])];
+    let wire = seal_group_message(
+        &alice,
+        &group,
+        &keys[0],
+        b"g",
+        10,
+        ProSignature::Omit,
+        &mut r,
+    )
+    .unwrap();
+    let grp = StoredContext::GroupMessage {
+        keys: &keys,
+        group: &group,
+    };
+    let d = decode_stored(&grp, &wire).unwrap();
+    assert_eq!(d.envelope_type(), EnvelopeType::GroupMessage);
+    assert_eq!((d.sender(), d.payload()), (&alice.session_id(), &b"g"[..]));
+    // Blinded.
+    let server = [0x1d; 32];
+    let a = alice
+        .blinded_keypair(Blinding::Blind25, &server)
+        .unwrap()
+        .id();
+    let b = bob
+        .blinded_keypair(Blinding::Blind25, &server)
+        .unwrap()
+        .id();
+    let dm = seal_blinded_dm(&alice, &b, &server, b"psst", &mut r).unwrap();
+    let bl = StoredContext::BlindedDm {
+        me: &bob,
+        sender: &a,
+        recipient: &b,
+        server: &server,
+    };
+    assert_eq!(bl.envelope_type().namespace(), None);
+    let d = decode_stored(&bl, &dm).unwrap();
+    assert_eq!(d.envelope_type(), EnvelopeType::BlindedDm);
+    assert_eq!(
+        (d.sender(), d.payload()),
+        (&alice.session_id(), &b"psst"[..])
+    );
+
+    // Wrong types: each context on the others' bytes.
+    let err = |ctx: &StoredContext<'_>, bytes: &[u8]| decode_stored(ctx, bytes).unwrap_err();
+    assert_eq!(
+        err(&one, &wire),
+        StoredError::OneToOne(EnvelopeError::Malformed("WebSocketMessage"))
+    );
+    assert_eq!(err(&one, &dm).kind(), ErrorKind::Malformed);
+    assert_eq!(
+        err(&grp, &stored),
+        StoredError::GroupMessage(GroupError::Decrypt)
+    );
+    assert_eq!(
+        err(&grp, &dm),
+        StoredError::GroupMessage(GroupError::Decrypt)
+    );
+    assert_eq!(err(&bl, &stored).kind(), ErrorKind::Malformed);
+    assert_eq!(err(&bl, &wire).kind(), ErrorKind::Malformed);
+    // A well-formed closed-group Envelope inside a WebSocketMessage: the type is wrong.
+    let closed_group = [
+        &[0x08, 0x01, 0x12, 0x08, 0x1a, 0x06][..],
+        &[0x08, 0x07, 0x28, 0x01, 0x42, 0x00],
+    ]
+    .concat();
+    assert_eq!(
+        err(&one, &closed_group),
+        StoredError::OneToOne(EnvelopeError::WrongType("Envelope"))
+    );
+    assert_eq!(err(&one, &closed_group).kind(), ErrorKind::WrongType);
+}
+
+#[test]
+fn seal_1o1_into_appends_and_leaves_the_buffer_alone_on_error() {
+    let (alice, bob) = (Identity::from_seed(&[1; 32]), Identity::from_seed(&[2; 32]));
+    let mut out = b"prefix".to_vec();
+    seal_1o1_into(
+        &mut out,
+        &alice,
+        &bob.session_id(),
+        b"a",
+        1,
+        ProSignature::Omit,
+        &mut rng(41),
+    )
+    .unwrap();
+    let first = out.len();
+    let alone = seal_1o1(
+        &alice,
+        &bob.session_id(),
+        b"a",
+        1,
+        ProSignature::Omit,
+        &mut rng(41),
+    )
+    .unwrap();
+    assert_eq!(&out[..6], b"prefix");
+    assert_eq!(&out[6..], &alone[..], "same draws, same bytes");
+    seal_1o1_into(
+        &mut out,
+        &alice,
+        &bob.session_id(),
+        b"b",
+        2,
+        ProSignature::Omit,
+        &mut rng(42),
+    )
+    .unwrap();
+    assert_eq!(open_1o1(&bob, &out[first..]).unwrap().timestamp_ms, 2);
+    let before = out.clone();
+    let group_id = SessionId::new(IdPrefix::Group, [9; 32]);
+    assert_eq!(
+        seal_1o1_into(
+            &mut out,
+            &alice,
+            &group_id,
+            b"c",
+            3,
+            ProSignature::Omit,
+            &mut rng(43)
+        ),
+        Err(EncryptError::NotStandardId)
+    );
+    assert_eq!(out, before);
+}
+
+#[test]
+fn ons_answers_with_the_key_or_the_name() {
+    use chacha20poly1305::aead::{AeadInOut, KeyInit};
+    let name = "session.loki";
+    let key = ons_key(name);
+    assert_ne!(key, ons_key("other"));
+    let nonce = [3u8; 24];
+    let seal = |plain: &[u8]| {
+        let mut buf = plain.to_vec();
+        let tag = chacha20poly1305::XChaCha20Poly1305::new(key.as_bytes().into())
+            .encrypt_inout_detached(&nonce.into(), &[], buf.as_mut_slice().into())
+            .unwrap();
+        [&buf[..], tag.as_slice()].concat()
+    };
+    let id = Identity::from_seed(&[4; 32]).session_id();
+    let ct = seal(&id.to_bytes());
+    assert_eq!(open_ons_response(name, &ct, &nonce), Ok(id));
+    assert_eq!(open_ons_response_with_key(&key, &ct, &nonce), Ok(id));
+    assert_eq!(
+        open_ons_response_with_key(&ons_key("other"), &ct, &nonce),
+        Err(SmallFormatError::Decrypt)
+    );
+    assert_eq!(
+        open_ons_response_with_key(&key, &ct[..15], &nonce),
+        Err(SmallFormatError::TooShort)
+    );
+    assert_eq!(
+        open_ons_response(name, &seal(b"not a session id"), &nonce),
+        Err(SmallFormatError::NotSessionId)
+    );
+    assert_eq!(
+        open_ons_response(name, &ct, &[4; 24]),
+        Err(SmallFormatError::Decrypt)
+    );
+}
+
+#[test]
+fn simple_encoding_public_codec() {
+    use session_protocol::envelope::multi::{MultiError, SimpleEncoding};
+    let sender = Identity::from_seed(&[1; 32]);
+    let bob = Identity::from_seed(&[2; 32]);
+    let nonce = [8u8; 24];
+    let copy = multi::seal_for(&sender, &bob.x25519_public(), b"d", &nonce, b"k").unwrap();
+    let mut out = b"x".to_vec();
+    SimpleEncoding::encode_into(&mut out, &nonce, &[&copy[..], b"junk"]);
+    assert_eq!(
+        &out[1..],
+        &multi::encode_simple(&nonce, &[copy.clone(), b"junk".to_vec()])[..]
+    );
+    let decoded = SimpleEncoding::decode(&out[1..]).unwrap();
+    assert_eq!(decoded.nonce(), &nonce);
+    assert_eq!(decoded.copies().count(), 2);
+    assert_eq!(
+        &decoded.open(&bob, &sender.x25519_public(), b"d").unwrap()[..],
+        b"k"
+    );
+    assert_eq!(
+        decoded.open(&bob, &sender.x25519_public(), b"other domain"),
+        Err(MultiError::Decrypt)
+    );
+    assert_eq!(
+        SimpleEncoding::decode(&out),
+        Err(MultiError::Decrypt),
+        "bytes before the dictionary"
+    );
+}
+
+#[test]
+fn decrypted_messages_print_no_content() {
+    let (alice, bob) = (Identity::from_seed(&[1; 32]), Identity::from_seed(&[2; 32]));
+    let secret = b"SECRET-CONTENT-SECRET";
+    let secret_hex: String = secret.iter().map(|b| format!("{b:02x}")).collect();
+    let check = |dbg: String, name: &str| {
+        assert!(dbg.starts_with(name), "{dbg}");
+        assert!(dbg.contains(".."), "non-exhaustive marker: {dbg}");
+        assert!(!dbg.contains("SECRET"), "{dbg}");
+        assert!(!dbg.contains(&secret_hex), "{dbg}");
+        assert!(!dbg.contains("83, 69, 67"), "{dbg}"); // b"SEC" as decimal bytes
+    };
+    let ct = seal_for_recipient(&alice, &bob.session_id(), secret, &mut rng(50)).unwrap();
+    check(
+        format!("{:?}", open_incoming(&bob, &ct).unwrap()),
+        "Incoming",
+    );
+    let stored = seal_1o1(
+        &alice,
+        &bob.session_id(),
+        secret,
+        1,
+        ProSignature::Omit,
+        &mut rng(51),
+    )
+    .unwrap();
+    check(format!("{:?}", open_1o1(&bob, &stored).unwrap()), "Message");
+    let d = decode_stored(&StoredContext::OneToOne { me: &bob }, &stored).unwrap();
+    check(format!("{d:?}"), "OneToOne(Message");
+    let group = GroupPk::from_bytes([0x21; 32]);
+    let key = SymmetricKey::from_bytes([0x4b; 32]);
+    let wire = seal_group_message(
+        &alice,
+        &group,
+        &key,
+        secret,
+        1,
+        ProSignature::Omit,
+        &mut rng(52),
+    )
+    .unwrap();
+    check(
+        format!(
+            "{:?}",
+            open_group_message(std::slice::from_ref(&key), &group, &wire).unwrap()
+        ),
+        "GroupMessage",
+    );
+    let server = [0x1d; 32];
+    let a = alice
+        .blinded_keypair(Blinding::Blind15, &server)
+        .unwrap()
+        .id();
+    let b = bob
+        .blinded_keypair(Blinding::Blind15, &server)
+        .unwrap()
+        .id();
+    let dm = seal_blinded_dm(&alice, &b, &server, secret, &mut rng(53)).unwrap();
+    check(
+        format!("{:?}", open_blinded_dm(&bob, &a, &b, &server, &dm).unwrap()),
+        "BlindedIncoming",
+    );
+    // A context holding a group key prints the key's redaction marker, never its bytes.
+    let keys = [key];
+    let ctx = format!(
+        "{:?}",
+        StoredContext::GroupMessage {
+            keys: &keys,
+            group: &group
+        }
+    );
+    assert!(ctx.contains("SymmetricKey(<redacted>)"), "{ctx}");
+    assert!(!ctx.contains(&"4b".repeat(32)), "{ctx}");
+    assert!(!ctx.contains("75, 75"), "{ctx}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(16))]
+
+    #[test]
+    fn decode_stored_never_panics_and_errors_have_kinds(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+        let bob = Identity::from_seed(&[2; 32]);
+        let group = GroupPk::from_bytes([0x21; 32]);
+        let keys = [SymmetricKey::from_bytes([5; 32])];
+        let id = SessionId::new(IdPrefix::Blinded25, [9; 32]);
+        for ctx in [
+            StoredContext::OneToOne { me: &bob },
+            StoredContext::GroupMessage { keys: &keys, group: &group },
+            StoredContext::BlindedDm { me: &bob, sender: &id, recipient: &id, server: &[1; 32] },
+        ] {
+            if let Err(e) = decode_stored(&ctx, &bytes) {
+                // Random bytes never get past authentication.
+                prop_assert!(matches!(
+                    e.kind(),
+                    ErrorKind::Malformed | ErrorKind::WrongType | ErrorKind::Decrypt | ErrorKind::InvalidArgument
+                ), "{e:?}");
+            }
+        }
+    }
+}

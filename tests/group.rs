@@ -477,3 +477,146 @@ fn group_fuzz_seeds_get_past_the_signature() {
     }
     assert_eq!(open("window_8mib").unwrap_err(), GroupError::TooLarge);
 }
+
+#[test]
+fn seal_group_message_into_appends_and_leaves_the_buffer_alone_on_error() {
+    use session_protocol::envelope::seal_group_message_into;
+    let (alice, gpk) = (Identity::from_seed(&[1; 32]), group().ed25519_public());
+    let mut out = b"head".to_vec();
+    seal_group_message_into(
+        &mut out,
+        &alice,
+        &gpk,
+        &gkey(),
+        b"first",
+        1,
+        ProSignature::Omit,
+        &mut ChaCha20Rng::from_seed([7; 32]),
+    )
+    .unwrap();
+    let alone = seal_group_message(
+        &alice,
+        &gpk,
+        &gkey(),
+        b"first",
+        1,
+        ProSignature::Omit,
+        &mut ChaCha20Rng::from_seed([7; 32]),
+    )
+    .unwrap();
+    assert_eq!((&out[..4], &out[4..]), (&b"head"[..], &alone[..]));
+    assert_eq!((out.len() - 4) % 256, 0);
+    let before = out.clone();
+    assert_eq!(
+        seal_group_message_into(
+            &mut out,
+            &alice,
+            &gpk,
+            &gkey(),
+            &vec![0; 1_000_001],
+            1,
+            ProSignature::Omit,
+            &mut ChaCha20Rng::from_seed([7; 32]),
+        ),
+        Err(GroupError::TooLarge)
+    );
+    assert_eq!(out, before);
+    let m = open_group_message(&[gkey()], &gpk, &out[4..]).unwrap();
+    assert_eq!(&m.content[..], b"first");
+    assert_eq!(m.sender_ed25519, alice.ed25519_public());
+}
+
+#[test]
+fn group_dict_fields_of_the_wrong_kind_get_specific_errors() {
+    let (alice, gpk) = (Identity::from_seed(&[1; 32]), group().ed25519_public());
+    let env = envelope(b"hi");
+    let sig = alice.sign(&[&env[..], gpk.as_bytes()].concat());
+    let a = alice.ed25519_public();
+    let open = |plain: &[u8]| open_group_message(&[gkey()], &gpk, &seal_raw(plain)).unwrap_err();
+    let entries = |parts: &[&[u8]]| [&b"d"[..], &parts.concat(), b"e"].concat();
+    let cases: Vec<(Vec<u8>, GroupError)> = vec![
+        // No version at all, a version that is a string.
+        (
+            entries(&[&bytes(b"a"), &bytes(a.as_bytes())]),
+            GroupError::Malformed("version"),
+        ),
+        (
+            entries(&[&bytes(b""), &bytes(b"1")]),
+            GroupError::Malformed("version"),
+        ),
+        // `a` missing, of the wrong length, or a list.
+        (entries(&[&bytes(b""), b"i1e"]), GroupError::Malformed("a")),
+        (
+            entries(&[&bytes(b""), b"i1e", &bytes(b"a"), &bytes(&[1; 31])]),
+            GroupError::Malformed("a"),
+        ),
+        (
+            entries(&[&bytes(b""), b"i1e", &bytes(b"a"), b"le"]),
+            GroupError::Malformed("a"),
+        ),
+        // `s` of the wrong length.
+        (
+            entries(&[
+                &bytes(b""),
+                b"i1e",
+                &bytes(b"a"),
+                &bytes(a.as_bytes()),
+                &bytes(b"d"),
+                &bytes(&env),
+                &bytes(b"s"),
+                &bytes(&sig[..63]),
+            ]),
+            GroupError::Malformed("s"),
+        ),
+        // Neither `d` nor `z`, or `d` as an integer.
+        (
+            entries(&[
+                &bytes(b""),
+                b"i1e",
+                &bytes(b"a"),
+                &bytes(a.as_bytes()),
+                &bytes(b"s"),
+                &bytes(&sig),
+            ]),
+            GroupError::Malformed("d/z"),
+        ),
+        (
+            entries(&[
+                &bytes(b""),
+                b"i1e",
+                &bytes(b"a"),
+                &bytes(a.as_bytes()),
+                &bytes(b"d"),
+                b"i5e",
+                &bytes(b"s"),
+                &bytes(&sig),
+            ]),
+            GroupError::Malformed("d/z"),
+        ),
+        // A structural error after the fields is still a bencode error.
+        (
+            [&dict(&alice, "i1e", "d", &env, &gpk)[..], b"x"].concat(),
+            GroupError::Malformed("bencode"),
+        ),
+    ];
+    for (plain, want) in cases {
+        assert_eq!(
+            open(&plain),
+            want,
+            "{}",
+            String::from_utf8_lossy(&plain[..plain.len().min(40)])
+        );
+    }
+    // Unknown keys are ignored, as before.
+    let mut extra = dict(&alice, "i1e", "d", &env, &gpk);
+    extra.pop();
+    extra.extend(bytes(b"zz"));
+    extra.extend(b"li1ee");
+    extra.push(b'e');
+    assert_eq!(
+        &open_group_message(&[gkey()], &gpk, &seal_raw(&extra))
+            .unwrap()
+            .content[..],
+        b"hi"
+    );
+}

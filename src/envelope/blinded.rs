@@ -185,7 +185,7 @@ fn seal_parts<R: CryptoRng + ?Sized>(
 /// let server = [0x1d; 32];
 /// let a = alice.blinded_keypair(Blinding::Blind25, &server)?.id();
 /// let b = bob.blinded_keypair(Blinding::Blind25, &server)?.id();
-/// let claims_eve = [&b"hi"[..], &eve.ed25519_public()].concat();
+/// let claims_eve = [&b"hi"[..], eve.ed25519_public().as_bytes()].concat();
 /// let ct = seal_blinded_dm_raw(&alice, &b, &server, &claims_eve, &mut ChaCha20Rng::from_seed([0; 32]))?;
 /// assert_eq!(open_blinded_dm(&bob, &a, &b, &server, &ct).unwrap_err(), BlindedDmError::SenderMismatch);
 /// # Ok::<(), Box<dyn std::error::Error>>(())

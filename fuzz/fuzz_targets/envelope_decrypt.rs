@@ -1,4 +1,4 @@
-//! decrypt_incoming on arbitrary bytes, and on arbitrary inner payloads sealed honestly to the
+//! open_incoming on arbitrary bytes, and on arbitrary inner payloads sealed honestly to the
 //! recipient (so the split, signature and sender-key checks behind the sealed box are reached).
 //!
 //! The body is `../bodies/envelope_decrypt.rs`, shared with `tests/fuzz_regressions.rs`. Run from `fuzz/`:

@@ -1,7 +1,9 @@
 //! Alice encodes a message for Bob's Session ID; Bob decodes it and sees Alice's Session ID.
 //!
 //! ```text
-//! cargo run --example message [-- "text to send"]
+//! cargo run --example message
+//! cargo run --example message -- "text to send"
+//! cargo run --example message -- --help
 //! ```
 //!
 //! The stored bytes are what the official clients put in the recipient's swarm (namespace 0).
@@ -14,10 +16,16 @@ use session_protocol::Identity;
 use session_protocol::envelope::{Content, ProSignature, open_1o1, seal_1o1};
 use session_protocol::storage::{Namespace, message_hash};
 
+#[path = "args/message.rs"]
+mod args;
+#[path = "args/cli.rs"]
+mod cli;
+
 fn main() -> ExitCode {
-    let text = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "Hello Bob, it's Alice.".to_owned());
+    let text = match cli::options_or_exit(args::USAGE, args::parse(&cli::env_args())) {
+        Ok(text) => text,
+        Err(code) => return code,
+    };
     let mut rng = ChaCha20Rng::from_seed([42; 32]);
     let alice = Identity::generate(&mut rng);
     let bob = Identity::generate(&mut rng);

@@ -1,4 +1,4 @@
-#![doc = include_str!("../README.md")]
+#![doc = include_str!("lib.md")]
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -38,3 +38,8 @@ pub use wire::HexError;
 
 /// The `rand_core` this crate's randomness parameters are generic over.
 pub use rand_core;
+
+// The README's Rust code runs as doctests too (it is not part of the crate's documentation).
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

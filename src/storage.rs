@@ -10,8 +10,11 @@ use crate::identity::{Ed25519Public, IdPrefix, Identity, SessionId};
 use crate::wire::{self, Sink};
 
 mod clock;
+pub mod request;
+pub mod response;
 
 pub use clock::{CLOCK_SAMPLES, ClockError, MAX_ROUND_TRIP_MS, NetworkClock};
+pub use request::{Auth, Call, Method, RequestError};
 
 /// A storage namespace (`int16` on the wire).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]

@@ -469,7 +469,8 @@ fn blinded_fuzz_seeds_get_past_the_authentication() {
     use session_protocol::envelope::seal_blinded_dm_raw;
     let (alice, bob) = (Identity::from_seed(&[1; 32]), Identity::from_seed(&[2; 32]));
     let server = [0x1d; 32];
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/blinded_decrypt");
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz/corpus/blinded_decrypt");
     // As the blinded_decrypt target: bit 0 picks the scheme, bit 1 the reader.
     let open = |name: &str| {
         let seed = std::fs::read(dir.join(name)).unwrap();

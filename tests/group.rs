@@ -461,7 +461,8 @@ fn group_fuzz_seeds_get_past_the_signature() {
     // The group_decrypt target signs `body` (the seed without its first byte) with this key.
     let sender = Identity::from_seed(&[0x31; 32]);
     let gpk = Ed25519Public::from_bytes([0x21; 32]);
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/group_decrypt");
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz/corpus/group_decrypt");
     let open = |name: &str| {
         let seed = std::fs::read(dir.join(name)).unwrap();
         let key = if seed[0] & 1 == 1 { "z" } else { "d" };

@@ -4,11 +4,12 @@
 //! opens) and, for the encrypted ones, on fuzzer-chosen plaintexts encrypted honestly, which
 //! must come back exactly.
 //!
-//! The body is `../bodies/small_formats.rs`, shared with `tests/fuzz_regressions.rs`. Run from `fuzz/`:
-//! `RUSTC_BOOTSTRAP=1 cargo fuzz run small_formats /tmp/corpus-small_formats corpus/small_formats`
+//! The body is the repository's `tests/fuzz/bodies/small_formats.rs`, shared with
+//! `tests/fuzz_regressions.rs`. Run from `fuzz/`:
+//! `RUSTC_BOOTSTRAP=1 cargo fuzz run small_formats /tmp/corpus-small_formats ../tests/fuzz/corpus/small_formats`
 #![no_main]
 
-#[path = "../bodies/small_formats.rs"]
+#[path = "../../tests/fuzz/bodies/small_formats.rs"]
 mod body;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| body::run(data));

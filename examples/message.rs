@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
 use session_protocol::Identity;
-use session_protocol::envelope::{Content, ProSignature, decode_envelope, encode_for_1o1};
+use session_protocol::envelope::{Content, ProSignature, open_1o1, seal_1o1};
 use session_protocol::storage::{Namespace, message_hash};
 
 #[path = "args/message.rs"]
@@ -34,7 +34,7 @@ fn main() -> ExitCode {
 
     let sent_ms = 1_700_000_000_000;
     let content = Content::text(&text, sent_ms).to_bytes();
-    let stored = match encode_for_1o1(
+    let stored = match seal_1o1(
         &alice,
         &bob.session_id(),
         &content,
@@ -58,7 +58,7 @@ fn main() -> ExitCode {
         message_hash(&bob.session_id(), Namespace::DEFAULT, &stored)
     );
 
-    match decode_envelope(&bob, &stored) {
+    match open_1o1(&bob, &stored) {
         Ok(msg) => {
             println!("Bob decodes it: from {}", msg.sender);
             println!("  sender is Alice: {}", msg.sender == alice.session_id());

@@ -1,4 +1,4 @@
-//! decode_envelope on arbitrary bytes (typed errors, no panics, nothing kept beyond the input),
+//! open_1o1 on arbitrary bytes (typed errors, no panics, nothing kept beyond the input),
 //! and on honestly encoded messages whose `Content` bytes the fuzzer chooses (so the padding
 //! handling behind the encryption is reached): those decode back to exactly what was sent.
 //!

@@ -1,4 +1,4 @@
-//! decrypt_incoming on arbitrary bytes, and on arbitrary inner payloads sealed honestly to the
+//! open_incoming on arbitrary bytes, and on arbitrary inner payloads sealed honestly to the
 //! recipient (so the split, signature and sender-key checks behind the sealed box are reached).
 //!
 //! The body is the repository's `tests/fuzz/bodies/envelope_decrypt.rs`, shared with

@@ -1,6 +1,6 @@
 //! The small formats a client decrypts or decodes: `Content::from_bytes`, push-notification
-//! payloads, ONS answers and multi-recipient messages (`multi::decrypt_from`,
-//! `multi::decrypt_simple`). Each on arbitrary bytes (typed errors, no panics, nothing forged
+//! payloads, ONS answers and multi-recipient messages (`multi::open_from`,
+//! `multi::open_simple`). Each on arbitrary bytes (typed errors, no panics, nothing forged
 //! opens) and, for the encrypted ones, on fuzzer-chosen plaintexts encrypted honestly, which
 //! must come back exactly.
 //!

@@ -22,9 +22,12 @@
 //! * **Swarms**: the account's swarm is computed from the pool as the storage servers compute
 //!   it; a 421 answer replaces it with the swarm the node names, and a second 421 for the same
 //!   request refreshes the pool (at most [`Config::max_wrong_swarm`] per request).
-//! * **Paths**: built under [`PathRules`] (distinct /24s by default), reused, and dropped after
-//!   3 failures; a node that fails (timeouts, 502 `Next node not found`, unreadable answers)
-//!   gets a strike, and nodes with [`NodePool::FAILURE_LIMIT`] strikes are left out of paths.
+//! * **Paths**: built under [`PathRules`] (distinct /24s by default) and reused until one
+//!   fails; a failed path is dropped and the nodes that may be at fault get a strike (the guard
+//!   when it cannot be reached, the nodes after it when it reports a failure further on, all of
+//!   them on a timeout or an unreadable answer, and a node named by a 502 `Next node not
+//!   found` is struck out at once). Nodes with [`NodePool::FAILURE_LIMIT`] strikes are left out
+//!   of paths and targets.
 //! * **Retries**: each request is tried up to [`Config::max_attempts`] times on fresh targets
 //!   and paths, with backoff `min(base·2^n, max)`.
 //! * **Clock**: every answer's `t` feeds a [`NetworkClock`]; signed requests carry network
@@ -48,8 +51,7 @@ use crate::storage::request::{self, Auth, Call, RetrieveLimits};
 use crate::storage::response::{self, Status};
 use crate::storage::{Namespace, NetworkClock};
 use crate::swarm::{
-    self, Diversity, NodePool, PathRules, ServiceNode, SwarmId, decode_service_nodes,
-    decode_swarm_response,
+    self, Diversity, NodePool, PathRules, ServiceNode, decode_service_nodes, decode_swarm_response,
 };
 
 /// Tunables; [`Config::default`] is what the official clients do.
@@ -356,6 +358,8 @@ struct Op {
     ready_ms: u64,
     /// Nodes that failed this operation already (not asked again).
     tried: BTreeSet<Ed25519Public>,
+    /// Paths (by guard) that failed this operation already (not used for it again).
+    bad_paths: BTreeSet<Ed25519Public>,
     flight: Option<InFlight>,
 }
 
@@ -368,19 +372,27 @@ impl Op {
             clock_retries: 0,
             ready_ms: now_ms,
             tried: BTreeSet::new(),
+            bad_paths: BTreeSet::new(),
             flight: None,
         }
     }
 }
 
-/// An onion path: its nodes (guard first) and its failures.
+/// An onion path: its nodes, guard first.
 struct Path {
     nodes: Vec<ServiceNode>,
-    failures: u32,
 }
 
-/// How many failures drop a path.
-const PATH_FAILURE_LIMIT: u32 = 3;
+/// Which nodes of a failed path may be at fault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fault {
+    /// The guard could not be reached.
+    Guard,
+    /// The guard answered that something after it failed.
+    Beyond,
+    /// No answer, or an unreadable one: any of them.
+    Anywhere,
+}
 
 /// The sans-io Session client. See the [module documentation](self).
 pub struct Client {
@@ -417,9 +429,6 @@ impl fmt::Debug for Client {
             .finish_non_exhaustive()
     }
 }
-
-/// The fields asked of `get_n_service_nodes` / `get_service_nodes`.
-const NODE_FIELDS: &str = r#"{"active_only":true,"fields":{"public_ip":true,"storage_port":true,"storage_lmq_port":true,"pubkey_ed25519":true,"pubkey_x25519":true,"swarm_id":true}}"#;
 
 impl Client {
     /// A client for `me` that will bootstrap from `seeds` (the seed nodes' `json_rpc`
@@ -495,9 +504,8 @@ impl Client {
             return Err(SendError::NotAnAccount);
         }
         let sent_ms = self.clock.now_ms(now_ms);
-        let data =
-            envelope::encode_for_1o1(&self.me, to, content, sent_ms, ProSignature::Omit, rng)
-                .map_err(|_| SendError::Encrypt)?;
+        let data = envelope::seal_1o1(&self.me, to, content, sent_ms, ProSignature::Omit, rng)
+            .map_err(|_| SendError::Encrypt)?;
         if data.len() > request::MAX_MESSAGE_SIZE {
             return Err(SendError::TooLarge);
         }
@@ -568,7 +576,7 @@ impl Client {
             .map(|(&k, _)| k)
             .collect();
         for k in expired {
-            self.transport_failed(k, now_ms, None);
+            self.transport_failed(k, now_ms, false);
         }
         self.drive(now_ms, rng);
     }
@@ -582,7 +590,7 @@ impl Client {
         rng: &mut R,
     ) {
         if let Some(k) = self.by_request.get(&request_id).copied() {
-            self.transport_failed(k, now_ms, None);
+            self.transport_failed(k, now_ms, true);
         }
         self.drive(now_ms, rng);
     }
@@ -614,23 +622,20 @@ impl Client {
         }
         match flight.key.as_ref() {
             // A seed's direct answer.
-            None => self.seed_answer(op, &flight, http_status, body, now_ms),
+            None => self.seed_answer(k, op, &flight, http_status, body, now_ms),
             Some(key) => {
                 if http_status != 200 {
                     // The path failed before the destination: the guard's own error text.
-                    self.path_error(&flight, body);
+                    self.path_error(&mut op, &flight, body);
                     self.retry(k, op, now_ms);
                 } else {
                     match key.open(body) {
                         Ok(answer) => {
-                            if let Some(p) = flight.path {
-                                self.path_succeeded(&p);
-                            }
                             self.answer(k, op, &flight, answer.status, &answer.body, now_ms);
                         }
                         Err(_) => {
                             // Unreadable: the destination or a hop misbehaved.
-                            self.strike_path(&flight);
+                            self.strike_path(&flight, Fault::Anywhere);
                             if let Some(t) = flight.target {
                                 self.pool.record_failure(&t);
                                 op.tried.insert(t);
@@ -711,8 +716,8 @@ impl Client {
         }
     }
 
-    /// A request timed out or its connection failed.
-    fn transport_failed(&mut self, k: u64, now_ms: u64, _why: Option<u16>) {
+    /// A request timed out, or (`unreachable`) its connection could not be made.
+    fn transport_failed(&mut self, k: u64, now_ms: u64, unreachable: bool) {
         let Some(mut op) = self.ops.remove(&k) else {
             return;
         };
@@ -724,7 +729,15 @@ impl Client {
         if let Some(seed) = flight.seed {
             self.next_seed = seed.saturating_add(1);
         }
-        self.strike_path(&flight);
+        let fault = if unreachable {
+            Fault::Guard
+        } else {
+            Fault::Anywhere
+        };
+        self.strike_path(&flight, fault);
+        if let Some(guard) = flight.path {
+            op.bad_paths.insert(guard);
+        }
         if let Some(t) = flight.target {
             op.tried.insert(t);
         }
@@ -740,7 +753,7 @@ impl Client {
                 .ops
                 .values()
                 .any(|op| op.kind != Kind::Bootstrap && op.flight.is_none());
-            if waiting || self.pool.is_empty() {
+            if waiting {
                 self.push_op(Kind::Bootstrap, now_ms);
             }
         }
@@ -776,10 +789,7 @@ impl Client {
                 return;
             };
             let id = self.request_id();
-            let body = alloc::format!(
-                r#"{{"jsonrpc":"2.0","method":"get_n_service_nodes","params":{NODE_FIELDS}}}"#
-            )
-            .into_bytes();
+            let body = request::seed_get_service_nodes();
             let to = self.seeds.get(seed).copied();
             let Some(to) = to else {
                 self.fail(op, FailReason::NoNodes);
@@ -822,7 +832,7 @@ impl Client {
             self.fail(op, FailReason::Unbuildable);
             return;
         };
-        let Some(path_key) = self.pick_path(&target, rng) else {
+        let Some(path_key) = self.pick_path(&target, &op.bad_paths, rng) else {
             self.fail(op, FailReason::NoNodes);
             return;
         };
@@ -872,8 +882,7 @@ impl Client {
         if self.seeds.is_empty() {
             return None;
         }
-        let i = self.next_seed % self.seeds.len();
-        Some(i)
+        self.next_seed.checked_rem(self.seeds.len())
     }
 
     /// The storage RPC call for an operation, signed with network time.
@@ -883,7 +892,7 @@ impl Client {
         let auth = Auth::Account(&self.me);
         match kind {
             Kind::Bootstrap => None,
-            Kind::RefreshPool => Some(oxend_get_service_nodes()),
+            Kind::RefreshPool => Some(request::get_service_nodes()),
             Kind::ClockSync => Some(request::info()),
             Kind::Store { to, data, .. } => request::store(
                 to,
@@ -936,7 +945,7 @@ impl Client {
         if n == 0 {
             return None;
         }
-        let i = swarm::uniform_below(rng, n);
+        let i = swarm::uniform_index(rng, n);
         candidates.get(i).map(|n| (*n).clone())
     }
 
@@ -944,9 +953,13 @@ impl Client {
     fn pick_path<R: CryptoRng + ?Sized>(
         &mut self,
         target: &ServiceNode,
+        bad: &BTreeSet<Ed25519Public>,
         rng: &mut R,
     ) -> Option<Ed25519Public> {
-        let avoids = |p: &Path| p.nodes.iter().all(|n| n.ed25519() != target.ed25519());
+        let avoids = |p: &Path| {
+            path_guard(p).is_some_and(|g| !bad.contains(&g))
+                && p.nodes.iter().all(|n| n.ed25519() != target.ed25519())
+        };
         if let Some(p) = self.paths.iter().find(|p| avoids(p)) {
             return path_guard(p);
         }
@@ -959,55 +972,46 @@ impl Client {
             .hops(self.config.hops)
             .diversity(self.config.diversity)
             .destination(*target.ed25519())
+            .exclude_all(bad.iter().copied())
             .failed_all(self.pool.failed(NodePool::FAILURE_LIMIT));
         // Prefer nodes not already on a path; fall back to allowing them.
         let nodes = swarm::select_path(self.pool.nodes(), &base.clone().exclude_all(in_use), rng)
             .or_else(|_| swarm::select_path(self.pool.nodes(), &base, rng))
             .ok()?;
-        let path = Path { nodes, failures: 0 };
+        let path = Path { nodes };
         let guard = path_guard(&path);
         self.paths.push(path);
         guard
     }
 
-    fn path_succeeded(&mut self, guard: &Ed25519Public) {
-        if let Some(p) = self.paths.iter_mut().find(|p| path_guard(p) == Some(*guard)) {
-            p.failures = 0;
-        }
-    }
-
-    /// One failure for the request's path; at the limit the path is dropped and each of its
-    /// nodes gets a strike.
-    fn strike_path(&mut self, flight: &InFlight) {
+    /// The request's path failed: it is dropped (the retry builds another) and the nodes that
+    /// may be at fault get a strike: the guard alone when it could not be reached
+    /// (`Fault::Guard`), the nodes after it when the guard reported a failure further on
+    /// (`Fault::Beyond`), and every node when nothing came back (`Fault::Anywhere`).
+    fn strike_path(&mut self, flight: &InFlight, fault: Fault) {
         let Some(guard) = flight.path else {
             return;
         };
         let Some(i) = self.paths.iter().position(|p| path_guard(p) == Some(guard)) else {
             return;
         };
-        let dropped = match self.paths.get_mut(i) {
-            Some(p) => {
-                p.failures = p.failures.saturating_add(1);
-                p.failures >= PATH_FAILURE_LIMIT
-            }
-            None => false,
+        let path = self.paths.remove(i);
+        let skip = usize::from(fault == Fault::Beyond);
+        let take = if fault == Fault::Guard {
+            1
+        } else {
+            path.nodes.len()
         };
-        // A path whose guard fails to answer at all is dropped at once: nothing else can be
-        // learned through it.
-        if dropped || flight.key.is_some() {
-            let p = self.paths.remove(i);
-            if dropped {
-                for n in &p.nodes {
-                    self.pool.record_failure(n.ed25519());
-                }
-            } else {
-                self.pool.record_failure(&guard);
-            }
+        for n in path.nodes.iter().skip(skip).take(take) {
+            self.pool.record_failure(n.ed25519());
         }
     }
 
     /// The guard answered with an error of its own (502 next node not found, 503, 504…).
-    fn path_error(&mut self, flight: &InFlight, body: &[u8]) {
+    fn path_error(&mut self, op: &mut Op, flight: &InFlight, body: &[u8]) {
+        if let Some(guard) = flight.path {
+            op.bad_paths.insert(guard);
+        }
         let text = core::str::from_utf8(body).unwrap_or_default();
         let named = text
             .strip_prefix("Next node not found: ")
@@ -1021,22 +1025,27 @@ impl Client {
                 self.paths.retain(|p| path_guard(p) != Some(guard));
             }
         } else {
-            self.strike_path(flight);
+            self.strike_path(flight, Fault::Beyond);
         }
     }
 
     // ----- answers -----
 
-    fn seed_answer(&mut self, op: Op, flight: &InFlight, status: u16, body: &[u8], now_ms: u64) {
-        let k = self.next_op;
-        self.next_op = self.next_op.saturating_add(1);
-        if status == 200 {
-            if let Ok(list) = decode_service_nodes(body) {
-                if !list.nodes.is_empty() {
-                    self.replace_pool(list.nodes, now_ms);
-                    return;
-                }
-            }
+    fn seed_answer(
+        &mut self,
+        k: u64,
+        op: Op,
+        flight: &InFlight,
+        status: u16,
+        body: &[u8],
+        now_ms: u64,
+    ) {
+        if status == 200
+            && let Ok(list) = decode_service_nodes(body)
+            && !list.nodes.is_empty()
+        {
+            self.replace_pool(list.nodes, now_ms);
+            return;
         }
         if let Some(seed) = flight.seed {
             self.next_seed = seed.saturating_add(1);
@@ -1064,11 +1073,20 @@ impl Client {
     }
 
     /// The destination's answer to an onion request.
-    fn answer(&mut self, k: u64, mut op: Op, flight: &InFlight, status: u16, body: &[u8], now_ms: u64) {
-        if let Ok(meta) = response::decode_meta(body) {
-            if let Some(t) = meta.server_time_ms {
-                let _ = self.clock.add_sample(flight.sent_ms, now_ms, t);
-            }
+    fn answer(
+        &mut self,
+        k: u64,
+        mut op: Op,
+        flight: &InFlight,
+        status: u16,
+        body: &[u8],
+        now_ms: u64,
+    ) {
+        if let Ok(meta) = response::decode_meta(body)
+            && let Some(t) = meta.server_time_ms
+        {
+            // An unusable sample (a long round trip) leaves the estimate as it was.
+            let _ = self.clock.add_sample(flight.sent_ms, now_ms, t);
         }
         match Status::of(status) {
             Status::Ok => self.success(k, op, flight, body, now_ms),
@@ -1081,7 +1099,8 @@ impl Client {
                 if let (Some(account), Ok(swarm)) =
                     (self.account_of(&op.kind), decode_swarm_response(body))
                 {
-                    let keys: Vec<Ed25519Public> = swarm.nodes.iter().map(|n| *n.ed25519()).collect();
+                    let keys: Vec<Ed25519Public> =
+                        swarm.nodes.iter().map(|n| *n.ed25519()).collect();
                     for n in swarm.nodes {
                         let n = n.with_swarm(swarm.swarm);
                         self.pool.upsert(n);
@@ -1166,15 +1185,15 @@ impl Client {
                 }
             }
             Kind::ClockSync => {
-                if let Ok(info) = response::decode_info(body) {
-                    if let Some(t) = info.meta.server_time_ms {
-                        // A 406 means the estimate is wrong: start again from this answer.
-                        self.clock.reset();
-                        if self.clock.add_sample(flight.sent_ms, now_ms, t).is_ok() {
-                            let offset_ms = self.clock.offset_ms();
-                            self.event(Event::ClockAdjusted { offset_ms });
-                            return;
-                        }
+                if let Ok(info) = response::decode_info(body)
+                    && let Some(t) = info.meta.server_time_ms
+                {
+                    // A 406 means the estimate is wrong: start again from this answer.
+                    self.clock.reset();
+                    if self.clock.add_sample(flight.sent_ms, now_ms, t).is_ok() {
+                        let offset_ms = self.clock.offset_ms();
+                        self.event(Event::ClockAdjusted { offset_ms });
+                        return;
                     }
                 }
                 self.retry(k, op, now_ms);
@@ -1208,7 +1227,7 @@ impl Client {
             });
             return;
         }
-        match envelope::decode_envelope(&self.me, &m.data) {
+        match envelope::open_1o1(&self.me, &m.data) {
             Ok(msg) => self.event(Event::MessageReceived {
                 hash: m.hash,
                 from: msg.sender,
@@ -1222,16 +1241,4 @@ impl Client {
 
 fn path_guard(p: &Path) -> Option<Ed25519Public> {
     p.nodes.first().map(|n| *n.ed25519())
-}
-
-/// `oxend_request` for the node list, as a storage server relays it.
-fn oxend_get_service_nodes() -> Call {
-    request::oxend_request("get_service_nodes", NODE_FIELDS)
-}
-
-impl SwarmId {
-    /// Whether this is a real swarm (not [`SwarmId::INVALID`]).
-    const fn is_valid(self) -> bool {
-        self.0 != Self::INVALID.0
-    }
 }

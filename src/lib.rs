@@ -19,6 +19,7 @@ extern crate alloc;
 // One-way dependencies, bottom to top: `wire` (codecs, no keys) and `crypto` (primitives, no
 // parsing) are private; `identity` uses both; `swarm`, `onion`, `envelope` and `storage` use
 // those below them and never each other, except `onion` using `swarm` records for paths.
+pub mod client;
 mod crypto;
 pub mod envelope;
 pub mod identity;

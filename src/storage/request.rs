@@ -102,6 +102,8 @@ pub enum Method {
     Batch,
     /// `sequence`.
     Sequence,
+    /// `oxend_request`: a call the node relays to its oxend (the node list).
+    OxendRequest,
 }
 
 impl Method {
@@ -120,6 +122,7 @@ impl Method {
             Self::Info => "info",
             Self::Batch => "batch",
             Self::Sequence => "sequence",
+            Self::OxendRequest => "oxend_request",
         }
     }
 }
@@ -632,6 +635,29 @@ pub fn info() -> Call {
         method: Method::Info,
         params: b"{}".to_vec(),
     }
+}
+
+/// The `get_service_nodes` fields a client needs for its node pool.
+const NODE_FIELDS: &str = r#"{"active_only":true,"fields":{"public_ip":true,"storage_port":true,"storage_lmq_port":true,"pubkey_ed25519":true,"pubkey_x25519":true,"swarm_id":true}}"#;
+
+/// An `oxend_request` for `get_service_nodes`: the node relays it to its oxend, whose answer
+/// ([`crate::swarm::decode_service_nodes`] reads it) lists the active nodes with the fields a
+/// client needs (address, ports, keys, swarm).
+pub fn get_service_nodes() -> Call {
+    let mut out = Vec::with_capacity(NODE_FIELDS.len().saturating_add(48));
+    out.put(b"{\"endpoint\":\"get_service_nodes\",\"params\":");
+    out.put(NODE_FIELDS.as_bytes());
+    finish(Method::OxendRequest, out)
+}
+
+/// The body a seed node's `json_rpc` endpoint takes for the node list
+/// (`get_n_service_nodes`, with the same fields as [`get_service_nodes`]).
+pub fn seed_get_service_nodes() -> Vec<u8> {
+    let mut out = Vec::with_capacity(NODE_FIELDS.len().saturating_add(64));
+    out.put(b"{\"jsonrpc\":\"2.0\",\"method\":\"get_n_service_nodes\",\"params\":");
+    out.put(NODE_FIELDS.as_bytes());
+    out.put(b"}");
+    out
 }
 
 fn wrap(method: Method, calls: &[Call]) -> Result<Call, RequestError> {

@@ -360,6 +360,8 @@ struct Op {
     tried: BTreeSet<Ed25519Public>,
     /// Paths (by guard) that failed this operation already (not used for it again).
     bad_paths: BTreeSet<Ed25519Public>,
+    /// For retrieves: how many pages this poll fetched before this one.
+    page: u32,
     flight: Option<InFlight>,
 }
 
@@ -373,6 +375,7 @@ impl Op {
             ready_ms: now_ms,
             tried: BTreeSet::new(),
             bad_paths: BTreeSet::new(),
+            page: 0,
             flight: None,
         }
     }
@@ -382,6 +385,9 @@ impl Op {
 struct Path {
     nodes: Vec<ServiceNode>,
 }
+
+/// Most answers one poll of a namespace follows while they say `more`.
+pub const MAX_PAGES: u32 = 16;
 
 /// Which nodes of a failed path may be at fault.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1109,7 +1115,12 @@ impl Client {
                         self.swarms.insert(account, keys);
                     }
                 }
-                if op.wrong_swarm > 1 && !self.has_op(&Kind::RefreshPool) {
+                // A second 421 for an account's request: the pool is stale, refresh it (once;
+                // a refresh that itself meets 421s only retries elsewhere).
+                if op.wrong_swarm > 1
+                    && op.kind != Kind::RefreshPool
+                    && !self.has_op(&Kind::RefreshPool)
+                {
                     self.push_op(Kind::RefreshPool, now_ms);
                 }
                 if let Some(t) = flight.target {
@@ -1170,9 +1181,16 @@ impl Client {
                         for m in got.messages {
                             self.deliver(namespace, m);
                         }
-                        if more {
-                            // Fetch the rest right away, as a fresh request.
-                            self.push_op(Kind::Retrieve { namespace }, now_ms);
+                        let page = op.page.saturating_add(1);
+                        if more && page < MAX_PAGES {
+                            // Fetch the rest right away, as a fresh request (a bounded number
+                            // of times per poll, so a node claiming `more` forever cannot keep
+                            // the client busy).
+                            let k = self.next_op;
+                            self.next_op = self.next_op.saturating_add(1);
+                            let mut next = Op::new(Kind::Retrieve { namespace }, now_ms);
+                            next.page = page;
+                            self.ops.insert(k, next);
                         }
                     }
                     Err(_) => {

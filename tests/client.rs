@@ -264,3 +264,126 @@ fn send_refuses_what_cannot_be_sent() {
     );
     assert_eq!(client.pending(), 0);
 }
+
+/// A swarm that answers every request the same way: each request ends, with the reason, after
+/// a bounded number of tries (no 421 or 406 loop).
+fn hostile(forced: Option<(u16, &str)>, garbage: Option<&[u8]>, expect: FailReason) {
+    let mut net = MemNet::new(5, 40, 8);
+    let mut rng = ChaCha20Rng::seed_from_u64(5);
+    let bob = Identity::from_seed(&[2; 32]).session_id();
+    let mut client = Client::new(Identity::from_seed(&[1; 32]), config(), vec![SEED]);
+    net.forced = forced.map(|(s, b)| (s, b.to_owned()));
+    net.garbage_http = garbage.map(<[u8]>::to_vec);
+    let id = client
+        .send_message(
+            net.now_ms,
+            &bob,
+            &Content::text("x", 0).to_bytes(),
+            &mut rng,
+        )
+        .unwrap();
+    client.poll(net.now_ms, &mut rng);
+    let ev = net.run(&mut [&mut client], &[0], &mut rng, 500);
+    assert!(
+        ev[0].contains(&Event::MessageFailed { id, reason: expect }),
+        "{expect:?}: {:?}",
+        ev[0]
+    );
+    assert!(ev[0].contains(&Event::PollFailed {
+        namespace: session_protocol::storage::Namespace::DEFAULT,
+        reason: expect
+    }));
+    assert_eq!(client.pending(), 0, "nothing left retrying");
+    assert!(client.poll_transmit().is_none());
+    let rpcs: usize = net
+        .served
+        .iter()
+        .filter(|(k, _)| k.starts_with("status") || *k == "store")
+        .map(|(_, n)| n)
+        .sum();
+    assert!(rpcs < 100, "bounded work: {:?}", net.served);
+}
+
+#[test]
+fn a_swarm_that_always_answers_421_is_given_up_on() {
+    hostile(
+        Some((
+            421,
+            r#"{"snodes":[],"swarm":"ffffffffffffffff","t":1700000000000}"#,
+        )),
+        None,
+        FailReason::WrongSwarm,
+    );
+}
+
+#[test]
+fn a_swarm_that_always_answers_406_is_given_up_on() {
+    hostile(
+        Some((406, "Timestamp error: check your clock")),
+        None,
+        FailReason::ClockOutOfSync,
+    );
+}
+
+#[test]
+fn failing_nodes_exhaust_the_attempts() {
+    hostile(Some((500, "request failed")), None, FailReason::Attempts);
+    hostile(
+        Some((503, "Service node is not ready")),
+        None,
+        FailReason::Attempts,
+    );
+}
+
+#[test]
+fn unreadable_answers_exhaust_the_attempts() {
+    hostile(None, Some(b"not an onion reply"), FailReason::Attempts);
+}
+
+#[test]
+fn refusals_are_not_retried() {
+    hostile(
+        Some((401, "retrieve signature verification failed")),
+        None,
+        FailReason::Refused(401),
+    );
+    hostile(
+        Some((400, "invalid request")),
+        None,
+        FailReason::Refused(400),
+    );
+}
+
+#[test]
+fn a_node_claiming_more_forever_is_followed_a_bounded_number_of_pages() {
+    let mut net = MemNet::new(6, 40, 8);
+    let mut rng = ChaCha20Rng::seed_from_u64(6);
+    let mut client = Client::new(Identity::from_seed(&[1; 32]), config(), vec![SEED]);
+    let hash = session_protocol::storage::message_hash(
+        &client.identity().session_id(),
+        session_protocol::storage::Namespace(5),
+        b"x",
+    );
+    let body = format!(
+        r#"{{"messages":[{{"hash":"{hash}","timestamp":1,"expiration":2,"data":"eA=="}}],"more":true,"t":{}}}"#,
+        net.now_ms
+    );
+    net.forced = Some((200, body));
+    let mut c = config();
+    c.namespaces = vec![session_protocol::storage::Namespace(5)];
+    let mut client = Client::new(Identity::from_seed(&[1; 32]), c, vec![SEED]);
+    client.poll(net.now_ms, &mut rng);
+    let ev = net.run(&mut [&mut client], &[0], &mut rng, 500);
+    let pages = net.served.get("status 200").copied().unwrap_or(0);
+    assert_eq!(pages, session_protocol::client::MAX_PAGES as usize);
+    let retrieved: Vec<_> = ev[0]
+        .iter()
+        .filter(|e| matches!(e, Event::Retrieved { .. }))
+        .collect();
+    assert_eq!(retrieved.len(), 1, "de-duplicated by hash");
+    assert_eq!(client.pending(), 0);
+    assert_eq!(
+        client.last_hash(session_protocol::storage::Namespace(5)),
+        Some(hash.as_str())
+    );
+}

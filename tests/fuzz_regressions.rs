@@ -36,6 +36,8 @@ mod onion_server;
 mod session_id_str;
 #[path = "fuzz/bodies/small_formats.rs"]
 mod small_formats;
+#[path = "fuzz/bodies/storage_answers.rs"]
+mod storage_answers;
 
 /// Every fuzz target (`fuzz/fuzz_targets/<name>.rs`, body in `tests/fuzz/bodies/<name>.rs`) and
 /// its replay.
@@ -54,6 +56,7 @@ const TARGETS: &[&str] = &[
     "keys_parse",
     "blinded_decrypt",
     "group_decrypt",
+    "storage_answers",
 ];
 
 fn replay(target: &str, data: &[u8]) {
@@ -72,6 +75,7 @@ fn replay(target: &str, data: &[u8]) {
         "keys_parse" => keys_parse::run(data),
         "blinded_decrypt" => blinded_decrypt::run(data),
         "group_decrypt" => group_decrypt::run(data),
+        "storage_answers" => storage_answers::run(data),
         other => panic!("no replay for fuzz target {other}: add it here"),
     }
 }

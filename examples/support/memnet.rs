@@ -55,8 +55,13 @@ pub struct MemNet {
     pub dead: BTreeSet<Ed25519Public>,
     /// Stored messages by account.
     messages: BTreeMap<SessionId, Vec<Message>>,
-    /// Requests each method served, for summaries.
+    /// Requests each method served, and answers by status, for summaries.
     pub served: BTreeMap<String, usize>,
+    /// When set, every storage RPC is answered with this status and body (a faulty or hostile
+    /// swarm); `Some((200, garbage))` with `garbage_http` sends unencrypted garbage instead.
+    pub forced: Option<(u16, String)>,
+    /// Answer onion requests with HTTP 200 and these bytes instead of a sealed reply.
+    pub garbage_http: Option<Vec<u8>>,
     rng: ChaCha20Rng,
 }
 
@@ -86,6 +91,8 @@ impl MemNet {
             dead: BTreeSet::new(),
             messages: BTreeMap::new(),
             served: BTreeMap::new(),
+            forced: None,
+            garbage_http: None,
             rng,
         }
     }
@@ -201,7 +208,13 @@ impl MemNet {
                     i = j;
                 }
                 Hop::Deliver { body, reply } => {
-                    let (status, text) = self.rpc(i, body);
+                    if let Some(garbage) = &self.garbage_http {
+                        return (200, garbage.clone());
+                    }
+                    let (status, text) = match &self.forced {
+                        Some(forced) => forced.clone(),
+                        None => self.rpc(i, body),
+                    };
                     *self.served.entry(format!("status {status}")).or_default() += 1;
                     let sealed = reply.seal(status, &text, &mut self.rng);
                     return (200, sealed);

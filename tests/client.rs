@@ -358,7 +358,7 @@ fn refusals_are_not_retried() {
 fn a_node_claiming_more_forever_is_followed_a_bounded_number_of_pages() {
     let mut net = MemNet::new(6, 40, 8);
     let mut rng = ChaCha20Rng::seed_from_u64(6);
-    let mut client = Client::new(Identity::from_seed(&[1; 32]), config(), vec![SEED]);
+    let client = Client::new(Identity::from_seed(&[1; 32]), config(), vec![SEED]);
     let hash = session_protocol::storage::message_hash(
         &client.identity().session_id(),
         session_protocol::storage::Namespace(5),

@@ -14,6 +14,8 @@
 // forwards at most once; the fourth delivers).
 #![allow(clippy::indexing_slicing)]
 
+use session_protocol::storage::request::{self, RetrieveLimits};
+use session_protocol::storage::{Auth, Namespace};
 use std::process::ExitCode;
 
 use rand_chacha::ChaCha20Rng;
@@ -57,7 +59,23 @@ fn main() -> ExitCode {
     let keys: Vec<NodeKeys> = nodes.iter().map(NodeKeys::from_identity).collect();
     let names = ["guard", "hop 2", "hop 3", "destination"];
 
-    let request = br#"{"method":"retrieve","params":{"pubkey":"05d2ad010eeb72d72e561d9de7bd7b6989af77dcabffa03a5111a6c859ae5c3a72","namespace":0}}"#;
+    // A signed retrieve of an account's one-to-one messages (namespace 0 needs a signature).
+    let account = Identity::from_seed(&[seed.wrapping_add(100); 32]);
+    let call = match request::retrieve(
+        &account.session_id(),
+        Namespace::DEFAULT,
+        None,
+        RetrieveLimits::new(),
+        1_700_000_000_000,
+        Some(&Auth::Account(&account)),
+    ) {
+        Ok(call) => call,
+        Err(e) => {
+            eprintln!("request failed: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let request = &call.to_json()[..];
     let onion = match build_request(
         &keys[..3],
         &Destination::Node(keys[3]),

@@ -282,25 +282,18 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// Appends `<len>:<bytes>`.
-pub(crate) fn write_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+/// Puts `<len>:<bytes>`.
+pub(crate) fn write_bytes<S: super::Sink>(out: &mut S, bytes: &[u8]) {
     super::put_decimal(out, bytes.len() as u64);
-    out.push(b':');
-    out.extend_from_slice(bytes);
+    out.put(b":");
+    out.put(bytes);
 }
 
-/// Length of [`write_bytes`]'s output for `len` bytes.
-pub(crate) fn bytes_len(len: usize) -> usize {
-    let mut digits = super::Count::default();
-    super::put_decimal(&mut digits, len as u64);
-    digits.0.saturating_add(1).saturating_add(len)
-}
-
-/// Appends `i<n>e`.
-pub(crate) fn write_int(out: &mut Vec<u8>, n: u64) {
-    out.push(b'i');
+/// Puts `i<n>e`.
+pub(crate) fn write_int<S: super::Sink>(out: &mut S, n: u64) {
+    out.put(b"i");
     super::put_decimal(out, n);
-    out.push(b'e');
+    out.put(b"e");
 }
 
 #[cfg(test)]
@@ -363,8 +356,6 @@ mod tests {
         write_int(&mut out, 0);
         write_int(&mut out, 1234567890);
         out.push(b'e');
-        assert_eq!(bytes_len(12), 3 + 12);
-        assert_eq!(bytes_len(0), 2);
         let Bencode::List(items) = Bencode::decode(&out).unwrap() else {
             panic!()
         };

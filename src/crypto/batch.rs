@@ -395,7 +395,11 @@ mod tests {
         let secrets: Vec<Zeroizing<[u8; 32]>> = (0..MAX_PAIRS)
             .map(|i| Zeroizing::new([i as u8 + 3; 32]))
             .collect();
-        let run = |with: &dyn Fn(usize) -> Option<&EdwardsPoint>| {
+        fn run_with<'p>(
+            us: &[[u8; 32]],
+            secrets: &[Zeroizing<[u8; 32]>],
+            with: &dyn Fn(usize) -> Option<&'p EdwardsPoint>,
+        ) -> (Vec<[u8; 32]>, Vec<[u8; 32]>) {
             let peers: Vec<Peer<'_>> = us
                 .iter()
                 .enumerate()
@@ -404,13 +408,16 @@ mod tests {
             let mut publics = vec![[0u8; 32]; MAX_PAIRS];
             let mut shared: Vec<Zeroizing<[u8; 32]>> =
                 (0..MAX_PAIRS).map(|_| Zeroizing::new([0u8; 32])).collect();
-            agree_all(&secrets, &peers, &mut publics, &mut shared).unwrap();
+            agree_all(secrets, &peers, &mut publics, &mut shared).unwrap();
             (publics, shared.iter().map(|s| **s).collect::<Vec<_>>())
-        };
-        let plain = run(&|_| None);
-        assert_eq!(plain, run(&|i| Some(&points[i])));
-        assert_eq!(plain, run(&|i| Some(&negated[i])));
-        assert_eq!(plain, run(&|i| (i % 2 == 0).then(|| &points[i])));
+        }
+        let plain = run_with(&us, &secrets, &|_| None);
+        assert_eq!(plain, run_with(&us, &secrets, &|i| Some(&points[i])));
+        assert_eq!(plain, run_with(&us, &secrets, &|i| Some(&negated[i])));
+        assert_eq!(
+            plain,
+            run_with(&us, &secrets, &|i| (i % 2 == 0).then(|| &points[i]))
+        );
         for (i, (u, secret)) in us.iter().zip(&secrets).enumerate() {
             assert_eq!(plain.1[i], *x25519(secret, u).unwrap());
         }

@@ -13,12 +13,12 @@ use proptest::prelude::*;
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::{Rng, SeedableRng};
 use serde_json::Value;
-use session_protocol::Identity;
 use session_protocol::onion::{
-    BuildError, Destination, Hop, HopCipher, LayerError, NodeKeys, NodeSecret, PeelError, Protocol,
-    ResponseError, ServerDestination, build_request, decode_relay, is_allowed_target, open_request,
-    parse_entry, peel, v4,
+    BuildError, Destination, DestinationError, Hop, HopCipher, LayerError, NodeKeys, NodeSecret,
+    PeelError, Protocol, ResponseError, ServerDestination, build_request, decode_relay,
+    is_allowed_target, open_request, parse_entry, peel, v4,
 };
+use session_protocol::{Ed25519Public, Identity, X25519Public};
 
 const VECTORS: &str = include_str!("vectors/session-vectors.json");
 
@@ -125,7 +125,7 @@ fn onion_vectors() {
                 let node_id = Identity::from_seed(&[0x33; 32]);
                 let node = NodeSecret::from_identity(&node_id);
                 let plaintext = unhex(v["inputs"]["plaintext_hex"].as_str().unwrap());
-                let mut packet = independent_layer(&node.public(), &plaintext, 9);
+                let mut packet = independent_layer(node.public().as_bytes(), &plaintext, 9);
                 let peeled = peel(&node, parse_entry(&mut packet).unwrap()).unwrap();
                 let e = &v["expected"];
                 match (e["kind"].as_str().unwrap(), peeled.hop) {
@@ -144,7 +144,7 @@ fn onion_vectors() {
                             .unwrap()
                             .replace("\"target\"", "\"/oxen/v4/lsrpc\"");
                         let allowed = allowed.replacen("\"/oxen/v4/lsrpc\":", "\"target\":", 1);
-                        let mut packet = independent_layer(&node.public(), allowed.as_bytes(), 10);
+                        let mut packet = independent_layer(node.public().as_bytes(), allowed.as_bytes(), 10);
                         let Hop::Proxy { request, .. } =
                             peel(&node, parse_entry(&mut packet).unwrap()).unwrap().hop
                         else {
@@ -162,16 +162,16 @@ fn onion_vectors() {
                     }
                     ("relay_to_node", Hop::Forward { next, relay }) => {
                         assert_eq!(
-                            relay.data,
+                            relay.data(),
                             e["ciphertext_utf8"].as_str().unwrap().as_bytes()
                         );
                         assert_eq!(next, arr(&v, "expected", "next_node_ed25519_hex"));
                         assert_eq!(
-                            relay.ephemeral_key,
+                            relay.ephemeral_key(),
                             arr(&v, "expected", "ephemeral_key_hex")
                         );
-                        assert_eq!(relay.cipher.wire_name(), e["enc_type"].as_str().unwrap());
-                        assert_eq!(relay.hop_no, 1);
+                        assert_eq!(relay.cipher().wire_name(), e["enc_type"].as_str().unwrap());
+                        assert_eq!(relay.hop_no(), 1);
                     }
                     (kind, hop) => panic!("{id}: expected {kind}, got {hop:?}"),
                 }
@@ -210,7 +210,7 @@ impl Net {
     fn secret(&self, i: usize) -> NodeSecret {
         NodeSecret::from_identity(&self.ids[i])
     }
-    fn index_of(&self, ed: &[u8; 32]) -> usize {
+    fn index_of(&self, ed: &Ed25519Public) -> usize {
         self.ids
             .iter()
             .position(|i| &i.ed25519_public() == ed)
@@ -263,7 +263,7 @@ fn walk(
                     expected_next,
                     "node {me} learns only its successor"
                 );
-                assert_eq!(usize::from(relay.hop_no), at + 1);
+                assert_eq!(usize::from(relay.hop_no()), at + 1);
                 relayed = relay.encode();
                 layer_bytes = relayed.as_mut_slice();
                 layer = decode_relay(layer_bytes).unwrap();
@@ -351,7 +351,7 @@ fn server_destination_round_trip_both_ciphers() {
     let server = NodeSecret::from_identity(&server_id);
     let mut rng = ChaCha20Rng::from_seed([3; 32]);
     for cipher in [HopCipher::XChaCha20, HopCipher::Aes256Gcm] {
-        let dest = ServerDestination::https("open.example", server.public());
+        let dest = ServerDestination::https("open.example", server.public()).unwrap();
         let request = v4::encode_request(
             "GET",
             "/room/general?x=1",
@@ -726,7 +726,7 @@ fn run_from(
             .hop
         {
             Hop::Forward { next, relay } => {
-                assert_eq!(next, net.keys(nodes[at + 1]).ed25519);
+                assert_eq!(next, net.keys(nodes[at + 1]).ed25519());
                 relay.encode()
             }
             Hop::Deliver { body, .. } => return Ok(Terminal::Delivered(body.to_vec())),
@@ -762,7 +762,7 @@ fn tampering_fails_at_the_tampered_hop_with_the_right_error() {
     for cipher in [HopCipher::XChaCha20, HopCipher::Aes256Gcm] {
         for to_server in [false, true] {
             let (dest, nodes, payload): (_, &[usize], &[u8]) = if to_server {
-                let d = ServerDestination::https("s.example", server.public());
+                let d = ServerDestination::https("s.example", server.public()).unwrap();
                 (Destination::Server(d), &[0, 1, 2], &v4_request)
             } else {
                 (Destination::Node(net.keys(3)), &[0, 1, 2, 3], rpc)
@@ -957,7 +957,7 @@ fn wrong_node_cannot_peel() {
 
 #[test]
 fn malformed_entry_packets_get_specific_errors() {
-    let eph = hex(&Identity::from_seed(&[1; 32]).x25519_public());
+    let eph = hex(Identity::from_seed(&[1; 32]).x25519_public().as_bytes());
     let ctl = |json: &str| frame(&[0u8; 64], json);
     let ok_json = format!(r#"{{"ephemeral_key":"{eph}","enc_type":"xchacha20"}}"#);
     let mut twist_small = [0u8; 32];
@@ -987,9 +987,26 @@ fn malformed_entry_packets_get_specific_errors() {
             *e == PeelError::Control("json")
         }),
         (ctl("{}"), |e| *e == PeelError::Control("ephemeral_key")),
+        // A wrong-typed field is named (SPEC 3.4's entry fields).
         (ctl(r#"{"ephemeral_key":7}"#), |e| {
-            *e == PeelError::Control("json")
+            *e == PeelError::Control("ephemeral_key")
         }),
+        (ctl(&format!(r#"{{"ephemeral_key":"{eph}","enc_type":7}}"#)), |e| {
+            *e == PeelError::Control("enc_type")
+        }),
+        (ctl(&format!(r#"{{"ephemeral_key":"{eph}","hop_no":"3"}}"#)), |e| {
+            *e == PeelError::Control("hop_no")
+        }),
+        (ctl(&format!(r#"{{"ephemeral_key":"{eph}","hop_no":-1}}"#)), |e| {
+            *e == PeelError::Control("hop_no")
+        }),
+        (ctl(&format!(r#"{{"ephemeral_key":"{eph}","hop_no":1.5}}"#)), |e| {
+            *e == PeelError::Control("hop_no")
+        }),
+        (
+            ctl(&format!(r#"{{"ephemeral_key":"{eph}","ephemeral_key":"{eph}"}}"#)),
+            |e| *e == PeelError::Control("json"),
+        ),
         (ctl(r#"{"ephemeral_key":"zz"}"#), |e| {
             *e == PeelError::Control("ephemeral_key")
         }),
@@ -1011,7 +1028,7 @@ fn malformed_entry_packets_get_specific_errors() {
         ),
         (
             ctl(&format!(r#"{{"ephemeral_key":"{eph}","enc_type":5}}"#)),
-            |e| *e == PeelError::Control("json"),
+            |e| *e == PeelError::Control("enc_type"),
         ),
         (
             ctl(&format!(r#"{{"ephemeral_key":"{eph}","hop_no":16}}"#)),
@@ -1065,7 +1082,7 @@ fn malformed_entry_packets_get_specific_errors() {
 
 #[test]
 fn malformed_relay_messages_get_specific_errors() {
-    let key = Identity::from_seed(&[2; 32]).x25519_public();
+    let key = Identity::from_seed(&[2; 32]).x25519_public().to_bytes();
     let relay = |fields: &[(&str, Vec<u8>)]| -> Vec<u8> {
         let mut out = b"d".to_vec();
         for (k, v) in fields {
@@ -1197,14 +1214,20 @@ fn decrypted_but_invalid_layers_are_refused_with_a_reply() {
         // No `target`: a missing required key, "Invalid json" as on the storage server.
         (frame(b"x", r#"{"host":"h"}"#), LayerError::InvalidJson),
     ] {
-        let mut packet = independent_layer(&node.public(), &plain, 3);
+        let mut packet = independent_layer(node.public().as_bytes(), &plain, 3);
         match peel(&node, parse_entry(&mut packet).unwrap()).unwrap().hop {
-            Hop::Refused { error, reply } => {
+            Hop::Refused {
+                error,
+                reason,
+                reply,
+            } => {
                 assert_eq!(error, want, "{}", String::from_utf8_lossy(&plain));
                 assert_eq!(error.status(), 400);
+                assert_eq!(error.message(), error.to_string());
+                assert!(!reason.to_string().is_empty());
                 let sealed = reply.seal(
                     error.status(),
-                    &error.to_string(),
+                    error.message(),
                     &mut ChaCha20Rng::from_seed([0; 32]),
                 );
                 assert!(!sealed.is_empty());
@@ -1214,7 +1237,7 @@ fn decrypted_but_invalid_layers_are_refused_with_a_reply() {
     }
     // "headers": null still marks the destination (presence is what counts).
     let mut packet = independent_layer(
-        &node.public(),
+        node.public().as_bytes(),
         &frame(b"rpc", r#"{"headers":null,"body":null}"#),
         4,
     );
@@ -1244,37 +1267,32 @@ fn build_refuses_bad_requests() {
         build_request(&keys[..1], &dest, &big, HopCipher::XChaCha20, &mut rng).unwrap_err(),
         BuildError::TooLarge
     );
-    let mut bad_node = net.keys(1);
-    bad_node.x25519 = [0; 32];
-    assert_eq!(
-        build_request(&[bad_node], &dest, b"", HopCipher::XChaCha20, &mut rng).unwrap_err(),
-        BuildError::InvalidKey(1)
-    );
-    let mut server = ServerDestination::https("h", net.keys(2).x25519);
-    server.target = "/v4/lsrpc".into();
+    // A node's keys cannot be small-order (NodeKeys derives and checks them); a server's
+    // X25519 key can, and is refused when the layer to it is built.
+    let small = ServerDestination::https("h", X25519Public::from_bytes([0; 32])).unwrap();
     assert_eq!(
         build_request(
-            &keys[..1],
-            &Destination::Server(server.clone()),
+            &keys[..2],
+            &Destination::Server(small),
             b"",
             HopCipher::XChaCha20,
             &mut rng
         )
         .unwrap_err(),
-        BuildError::BadTarget
+        BuildError::InvalidKey(0)
     );
-    server.target = "/oxen/v4/lsrpc".into();
-    server.host.clear();
+    let key = net.keys(2).x25519();
     assert_eq!(
-        build_request(
-            &keys[..1],
-            &Destination::Server(server),
-            b"",
-            HopCipher::XChaCha20,
-            &mut rng
-        )
-        .unwrap_err(),
-        BuildError::BadHost
+        ServerDestination::new("h", Protocol::Https, 443, "/v4/lsrpc", key),
+        Err(DestinationError::BadTarget)
+    );
+    assert_eq!(
+        ServerDestination::new("", Protocol::Https, 443, "/oxen/v4/lsrpc", key),
+        Err(DestinationError::BadHost)
+    );
+    assert_eq!(
+        ServerDestination::new("h", Protocol::Http, 0, "/oxen/v4/lsrpc", key),
+        Err(DestinationError::BadPort)
     );
 }
 
@@ -1330,7 +1348,7 @@ fn round_trip(
         payload.len()
     );
     if to_server {
-        let dest = Destination::Server(ServerDestination::https("s.example", server.public()));
+        let dest = Destination::Server(ServerDestination::https("s.example", server.public()).unwrap());
         let onion = build_request(&path, &dest, payload, cipher, rng).unwrap();
         let End::Proxied { mut body, .. } = walk(net, &order, None, onion.packet, rng) else {
             panic!("{what}: not proxied")
@@ -1457,8 +1475,8 @@ fn independent_open(key: &[u8; 32], sealed: &[u8]) -> Vec<u8> {
 
 /// Peels one independently encrypted layer carrying `plaintext` at node 0 of `net`.
 fn peel_plaintext(net: &Net, plaintext: &[u8], seed: u8) -> (Vec<u8>, [u8; 32]) {
-    let key = independent_key(&net.keys(0).x25519, seed);
-    (independent_layer(&net.keys(0).x25519, plaintext, seed), key)
+    let key = independent_key(net.keys(0).x25519().as_bytes(), seed);
+    (independent_layer(net.keys(0).x25519().as_bytes(), plaintext, seed), key)
 }
 
 #[test]
@@ -1693,7 +1711,7 @@ fn bad_inputs_behind_and_before_the_aead_get_their_errors() {
     ));
     // Unknown enc_type and invalid UTF-8 inside a decrypted layer.
     let dest = hex(&[1; 32]);
-    let eph = hex(&net.keys(0).x25519);
+    let eph = hex(net.keys(0).x25519().as_bytes());
     for enc in ["aes-cbc", "cbc", "chacha", ""] {
         let json =
             format!(r#"{{"destination":"{dest}","ephemeral_key":"{eph}","enc_type":"{enc}"}}"#);

@@ -168,8 +168,10 @@ pub struct ProxyRequest<'a> {
 pub enum Hop<'a> {
     /// Send `relay` ([`Relay::encode_into`]) to the node with Ed25519 key `next`.
     Forward {
-        /// The next node's Ed25519 key (64 lowercase hex digits of a usable point in the
-        /// layer, else the layer is [`Hop::Refused`]).
+        /// The next node's Ed25519 key (64 lowercase hex digits in the layer, else the layer
+        /// is [`Hop::Refused`]). Look it up in your node list; a key that names no node (or is
+        /// no curve point) is answered in the clear with 502 "Next node not found: <key>", as
+        /// the storage server does.
         next: Ed25519Public,
         /// What to send it.
         relay: Relay<'a>,

@@ -30,8 +30,7 @@
 //!     match peel(&secret, layer)?.hop {
 //!         Hop::Forward { next, relay } => {
 //!             assert_eq!(next, keys[hops + 1].ed25519());
-//!             packet.clear();
-//!             relay.encode_into(&mut packet);
+//!             packet = relay.encode();
 //!             layer = decode_relay(&mut packet)?;
 //!             hops += 1;
 //!         }

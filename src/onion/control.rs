@@ -163,31 +163,33 @@ struct LayerFields<'a> {
     enc_type: Raw<'a>,
 }
 
-/// A field's value as `T`: `Ok(None)` when absent, [`Problem::WrongType`] (or
-/// [`Problem::OutOfRange`] for numbers) when present as something else.
+/// A field's value as `T`: `Ok(None)` when absent, [`Problem::WrongType`] when present as
+/// something else.
 fn typed<'a, T: Deserialize<'a>>(
     raw: &Raw<'a>,
     field: &'static str,
 ) -> Result<Option<T>, Refusal> {
-    let Some(value) = raw.0 else {
-        return Ok(None);
-    };
-    match serde_json::from_str::<T>(value.get()) {
-        Ok(v) => Ok(Some(v)),
-        Err(_) => {
-            let number = value
-                .get()
-                .bytes()
-                .next()
-                .is_some_and(|b| b == b'-' || b.is_ascii_digit());
-            let problem = if number && serde_json::from_str::<i128>(value.get()).is_ok() {
-                Problem::OutOfRange
-            } else {
-                Problem::WrongType
-            };
-            Err(Refusal::new(field, problem))
+    raw.0
+        .map(|value| serde_json::from_str::<T>(value.get()))
+        .transpose()
+        .map_err(|_| Refusal::new(field, Problem::WrongType))
+}
+
+/// [`typed`] for an integer field: an integer that does not fit is [`Problem::OutOfRange`].
+fn integer<'a, T: Deserialize<'a>>(
+    raw: &Raw<'a>,
+    field: &'static str,
+) -> Result<Option<T>, Refusal> {
+    typed(raw, field).map_err(|r| {
+        let is_integer = raw
+            .0
+            .is_some_and(|v| serde_json::from_str::<i128>(v.get()).is_ok());
+        if is_integer {
+            Refusal::new(field, Problem::OutOfRange)
+        } else {
+            r
         }
-    }
+    })
 }
 
 fn required<T>(value: Option<T>, field: &'static str) -> Result<T, Refusal> {
@@ -224,7 +226,7 @@ impl<'a> Control<'a> {
         // "Invalid json"), then whether it will fetch the URL ("Invalid url").
         let host: JsonStr<'a> = required(typed(&f.host, "host")?, "host")?;
         let target: JsonStr<'a> = required(typed(&f.target, "target")?, "target")?;
-        let port: Option<u16> = typed(&f.port, "port")?;
+        let port: Option<u16> = integer(&f.port, "port")?;
         let protocol: Option<JsonStr<'a>> = typed(&f.protocol, "protocol")?;
         let not_allowed = |field| Refusal::new(field, Problem::NotAllowed);
         let protocol = match protocol.as_deref() {
@@ -400,7 +402,7 @@ impl<'a> Codec<'a> for EntryControl {
             Some(name) => HopCipher::from_wire_name(&name).ok_or(EntryError::Cipher)?,
         };
         // Any non-negative integer parses; above 15 is refused for what it is.
-        let hop_no = typed::<u64>(&f.hop_no, "hop_no")
+        let hop_no = integer::<u64>(&f.hop_no, "hop_no")
             .map_err(field)?
             .map(|h| {
                 u8::try_from(h)
@@ -416,5 +418,159 @@ impl<'a> Codec<'a> for EntryControl {
             },
             hop_no,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+    use alloc::vec::Vec;
+    use proptest::prelude::*;
+
+    fn key(b: u8) -> NextKey {
+        NextKey {
+            ephemeral_key: X25519Public::from_bytes([b; 32]),
+            cipher: if b % 2 == 0 {
+                HopCipher::XChaCha20
+            } else {
+                HopCipher::Aes256Gcm
+            },
+        }
+    }
+
+    fn round_trip(c: &Control<'_>) -> Control<'static> {
+        let mut out = Vec::new();
+        c.encode_into(&mut out);
+        assert_eq!(out.len(), c.encoded_len());
+        match Control::decode(&out).unwrap() {
+            Control::Deliver { json, base64 } => Control::Deliver { json, base64 },
+            Control::Proxy {
+                host,
+                target,
+                protocol,
+                port,
+                next,
+            } => Control::Proxy {
+                host: Cow::Owned(host.into_owned()),
+                target: Cow::Owned(target.into_owned()),
+                protocol,
+                port,
+                next,
+            },
+            Control::Forward { next, key } => Control::Forward { next, key },
+        }
+    }
+
+    #[test]
+    fn deliver_encodes_as_the_builder_always_did() {
+        let plain = Control::Deliver {
+            json: false,
+            base64: true,
+        };
+        let mut out = Vec::new();
+        plain.encode(&mut out);
+        assert_eq!(out, br#"{"headers":""}"#);
+        for json in [false, true] {
+            for base64 in [false, true] {
+                let c = Control::Deliver { json, base64 };
+                assert_eq!(round_trip(&c), c);
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn forward_and_proxy_round_trip(
+            next in any::<[u8; 32]>(),
+            k in any::<u8>(),
+            host in "[a-z0-9.-]{1,40}",
+            tail in "[a-z0-9/]{0,20}",
+            port in 1u16..,
+            http in any::<bool>(),
+        ) {
+            let k = k & 0x7f; // a canonical X25519 encoding, as the entry reader requires
+            let fwd = Control::Forward { next: Ed25519Public::from_bytes(next), key: key(k) };
+            prop_assert_eq!(round_trip(&fwd), fwd);
+            let target = alloc::format!("/oxen/{tail}/lsrpc");
+            let proxy = Control::Proxy {
+                host: Cow::Borrowed(host.as_str()),
+                target: Cow::Borrowed(target.as_str()),
+                protocol: if http { Protocol::Http } else { Protocol::Https },
+                port,
+                next: Some(key(k)),
+            };
+            // The node does not read the server's key: it comes back as `None`, and the entry
+            // reader (the server's) recovers it from the same JSON.
+            let mut out = Vec::new();
+            proxy.encode(&mut out);
+            let Control::Proxy { next: None, .. } = Control::decode(&out).unwrap() else {
+                panic!("not a proxy");
+            };
+            let entry = EntryControl::decode(&out).unwrap();
+            prop_assert_eq!(entry.key, key(k));
+            let Control::Proxy { host: h, target: t, protocol: p, port: n, .. } = proxy else {
+                unreachable!()
+            };
+            prop_assert_eq!(
+                round_trip(&Control::Proxy { host: h.clone(), target: t.clone(), protocol: p, port: n, next: None }),
+                Control::Proxy { host: h, target: t, protocol: p, port: n, next: None }
+            );
+        }
+
+        #[test]
+        fn entry_round_trips(k in any::<u8>(), hop_no in proptest::option::of(0u8..=15)) {
+            // Canonical keys only (bit 255 clear, below p).
+            let mut k = key(k);
+            k.ephemeral_key = X25519Public::from_bytes([k.ephemeral_key.as_bytes()[0] & 0x7f; 32]);
+            let e = EntryControl { key: k, hop_no };
+            let mut out = Vec::new();
+            e.encode_into(&mut out);
+            prop_assert_eq!(out.len(), e.encoded_len());
+            prop_assert_eq!(EntryControl::decode(&out), Ok(e));
+        }
+    }
+
+    #[test]
+    fn refusals_name_the_field_and_the_problem() {
+        let dest = "ab".repeat(32);
+        let eph = "cd".repeat(32);
+        let fwd = |extra: &str| alloc::format!(r#"{{"destination":"{dest}","ephemeral_key":"{eph}"{extra}}}"#);
+        let proxy = |extra: &str| alloc::format!(r#"{{"host":"h.example","target":"/oxen/v4/lsrpc"{extra}}}"#);
+        let cases: [(alloc::string::String, &str, Problem); 14] = [
+            ("[]".into(), "json", Problem::Malformed),
+            (r#"{"a":1,"a":2,"#.into(), "json", Problem::Malformed),
+            (fwd(r#","destination":"x""#), "json", Problem::Malformed),
+            (r#"{"host":"h"}"#.into(), "target", Problem::Missing),
+            (r#"{"host":7,"target":"/oxen/v4/lsrpc"}"#.into(), "host", Problem::WrongType),
+            (proxy(r#","port":70000"#), "port", Problem::OutOfRange),
+            (proxy(r#","port":"443""#), "port", Problem::WrongType),
+            (proxy(r#","port":0"#), "port", Problem::NotAllowed),
+            (proxy(r#","protocol":"ftp""#), "protocol", Problem::NotAllowed),
+            (r#"{"host":"a/b","target":"/oxen/v4/lsrpc"}"#.into(), "host", Problem::NotAllowed),
+            (
+                alloc::format!(r#"{{"destination":"{}","ephemeral_key":"{eph}"}}"#, "AB".repeat(32)),
+                "destination",
+                Problem::NotHex,
+            ),
+            (r#"{"ephemeral_key":"00"}"#.into(), "destination", Problem::Missing),
+            (fwd(r#","enc_type":"aes-cbc""#), "enc_type", Problem::Unsupported),
+            (r#"{"headers":{},"json":"yes"}"#.into(), "json", Problem::WrongType),
+        ];
+        for (json, field, problem) in cases {
+            let got = Control::decode(json.as_bytes()).unwrap_err();
+            assert_eq!((got.field(), got.problem()), (field, problem), "{json}");
+            let text = got.to_string();
+            assert!(text.starts_with(field), "{text}");
+            assert!(!text.contains("ab".repeat(4).as_str()), "no field values in the reason");
+        }
+        assert_eq!(
+            Refusal::new("destination", Problem::NotHex).to_string(),
+            "destination: not 64 lowercase hex digits"
+        );
+        // What the storage server ignores stays ignored: `json` in a forward layer, any value
+        // of `headers`.
+        assert!(matches!(Control::decode(fwd(r#","json":7"#).as_bytes()), Ok(Control::Forward { .. })));
+        assert!(matches!(Control::decode(br#"{"headers":7}"#), Ok(Control::Deliver { json: false, base64: true })));
     }
 }

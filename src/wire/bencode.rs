@@ -348,6 +348,39 @@ mod tests {
     }
 
     #[test]
+    fn depth_limit_is_exact_for_tree_and_streaming_reader() {
+        // n nested lists: the outermost at depth 0, the innermost at depth n - 1.
+        let nest = |n: usize| -> Vec<u8> {
+            core::iter::repeat_n(b'l', n)
+                .chain(core::iter::repeat_n(b'e', n))
+                .collect()
+        };
+        let ok = nest(MAX_DEPTH + 1);
+        let deep = nest(MAX_DEPTH + 2);
+        assert!(Bencode::decode(&ok).is_ok());
+        assert_eq!(Bencode::decode(&deep), Err(BencodeError::TooDeep));
+        let mut r = Reader::new(&ok);
+        assert_eq!(r.skip(0), Ok(()));
+        assert_eq!(r.finish(), Ok(()));
+        assert_eq!(Reader::new(&deep).skip(0), Err(BencodeError::TooDeep));
+        // Dictionaries count the same.
+        let dicts = |n: usize| -> Vec<u8> {
+            let mut v = Vec::new();
+            for _ in 0..n {
+                v.extend_from_slice(b"d1:k");
+            }
+            v.extend_from_slice(b"0:");
+            v.extend(core::iter::repeat_n(b'e', n));
+            v
+        };
+        assert_eq!(Reader::new(&dicts(MAX_DEPTH)).skip(0), Ok(()));
+        assert_eq!(
+            Reader::new(&dicts(MAX_DEPTH + 1)).skip(0),
+            Err(BencodeError::TooDeep)
+        );
+    }
+
+    #[test]
     fn writes_what_it_reads() {
         let mut out = Vec::new();
         out.push(b'l');

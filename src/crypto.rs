@@ -19,9 +19,9 @@ mod batch;
 mod sealed_box;
 mod x25519;
 
-pub(crate) use batch::{Peer, agree_all};
 pub use aead::HopCipher;
 pub(crate) use aead::{AeadKey, TAG_LEN, Unauthentic};
+pub(crate) use batch::{Peer, agree_all};
 // TODO(merge): remove alias (the envelope module's old names for `HopCipher` and `AeadKey`).
 pub(crate) use aead::HopCipher as Cipher;
 // TODO(merge): remove alias

@@ -57,20 +57,20 @@ mod relay;
 mod response;
 pub mod v4;
 
+/// The AEAD protecting each layer (`enc_type` on the wire): [`HopCipher::XChaCha20`] or
+/// [`HopCipher::Aes256Gcm`].
+pub use crate::crypto::HopCipher;
+/// Why an onion layer's `u32 || blob || JSON` frame could not be split (inside [`PeelError::Frame`]).
+pub use crate::wire::FrameError;
 pub use build::{BuildError, HopDraw, OnionRequest, build_request, build_request_into};
 #[cfg(feature = "hazmat")]
 pub use build::{build_request_with, seal_layer};
 pub use control::{Problem, Refusal};
-/// The AEAD protecting each layer (`enc_type` on the wire): [`HopCipher::XChaCha20`] or
-/// [`HopCipher::Aes256Gcm`].
-pub use crate::crypto::HopCipher;
 pub use destination::{
     Destination, DestinationError, NodeKeys, Protocol, ServerDestination, is_allowed_target,
     is_valid_host,
 };
 pub use entry::{Layer, parse_entry};
-/// Why an onion layer's `u32 || blob || JSON` frame could not be split (inside [`PeelError::Frame`]).
-pub use crate::wire::FrameError;
 pub use node::{
     Hop, LayerError, NodeSecret, PeelError, Peeled, ProxyRequest, ReplyKey, open_request, peel,
 };

@@ -13,8 +13,8 @@ mod hex;
 mod json;
 
 pub(crate) use bencode::{
-    Bencode, Kind as BencodeKind, Reader as BencodeReader,
-    write_bytes as bencode_bytes, write_int as bencode_int,
+    Bencode, Kind as BencodeKind, Reader as BencodeReader, write_bytes as bencode_bytes,
+    write_int as bencode_int,
 };
 pub(crate) use codec::Codec;
 pub use frame::FrameError;

@@ -144,7 +144,8 @@ fn onion_vectors() {
                             .unwrap()
                             .replace("\"target\"", "\"/oxen/v4/lsrpc\"");
                         let allowed = allowed.replacen("\"/oxen/v4/lsrpc\":", "\"target\":", 1);
-                        let mut packet = independent_layer(node.public().as_bytes(), allowed.as_bytes(), 10);
+                        let mut packet =
+                            independent_layer(node.public().as_bytes(), allowed.as_bytes(), 10);
                         let Hop::Proxy { request, .. } =
                             peel(&node, parse_entry(&mut packet).unwrap()).unwrap().hop
                         else {
@@ -991,20 +992,26 @@ fn malformed_entry_packets_get_specific_errors() {
         (ctl(r#"{"ephemeral_key":7}"#), |e| {
             *e == PeelError::Control("ephemeral_key")
         }),
-        (ctl(&format!(r#"{{"ephemeral_key":"{eph}","enc_type":7}}"#)), |e| {
-            *e == PeelError::Control("enc_type")
-        }),
-        (ctl(&format!(r#"{{"ephemeral_key":"{eph}","hop_no":"3"}}"#)), |e| {
-            *e == PeelError::Control("hop_no")
-        }),
-        (ctl(&format!(r#"{{"ephemeral_key":"{eph}","hop_no":-1}}"#)), |e| {
-            *e == PeelError::Control("hop_no")
-        }),
-        (ctl(&format!(r#"{{"ephemeral_key":"{eph}","hop_no":1.5}}"#)), |e| {
-            *e == PeelError::Control("hop_no")
-        }),
         (
-            ctl(&format!(r#"{{"ephemeral_key":"{eph}","ephemeral_key":"{eph}"}}"#)),
+            ctl(&format!(r#"{{"ephemeral_key":"{eph}","enc_type":7}}"#)),
+            |e| *e == PeelError::Control("enc_type"),
+        ),
+        (
+            ctl(&format!(r#"{{"ephemeral_key":"{eph}","hop_no":"3"}}"#)),
+            |e| *e == PeelError::Control("hop_no"),
+        ),
+        (
+            ctl(&format!(r#"{{"ephemeral_key":"{eph}","hop_no":-1}}"#)),
+            |e| *e == PeelError::Control("hop_no"),
+        ),
+        (
+            ctl(&format!(r#"{{"ephemeral_key":"{eph}","hop_no":1.5}}"#)),
+            |e| *e == PeelError::Control("hop_no"),
+        ),
+        (
+            ctl(&format!(
+                r#"{{"ephemeral_key":"{eph}","ephemeral_key":"{eph}"}}"#
+            )),
             |e| *e == PeelError::Control("json"),
         ),
         (ctl(r#"{"ephemeral_key":"zz"}"#), |e| {
@@ -1348,7 +1355,8 @@ fn round_trip(
         payload.len()
     );
     if to_server {
-        let dest = Destination::Server(ServerDestination::https("s.example", server.public()).unwrap());
+        let dest =
+            Destination::Server(ServerDestination::https("s.example", server.public()).unwrap());
         let onion = build_request(&path, &dest, payload, cipher, rng).unwrap();
         let End::Proxied { mut body, .. } = walk(net, &order, None, onion.packet, rng) else {
             panic!("{what}: not proxied")
@@ -1476,7 +1484,10 @@ fn independent_open(key: &[u8; 32], sealed: &[u8]) -> Vec<u8> {
 /// Peels one independently encrypted layer carrying `plaintext` at node 0 of `net`.
 fn peel_plaintext(net: &Net, plaintext: &[u8], seed: u8) -> (Vec<u8>, [u8; 32]) {
     let key = independent_key(net.keys(0).x25519().as_bytes(), seed);
-    (independent_layer(net.keys(0).x25519().as_bytes(), plaintext, seed), key)
+    (
+        independent_layer(net.keys(0).x25519().as_bytes(), plaintext, seed),
+        key,
+    )
 }
 
 #[test]
@@ -1879,7 +1890,10 @@ fn relay_cap_is_exactly_10_mib() {
     let mut exact = relay.encode();
     assert_eq!(exact.len(), MIB10);
     assert_eq!(relay.encoded_len(), MIB10);
-    assert_eq!(decode_relay(&mut exact).unwrap().ciphertext().len(), data.len());
+    assert_eq!(
+        decode_relay(&mut exact).unwrap().ciphertext().len(),
+        data.len()
+    );
     let data = vec![7u8; MIB10 - fixed - 6];
     assert_eq!(
         Relay::new(&data, key, HopCipher::XChaCha20, 1).unwrap_err(),
@@ -2016,7 +2030,8 @@ fn aes_gcm_fallback_is_on_for_xchacha20_and_can_be_turned_off() {
     let mut rng = ChaCha20Rng::from_seed([6; 32]);
     let gcm = build_request(&[net.keys(0)], &dest, b"{}", HopCipher::Aes256Gcm, &mut rng).unwrap();
     assert!(!gcm.response.aes_gcm_fallback());
-    let mut x = build_request(&[net.keys(0)], &dest, b"{}", HopCipher::XChaCha20, &mut rng).unwrap();
+    let mut x =
+        build_request(&[net.keys(0)], &dest, b"{}", HopCipher::XChaCha20, &mut rng).unwrap();
     assert!(x.response.aes_gcm_fallback());
     x.response.disable_aes_gcm_fallback();
     assert!(!x.response.aes_gcm_fallback());
@@ -2074,7 +2089,10 @@ fn forwarding_nodes_refuse_non_canonical_next_keys_and_say_why() {
     // Past 15 hops: the reason says so, the wire text is the storage server's.
     let plain = frame(
         b"x",
-        &format!(r#"{{"destination":"{}","ephemeral_key":"{eph}"}}"#, "ab".repeat(32)),
+        &format!(
+            r#"{{"destination":"{}","ephemeral_key":"{eph}"}}"#,
+            "ab".repeat(32)
+        ),
     );
     let mut packet = independent_layer(node.public().as_bytes(), &plain, 6);
     let json_end = packet.len() - 1;
@@ -2117,13 +2135,19 @@ fn redacted_debug_prints_its_markers_and_no_secrets() {
     let mut packet = onion.packet.clone();
     let layer = parse_entry(&mut packet).unwrap();
     let ldbg = format!("{layer:?}");
-    assert!(ldbg.starts_with("Layer {") && ldbg.ends_with(", .. }"), "{ldbg}");
+    assert!(
+        ldbg.starts_with("Layer {") && ldbg.ends_with(", .. }"),
+        "{ldbg}"
+    );
     let secret0 = NodeSecret::from_identity(&net.ids[0]);
     let Hop::Forward { relay, .. } = peel(&secret0, layer).unwrap().hop else {
         panic!()
     };
     let rdbg = format!("{relay:?}");
-    assert!(rdbg.starts_with("Relay { len: ") && rdbg.ends_with(", .. }"), "{rdbg}");
+    assert!(
+        rdbg.starts_with("Relay { len: ") && rdbg.ends_with(", .. }"),
+        "{rdbg}"
+    );
     let mut msg = relay.encode();
     let secret1 = NodeSecret::from_identity(&net.ids[1]);
     let Hop::Deliver { reply, .. } = peel(&secret1, decode_relay(&mut msg).unwrap()).unwrap().hop
@@ -2135,5 +2159,8 @@ fn redacted_debug_prints_its_markers_and_no_secrets() {
         "ReplyKey { json: false, base64: true, .. }"
     );
     let keys = format!("{:?}", net.keys(0));
-    assert!(keys.starts_with("NodeKeys(") && keys.ends_with("…)"), "{keys}");
+    assert!(
+        keys.starts_with("NodeKeys(") && keys.ends_with("…)"),
+        "{keys}"
+    );
 }

@@ -265,7 +265,10 @@ fn packets_from_explicit_draws_match_the_checked_in_bytes() {
         let (secret, dest_pub) = if to_server {
             (net.server_secret, server_pub)
         } else {
-            (*net.dest.x25519_secret_key(), net.dest.x25519_public().to_bytes())
+            (
+                *net.dest.x25519_secret_key(),
+                net.dest.x25519_public().to_bytes(),
+            )
         };
         let ss = x25519(secret, eph(0));
         let plain = open(cipher, layer_key(cipher, ss, eph(0), dest_pub), &sealed)

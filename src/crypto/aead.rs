@@ -158,7 +158,9 @@ impl AeadKey {
         let body_len = rest.len().checked_sub(TAG_LEN).ok_or(Unauthentic)?;
         let (body, tag) = rest.split_at_mut(body_len);
         let ok = match self.cipher {
-            HopCipher::XChaCha20 => open_with::<XChaCha20Poly1305>(&self.key, nonce, &mut *body, tag),
+            HopCipher::XChaCha20 => {
+                open_with::<XChaCha20Poly1305>(&self.key, nonce, &mut *body, tag)
+            }
             HopCipher::Aes256Gcm => open_with::<Aes256Gcm>(&self.key, nonce, &mut *body, tag),
         };
         if ok { Ok(body) } else { Err(Unauthentic) }

@@ -225,7 +225,13 @@ pub(crate) fn agree_all(
     }
     invert_all(dens.get_mut(..n).unwrap_or_default());
     let mut peer_points: [Option<EdwardsPoint>; MAX_PAIRS] = [None; MAX_PAIRS];
-    for (((p, y), d), peer) in peer_points.iter_mut().zip(&ys).zip(&dens).zip(peers).take(n) {
+    for (((p, y), d), peer) in peer_points
+        .iter_mut()
+        .zip(&ys)
+        .zip(&dens)
+        .zip(peers)
+        .take(n)
+    {
         *p = match peer.point {
             Some(point) => Some(*point),
             None => {
@@ -390,7 +396,10 @@ mod tests {
         let points: Vec<EdwardsPoint> = (1..=MAX_PAIRS as u64)
             .map(|i| ED25519_BASEPOINT_POINT * Scalar::from(i * 7919 + 1))
             .collect();
-        let us: Vec<[u8; 32]> = points.iter().map(|p| p.to_montgomery().to_bytes()).collect();
+        let us: Vec<[u8; 32]> = points
+            .iter()
+            .map(|p| p.to_montgomery().to_bytes())
+            .collect();
         let negated: Vec<EdwardsPoint> = points.iter().map(|p| -p).collect();
         let secrets: Vec<Zeroizing<[u8; 32]>> = (0..MAX_PAIRS)
             .map(|i| Zeroizing::new([i as u8 + 3; 32]))

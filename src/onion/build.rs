@@ -291,10 +291,7 @@ impl<'a> Plan<'a> {
             AeadKey::derive(HopCipher::Aes256Gcm, shared, public, peer.as_bytes())
         });
         let response = ResponseKey::new(
-            dest_key.map_or_else(
-                || AeadKey::from_raw(cipher, &[0u8; 32]),
-                AeadKey::duplicate,
-            ),
+            dest_key.map_or_else(|| AeadKey::from_raw(cipher, &[0u8; 32]), AeadKey::duplicate),
             fallback,
             destination.response_kind(),
         );
@@ -319,7 +316,11 @@ impl<'a> Plan<'a> {
     /// The routing JSON inside layer `k + 1` telling its node where layer `k` goes.
     fn route(&self, k: usize) -> Control<'a> {
         let next = NextKey {
-            ephemeral_key: self.publics.get(k).copied().unwrap_or(X25519Public::from_bytes([0; 32])),
+            ephemeral_key: self
+                .publics
+                .get(k)
+                .copied()
+                .unwrap_or(X25519Public::from_bytes([0; 32])),
             cipher: self.cipher,
         };
         if k == 0 {
@@ -331,7 +332,10 @@ impl<'a> Plan<'a> {
             .checked_sub(k)
             .and_then(|i| self.path.get(i));
         Control::Forward {
-            next: node.map_or(crate::identity::Ed25519Public::from_bytes([0; 32]), NodeKeys::ed25519),
+            next: node.map_or(
+                crate::identity::Ed25519Public::from_bytes([0; 32]),
+                NodeKeys::ed25519,
+            ),
             key: next,
         }
     }
@@ -404,12 +408,19 @@ impl<'a> Plan<'a> {
         let mut starts = [0usize; MAX_LAYERS]; // where layer k's plaintext begins in `out`
         out.put(&len32(self.sealed.get(n).copied().unwrap_or(0))?);
         for k in (0..self.layers).rev() {
-            out.put(self.nonces.get(k).and_then(|x| x.get(..nl)).unwrap_or_default());
+            out.put(
+                self.nonces
+                    .get(k)
+                    .and_then(|x| x.get(..nl))
+                    .unwrap_or_default(),
+            );
             if let Some(s) = starts.get_mut(k) {
                 *s = out.len();
             }
             if k > 0 {
-                out.put(&len32(self.sealed.get(k.saturating_sub(1)).copied().unwrap_or(0))?);
+                out.put(&len32(
+                    self.sealed.get(k.saturating_sub(1)).copied().unwrap_or(0),
+                )?);
             }
         }
         match self.destination.own_control() {
@@ -442,11 +453,15 @@ impl<'a> Plan<'a> {
     #[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
     fn seal(&self, out: &mut [u8], starts: &[usize; MAX_LAYERS]) {
         let nl = self.cipher.nonce_len();
-        for k in 0..self.layers {
-            let (start, len) = (starts[k], self.inner[k]);
+        let layers = starts
+            .iter()
+            .zip(&self.inner)
+            .zip(self.keys.iter().zip(&self.nonces))
+            .take(self.layers);
+        for ((&start, &len), (key, nonce)) in layers {
             let end = start + len;
-            if let Some(key) = &self.keys[k]
-                && let Some(tag) = key.seal_in_place(&self.nonces[k][..nl], &mut out[start..end])
+            if let Some(key) = key
+                && let Some(tag) = key.seal_in_place(&nonce[..nl], &mut out[start..end])
             {
                 out[end..end + TAG_LEN].copy_from_slice(&tag);
             }

@@ -165,10 +165,7 @@ struct LayerFields<'a> {
 
 /// A field's value as `T`: `Ok(None)` when absent, [`Problem::WrongType`] when present as
 /// something else.
-fn typed<'a, T: Deserialize<'a>>(
-    raw: &Raw<'a>,
-    field: &'static str,
-) -> Result<Option<T>, Refusal> {
+fn typed<'a, T: Deserialize<'a>>(raw: &Raw<'a>, field: &'static str) -> Result<Option<T>, Refusal> {
     raw.0
         .map(|value| serde_json::from_str::<T>(value.get()))
         .transpose()
@@ -386,8 +383,7 @@ impl<'a> Codec<'a> for EntryControl {
 
     /// Other fields are ignored (an HTTP server reads the proxied layer's JSON with this too).
     fn decode(json: &'a [u8]) -> Result<Self, EntryError> {
-        let f: EntryFields<'a> =
-            wire::from_json_object(json).ok_or(EntryError::Field("json"))?;
+        let f: EntryFields<'a> = wire::from_json_object(json).ok_or(EntryError::Field("json"))?;
         let field = |r: Refusal| EntryError::Field(r.field);
         let hex: JsonStr<'_> = typed(&f.ephemeral_key, "ephemeral_key")
             .and_then(|v| required(v, "ephemeral_key"))
@@ -431,7 +427,7 @@ mod tests {
     fn key(b: u8) -> NextKey {
         NextKey {
             ephemeral_key: X25519Public::from_bytes([b; 32]),
-            cipher: if b % 2 == 0 {
+            cipher: if b.is_multiple_of(2) {
                 HopCipher::XChaCha20
             } else {
                 HopCipher::Aes256Gcm
@@ -535,34 +531,68 @@ mod tests {
     fn refusals_name_the_field_and_the_problem() {
         let dest = "ab".repeat(32);
         let eph = "cd".repeat(32);
-        let fwd = |extra: &str| alloc::format!(r#"{{"destination":"{dest}","ephemeral_key":"{eph}"{extra}}}"#);
-        let proxy = |extra: &str| alloc::format!(r#"{{"host":"h.example","target":"/oxen/v4/lsrpc"{extra}}}"#);
+        let fwd = |extra: &str| {
+            alloc::format!(r#"{{"destination":"{dest}","ephemeral_key":"{eph}"{extra}}}"#)
+        };
+        let proxy = |extra: &str| {
+            alloc::format!(r#"{{"host":"h.example","target":"/oxen/v4/lsrpc"{extra}}}"#)
+        };
         let cases: [(alloc::string::String, &str, Problem); 14] = [
             ("[]".into(), "json", Problem::Malformed),
             (r#"{"a":1,"a":2,"#.into(), "json", Problem::Malformed),
             (fwd(r#","destination":"x""#), "json", Problem::Malformed),
             (r#"{"host":"h"}"#.into(), "target", Problem::Missing),
-            (r#"{"host":7,"target":"/oxen/v4/lsrpc"}"#.into(), "host", Problem::WrongType),
+            (
+                r#"{"host":7,"target":"/oxen/v4/lsrpc"}"#.into(),
+                "host",
+                Problem::WrongType,
+            ),
             (proxy(r#","port":70000"#), "port", Problem::OutOfRange),
             (proxy(r#","port":"443""#), "port", Problem::WrongType),
             (proxy(r#","port":0"#), "port", Problem::NotAllowed),
-            (proxy(r#","protocol":"ftp""#), "protocol", Problem::NotAllowed),
-            (r#"{"host":"a/b","target":"/oxen/v4/lsrpc"}"#.into(), "host", Problem::NotAllowed),
             (
-                alloc::format!(r#"{{"destination":"{}","ephemeral_key":"{eph}"}}"#, "AB".repeat(32)),
+                proxy(r#","protocol":"ftp""#),
+                "protocol",
+                Problem::NotAllowed,
+            ),
+            (
+                r#"{"host":"a/b","target":"/oxen/v4/lsrpc"}"#.into(),
+                "host",
+                Problem::NotAllowed,
+            ),
+            (
+                alloc::format!(
+                    r#"{{"destination":"{}","ephemeral_key":"{eph}"}}"#,
+                    "AB".repeat(32)
+                ),
                 "destination",
                 Problem::NotHex,
             ),
-            (r#"{"ephemeral_key":"00"}"#.into(), "destination", Problem::Missing),
-            (fwd(r#","enc_type":"aes-cbc""#), "enc_type", Problem::Unsupported),
-            (r#"{"headers":{},"json":"yes"}"#.into(), "json", Problem::WrongType),
+            (
+                r#"{"ephemeral_key":"00"}"#.into(),
+                "destination",
+                Problem::Missing,
+            ),
+            (
+                fwd(r#","enc_type":"aes-cbc""#),
+                "enc_type",
+                Problem::Unsupported,
+            ),
+            (
+                r#"{"headers":{},"json":"yes"}"#.into(),
+                "json",
+                Problem::WrongType,
+            ),
         ];
         for (json, field, problem) in cases {
             let got = Control::decode(json.as_bytes()).unwrap_err();
             assert_eq!((got.field(), got.problem()), (field, problem), "{json}");
             let text = got.to_string();
             assert!(text.starts_with(field), "{text}");
-            assert!(!text.contains("ab".repeat(4).as_str()), "no field values in the reason");
+            assert!(
+                !text.contains("ab".repeat(4).as_str()),
+                "no field values in the reason"
+            );
         }
         assert_eq!(
             Refusal::new("destination", Problem::NotHex).to_string(),
@@ -570,7 +600,16 @@ mod tests {
         );
         // What the storage server ignores stays ignored: `json` in a forward layer, any value
         // of `headers`.
-        assert!(matches!(Control::decode(fwd(r#","json":7"#).as_bytes()), Ok(Control::Forward { .. })));
-        assert!(matches!(Control::decode(br#"{"headers":7}"#), Ok(Control::Deliver { json: false, base64: true })));
+        assert!(matches!(
+            Control::decode(fwd(r#","json":7"#).as_bytes()),
+            Ok(Control::Forward { .. })
+        ));
+        assert!(matches!(
+            Control::decode(br#"{"headers":7}"#),
+            Ok(Control::Deliver {
+                json: false,
+                base64: true
+            })
+        ));
     }
 }

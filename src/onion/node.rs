@@ -7,10 +7,10 @@ use core::fmt;
 use rand_core::CryptoRng;
 use serde::de::IgnoredAny;
 
+use super::Protocol;
 use super::control::{Control, MAX_HOP_NO, Problem, Refusal};
 use super::entry::Layer;
 use super::relay::Relay;
-use super::Protocol;
 use crate::crypto::{self, AeadKey, Keypair};
 use crate::identity::{Ed25519Public, Identity, X25519Public};
 use crate::wire::{self, Codec, FrameError, Sink};
@@ -170,7 +170,7 @@ pub enum Hop<'a> {
     Forward {
         /// The next node's Ed25519 key (64 lowercase hex digits in the layer, else the layer
         /// is [`Hop::Refused`]). Look it up in your node list; a key that names no node (or is
-        /// no curve point) is answered in the clear with 502 "Next node not found: <key>", as
+        /// no curve point) is answered in the clear with 502 "Next node not found: &lt;key&gt;", as
         /// the storage server does.
         next: Ed25519Public,
         /// What to send it.

@@ -1,5 +1,5 @@
-//! Envelope benches: encrypt_for_recipient and decrypt_incoming (100 B) beside their primitive
-//! floors, and the full encode_for_1o1 / decode_envelope.
+//! Envelope benches: seal_for_recipient and open_incoming (100 B) beside their primitive
+//! floors, and the full seal_1o1 / open_1o1.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use core::hint::black_box;
@@ -11,7 +11,7 @@ use ed25519_dalek::Signer;
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
 use session_protocol::envelope::{
-    ProSignature, decode_envelope, decrypt_incoming, encode_for_1o1, encrypt_for_recipient,
+    ProSignature, open_1o1, open_incoming, seal_1o1, seal_for_recipient,
 };
 use session_protocol::{Identity, ed25519_to_x25519};
 
@@ -42,7 +42,7 @@ fn benches(c: &mut Criterion) {
     });
     g.bench_function("x25519_dh", |b| {
         b.iter(|| {
-            MontgomeryPoint(black_box(peer))
+            MontgomeryPoint(black_box(peer.to_bytes()))
                 .to_edwards(0)
                 .unwrap()
                 .mul_clamped(black_box([3u8; 32]))
@@ -56,18 +56,16 @@ fn benches(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("envelope");
     let mut rng = ChaCha20Rng::from_seed([1; 32]);
-    g.bench_function("encrypt_for_recipient/100B", |b| {
-        b.iter(|| {
-            encrypt_for_recipient(&alice, &bob.session_id(), black_box(&msg), &mut rng).unwrap()
-        })
+    g.bench_function("seal_for_recipient/100B", |b| {
+        b.iter(|| seal_for_recipient(&alice, &bob.session_id(), black_box(&msg), &mut rng).unwrap())
     });
-    let ct = encrypt_for_recipient(&alice, &bob.session_id(), &msg, &mut rng).unwrap();
-    g.bench_function("decrypt_incoming/100B", |b| {
-        b.iter(|| decrypt_incoming(&bob, black_box(&ct)).unwrap())
+    let ct = seal_for_recipient(&alice, &bob.session_id(), &msg, &mut rng).unwrap();
+    g.bench_function("open_incoming/100B", |b| {
+        b.iter(|| open_incoming(&bob, black_box(&ct)).unwrap())
     });
-    g.bench_function("encode_for_1o1/100B", |b| {
+    g.bench_function("seal_1o1/100B", |b| {
         b.iter(|| {
-            encode_for_1o1(
+            seal_1o1(
                 &alice,
                 &bob.session_id(),
                 black_box(&msg),
@@ -78,7 +76,7 @@ fn benches(c: &mut Criterion) {
             .unwrap()
         })
     });
-    let stored = encode_for_1o1(
+    let stored = seal_1o1(
         &alice,
         &bob.session_id(),
         &msg,
@@ -87,8 +85,8 @@ fn benches(c: &mut Criterion) {
         &mut rng,
     )
     .unwrap();
-    g.bench_function("decode_envelope/100B", |b| {
-        b.iter(|| decode_envelope(&bob, black_box(&stored)).unwrap())
+    g.bench_function("open_1o1/100B", |b| {
+        b.iter(|| open_1o1(&bob, black_box(&stored)).unwrap())
     });
     g.finish();
 }
@@ -100,7 +98,7 @@ fn main() {
     c.final_summary();
     report::print(&[
         Floor {
-            op: "envelope/encrypt_for_recipient/100B",
+            op: "envelope/seal_for_recipient/100B",
             parts: &[
                 ("primitives/ed25519_sign_164B", 1.0),
                 ("primitives/x25519_keypair", 1.0),
@@ -109,7 +107,7 @@ fn main() {
             goal: Some(1.15),
         },
         Floor {
-            op: "envelope/decrypt_incoming/100B",
+            op: "envelope/open_incoming/100B",
             parts: &[
                 ("primitives/x25519_dh", 1.0),
                 ("primitives/ed25519_verify_strict_164B", 1.0),

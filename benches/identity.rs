@@ -28,7 +28,7 @@ fn primitives(c: &mut Criterion) {
     let mut g = c.benchmark_group("primitives");
     let me = Identity::from_seed(&SEED);
     let vk = ed25519_dalek::SigningKey::from_bytes(&SEED).verifying_key();
-    let point = CompressedEdwardsY(me.ed25519_public())
+    let point = CompressedEdwardsY(me.ed25519_public().to_bytes())
         .decompress()
         .unwrap();
     let scalar = Scalar::from_bytes_mod_order([9; 32]);
@@ -39,7 +39,7 @@ fn primitives(c: &mut Criterion) {
         b.iter(|| black_box(&vk).to_montgomery())
     });
     g.bench_function("x25519_to_edwards", |b| {
-        b.iter(|| MontgomeryPoint(black_box(me.x25519_public())).to_edwards(0))
+        b.iter(|| MontgomeryPoint(black_box(me.x25519_public().to_bytes())).to_edwards(0))
     });
     // The crate's subgroup check (crypto::in_prime_order_subgroup): small-order test, then
     // `(L-1)·P + P = O` by the variable-time double-base method. Not the constant-time

@@ -5,6 +5,7 @@
 //! cargo run --example identity -- --seed <64 hex>       # the identity of a given seed
 //! cargo run --example identity -- --phrase "<13 words>" # restore from a recovery phrase
 //! cargo run --example identity -- --server <64 hex>     # also show its community-blinded ids
+//! cargo run --example identity -- --help
 //! ```
 //!
 //! All randomness comes from here, never from inside the crate: the library is sans-io.
@@ -12,62 +13,38 @@
 use std::process::ExitCode;
 
 use session_protocol::rand_core::UnwrapErr;
-use session_protocol::{Blinding, Identity, blind15_ids, parse_hex_key};
+use session_protocol::{Blinding, Identity, blind15_ids};
 
-fn usage() -> ExitCode {
-    eprintln!("usage: identity [--seed HEX64 | --phrase \"WORDS\"] [--server HEX64]");
-    ExitCode::from(2)
-}
+#[path = "args/identity.rs"]
+mod args;
+#[path = "args/cli.rs"]
+mod cli;
+
+use args::Source;
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let mut seed = None;
-    let mut phrase = None;
-    let mut server = None;
-    let mut it = args.iter();
-    while let Some(flag) = it.next() {
-        let Some(value) = it.next() else {
-            return usage();
-        };
-        match flag.as_str() {
-            "--seed" => seed = Some(value.clone()),
-            "--phrase" => phrase = Some(value.clone()),
-            "--server" => server = Some(value.clone()),
-            _ => return usage(),
-        }
-    }
+    let options = match cli::options_or_exit(args::USAGE, args::parse(&cli::env_args())) {
+        Ok(options) => options,
+        Err(code) => return code,
+    };
 
-    let me = match (seed, phrase) {
-        (Some(hex), None) => match parse_hex_key(&hex) {
-            Ok(seed) => Identity::from_seed(&seed),
-            Err(e) => {
-                eprintln!("--seed: {e}");
-                return ExitCode::from(2);
-            }
-        },
-        (None, Some(words)) => match Identity::from_mnemonic(&words) {
+    let me = match options.source {
+        Source::Seed(seed) => Identity::from_seed(&seed),
+        Source::Phrase(words) => match Identity::from_mnemonic(&words) {
             Ok(me) => me,
             Err(e) => {
-                eprintln!("--phrase: {e}");
+                eprintln!("error: --phrase: {e}\n(run with --help for usage)");
                 return ExitCode::from(2);
             }
         },
-        (None, None) => Identity::generate(&mut UnwrapErr(getrandom::SysRng)),
-        (Some(_), Some(_)) => return usage(),
+        Source::Random => Identity::generate(&mut UnwrapErr(getrandom::SysRng)),
     };
 
     println!("Session ID       {}", me.session_id());
-    println!("Ed25519 public   {}", hex(&me.ed25519_public()));
+    println!("Ed25519 public   {}", hex(me.ed25519_public().as_bytes()));
     println!("Recovery phrase  {}", &*me.mnemonic());
 
-    if let Some(server) = server {
-        let server = match parse_hex_key(&server) {
-            Ok(k) => k,
-            Err(e) => {
-                eprintln!("--server: {e}");
-                return ExitCode::from(2);
-            }
-        };
+    if let Some(server) = options.server {
         for (label, scheme) in [("15", Blinding::Blind15), ("25", Blinding::Blind25)] {
             match me.blinded_keypair(scheme, &server) {
                 Ok(kp) => println!("Blinded id ({label})  {}", kp.id()),

@@ -1,7 +1,9 @@
 //! Alice encodes a message for Bob's Session ID; Bob decodes it and sees Alice's Session ID.
 //!
 //! ```text
-//! cargo run --example message [-- "text to send"]
+//! cargo run --example message
+//! cargo run --example message -- "text to send"
+//! cargo run --example message -- --help
 //! ```
 //!
 //! The stored bytes are what the official clients put in the recipient's swarm (namespace 0).
@@ -11,13 +13,19 @@ use std::process::ExitCode;
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
 use session_protocol::Identity;
-use session_protocol::envelope::{Content, ProSignature, decode_envelope, encode_for_1o1};
+use session_protocol::envelope::{Content, ProSignature, open_1o1, seal_1o1};
 use session_protocol::storage::{Namespace, message_hash};
 
+#[path = "args/message.rs"]
+mod args;
+#[path = "args/cli.rs"]
+mod cli;
+
 fn main() -> ExitCode {
-    let text = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "Hello Bob, it's Alice.".to_owned());
+    let text = match cli::options_or_exit(args::USAGE, args::parse(&cli::env_args())) {
+        Ok(text) => text,
+        Err(code) => return code,
+    };
     let mut rng = ChaCha20Rng::from_seed([42; 32]);
     let alice = Identity::generate(&mut rng);
     let bob = Identity::generate(&mut rng);
@@ -26,7 +34,7 @@ fn main() -> ExitCode {
 
     let sent_ms = 1_700_000_000_000;
     let content = Content::text(&text, sent_ms).to_bytes();
-    let stored = match encode_for_1o1(
+    let stored = match seal_1o1(
         &alice,
         &bob.session_id(),
         &content,
@@ -50,7 +58,7 @@ fn main() -> ExitCode {
         message_hash(&bob.session_id(), Namespace::DEFAULT, &stored)
     );
 
-    match decode_envelope(&bob, &stored) {
+    match open_1o1(&bob, &stored) {
         Ok(msg) => {
             println!("Bob decodes it: from {}", msg.sender);
             println!("  sender is Alice: {}", msg.sender == alice.session_id());

@@ -2,7 +2,9 @@
 //! node, printing what each hop learned: only its predecessor and its successor.
 //!
 //! ```text
-//! cargo run --example onion_walk [-- --aes-gcm] [-- --seed N]
+//! cargo run --example onion_walk
+//! cargo run --example onion_walk -- --aes-gcm --seed 7
+//! cargo run --example onion_walk -- --help
 //! ```
 //!
 //! Everything a real node would send over the network is passed between function calls here;
@@ -22,6 +24,11 @@ use session_protocol::onion::{
     peel,
 };
 
+#[path = "args/onion_walk.rs"]
+mod args;
+#[path = "args/cli.rs"]
+mod cli;
+
 fn short(key: &[u8; 32]) -> String {
     key[..4]
         .iter()
@@ -31,18 +38,16 @@ fn short(key: &[u8; 32]) -> String {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let cipher = if args.iter().any(|a| a == "--aes-gcm") {
+    let options = match cli::options_or_exit(args::USAGE, args::parse(&cli::env_args())) {
+        Ok(options) => options,
+        Err(code) => return code,
+    };
+    let cipher = if options.aes_gcm {
         HopCipher::Aes256Gcm
     } else {
         HopCipher::XChaCha20
     };
-    let seed: u8 = args
-        .iter()
-        .position(|a| a == "--seed")
-        .and_then(|i| args.get(i + 1))
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1);
+    let seed = options.seed;
     let mut rng = ChaCha20Rng::from_seed([seed; 32]);
 
     // Three path nodes (guard first) and the destination node.

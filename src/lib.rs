@@ -1,4 +1,4 @@
-#![doc = include_str!("../README.md")]
+#![doc = include_str!("lib.md")]
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -19,10 +19,12 @@ extern crate alloc;
 // One-way dependencies, bottom to top: `wire` (codecs, no keys) and `crypto` (primitives, no
 // parsing) are private; `identity` uses both; `swarm`, `onion`, `envelope` and `storage` use
 // those below them and never each other, except `onion` using `swarm` records for paths.
+pub mod client;
 mod crypto;
 pub mod envelope;
 pub mod identity;
 pub mod onion;
+pub mod rng;
 pub mod storage;
 pub mod swarm;
 mod wire;
@@ -37,3 +39,8 @@ pub use wire::HexError;
 
 /// The `rand_core` this crate's randomness parameters are generic over.
 pub use rand_core;
+
+// The README's Rust code runs as doctests too (it is not part of the crate's documentation).
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -9,6 +9,13 @@ use core::fmt;
 use crate::identity::{Ed25519Public, IdPrefix, Identity, SessionId};
 use crate::wire::{self, Sink};
 
+mod clock;
+pub mod request;
+pub mod response;
+
+pub use clock::{CLOCK_SAMPLES, ClockError, MAX_ROUND_TRIP_MS, NetworkClock};
+pub use request::{Auth, Call, Method, RequestError};
+
 /// A storage namespace (`int16` on the wire).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Namespace(pub i16);

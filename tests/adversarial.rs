@@ -10,6 +10,7 @@
     missing_docs
 )]
 
+use session_protocol::Ed25519Public;
 use std::collections::BTreeMap;
 use std::fmt::Debug;
 
@@ -22,8 +23,8 @@ use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
 use session_protocol::envelope::multi::{self, MultiError};
 use session_protocol::envelope::{
-    BlindedDmError, DecryptError, EncryptError, decode_envelope, decrypt_blinded_dm,
-    decrypt_group_message, decrypt_incoming, encrypt_blinded_dm, encrypt_for_recipient, seal_to,
+    BlindedDmError, DecryptError, EncryptError, open_1o1, open_blinded_dm, open_group_message,
+    open_incoming, seal_blinded_dm, seal_for_recipient, seal_for_recipient_raw,
 };
 use session_protocol::identity::mnemonic::decode_words;
 use session_protocol::onion::{
@@ -989,15 +990,16 @@ fn decrypt_incoming_cases(s: &mut Suite) {
     let (alice, bob) = (Identity::from_seed(&[1; 32]), Identity::from_seed(&[2; 32]));
     let mut rng = ChaCha20Rng::from_seed([6; 32]);
     let bx = bob.x25519_public();
-    let mut seal = |inner: &[u8]| seal_to(&bx, inner, &mut rng).unwrap();
+    let mut seal = |inner: &[u8]| seal_for_recipient_raw(&bx, inner, &mut rng).unwrap();
     let a = alice.ed25519_public();
     let signed_by_alice_for = |x: &[u8; 32]| {
-        let sig = alice.sign(&[&b"hi"[..], &a, x].concat());
-        [&b"hi"[..], &a, &sig].concat()
+        let sig = alice.sign(&[&b"hi"[..], a.as_bytes(), x].concat());
+        [&b"hi"[..], a.as_bytes(), &sig].concat()
     };
-    let mut flipped_sig = signed_by_alice_for(&bx);
+    let mut flipped_sig = signed_by_alice_for(bx.as_bytes());
     *flipped_sig.last_mut().unwrap() ^= 1;
-    let (mixed, msg, mixed_sig) = mixed_order_signature(|big_a| [big_a, &bx[..]].concat());
+    let (mixed, msg, mixed_sig) =
+        mixed_order_signature(|big_a| [big_a, &bx.as_bytes()[..]].concat());
     let mut off_curve = [0u8; 32];
     off_curve[0] = 2; // y = 2 is not on the curve
     assert!(CompressedEdwardsY(off_curve).decompress().is_none());
@@ -1008,7 +1010,7 @@ fn decrypt_incoming_cases(s: &mut Suite) {
         ("200 bytes of junk", vec![0x5a; 200], Decrypt),
         (
             "sealed to alice",
-            seal_to(
+            seal_for_recipient_raw(
                 &alice.x25519_public(),
                 &[0; 96],
                 &mut ChaCha20Rng::from_seed([1; 32]),
@@ -1018,7 +1020,7 @@ fn decrypt_incoming_cases(s: &mut Suite) {
         ),
         (
             "signed for alice's key, sent to bob",
-            seal(&signed_by_alice_for(&alice.x25519_public())),
+            seal(&signed_by_alice_for(alice.x25519_public().as_bytes())),
             BadSignature,
         ),
         ("signature bit flipped", seal(&flipped_sig), BadSignature),
@@ -1041,13 +1043,13 @@ fn decrypt_incoming_cases(s: &mut Suite) {
     // The one-byte-too-short box: 95 inner bytes seal to 143.
     let short_box = seal(&[0; 95]);
     assert_eq!(short_box.len(), 143);
-    s.table("decrypt_incoming", cases, |i| {
-        decrypt_incoming(&bob, i).map(|_| ())
+    s.table("open_incoming", cases, |i| {
+        open_incoming(&bob, i).map(|_| ())
     });
     s.eq(
-        "decrypt_incoming",
+        "open_incoming",
         "sealed inner of 95 bytes",
-        decrypt_incoming(&bob, &short_box).map(|_| ()),
+        open_incoming(&bob, &short_box).map(|_| ()),
         Err(TooShort),
     );
 }
@@ -1145,12 +1147,18 @@ fn decode_envelope_cases(s: &mut Suite) {
             Decrypt(DecryptError::Decrypt),
         ),
     ];
-    s.table("decode_envelope", cases, |i| {
-        decode_envelope(&bob, i).map(|_| ())
-    });
+    s.table("open_1o1", cases, |i| open_1o1(&bob, i).map(|_| ()));
 }
 
 const GROUP_KEY: [u8; 32] = [0x4b; 32];
+
+fn group_key() -> session_protocol::SymmetricKey {
+    session_protocol::SymmetricKey::from_bytes(GROUP_KEY)
+}
+
+fn group_pk() -> session_protocol::Ed25519Public {
+    session_protocol::Ed25519Public::from_bytes([0x21; 32])
+}
 
 /// `nonce || XChaCha20-Poly1305(key, nonce, plaintext)`.
 fn xchacha(key: &[u8; 32], nonce: &[u8; 24], plaintext: &[u8]) -> Vec<u8> {
@@ -1208,35 +1216,40 @@ fn group_cases(s: &mut Suite) {
         ("plaintext a list", group_wire(b"le"), Malformed("version")),
         (
             "no version",
-            group_wire(&gdict(None, &[("a", &a)])),
+            group_wire(&gdict(None, &[("a", a.as_bytes())])),
             Malformed("version"),
         ),
         (
             "version 2",
-            group_wire(&gdict(Some(b"i2e"), &[("a", &a)])),
+            group_wire(&gdict(Some(b"i2e"), &[("a", a.as_bytes())])),
             Malformed("version"),
         ),
         ("no sender key", group_wire(&gdict(v1, &[])), Malformed("a")),
         (
             "31-byte sender key",
-            group_wire(&gdict(v1, &[("a", &a[..31])])),
+            group_wire(&gdict(v1, &[("a", &a.as_bytes()[..31])])),
             Malformed("a"),
         ),
         (
             "no signature",
-            group_wire(&gdict(v1, &[("a", &a), ("d", b"x")])),
+            group_wire(&gdict(v1, &[("a", a.as_bytes()), ("d", b"x")])),
             Malformed("s"),
         ),
         (
             "neither d nor z",
-            group_wire(&gdict(v1, &[("a", &a), ("s", &[0; 64])])),
+            group_wire(&gdict(v1, &[("a", a.as_bytes()), ("s", &[0; 64])])),
             Malformed("d/z"),
         ),
         (
             "both d and z",
             group_wire(&gdict(
                 v1,
-                &[("a", &a), ("d", b"x"), ("s", &[0; 64]), ("z", b"x")],
+                &[
+                    ("a", a.as_bytes()),
+                    ("d", b"x"),
+                    ("s", &[0; 64]),
+                    ("z", b"x"),
+                ],
             )),
             Malformed("d/z"),
         ),
@@ -1245,7 +1258,7 @@ fn group_cases(s: &mut Suite) {
             group_wire(&gdict(
                 v1,
                 &[
-                    ("a", &a),
+                    ("a", a.as_bytes()),
                     ("d", b"x"),
                     ("s", &Identity::from_seed(&[9; 32]).sign(b"x")),
                 ],
@@ -1256,7 +1269,7 @@ fn group_cases(s: &mut Suite) {
             "signature over the body alone",
             group_wire(&gdict(
                 v1,
-                &[("a", &a), ("d", b"x"), ("s", &sender.sign(b"x"))],
+                &[("a", a.as_bytes()), ("d", b"x"), ("s", &sender.sign(b"x"))],
             )),
             BadSignature,
         ),
@@ -1264,7 +1277,7 @@ fn group_cases(s: &mut Suite) {
             "body not an envelope",
             group_wire(&gdict(
                 v1,
-                &[("a", &a), ("d", &[0xff]), ("s", &signed(&[0xff]))],
+                &[("a", a.as_bytes()), ("d", &[0xff]), ("s", &signed(&[0xff]))],
             )),
             Malformed("Envelope"),
         ),
@@ -1272,7 +1285,7 @@ fn group_cases(s: &mut Suite) {
             "envelope of a 1:1 message",
             group_wire(&gdict(
                 v1,
-                &[("a", &a), ("d", &env6), ("s", &signed(&env6))],
+                &[("a", a.as_bytes()), ("d", &env6), ("s", &signed(&env6))],
             )),
             Malformed("Envelope.type"),
         ),
@@ -1281,7 +1294,7 @@ fn group_cases(s: &mut Suite) {
             group_wire(&gdict(
                 v1,
                 &[
-                    ("a", &a),
+                    ("a", a.as_bytes()),
                     ("d", &env_no_content),
                     ("s", &signed(&env_no_content)),
                 ],
@@ -1292,24 +1305,29 @@ fn group_cases(s: &mut Suite) {
             "z not zstd",
             group_wire(&gdict(
                 v1,
-                &[("a", &a), ("s", &signed(b"junk")), ("z", b"junk")],
+                &[("a", a.as_bytes()), ("s", &signed(b"junk")), ("z", b"junk")],
             )),
             Malformed("zstd"),
         ),
     ];
     s.table("group", cases, |i| {
-        decrypt_group_message(&[GROUP_KEY], &gpk, i).map(|_| ())
+        open_group_message(&[group_key()], &group_pk(), i).map(|_| ())
     });
     s.eq(
         "group",
         "wrong key only",
-        decrypt_group_message(&[[0; 32]], &gpk, &group_wire(b"x")).map(|_| ()),
+        open_group_message(
+            &[session_protocol::SymmetricKey::from_bytes([0; 32])],
+            &group_pk(),
+            &group_wire(b"x"),
+        )
+        .map(|_| ()),
         Err(Decrypt),
     );
     s.eq(
         "group",
         "no keys",
-        decrypt_group_message(&[], &gpk, &group_wire(b"x")).map(|_| ()),
+        open_group_message(&[], &group_pk(), &group_wire(b"x")).map(|_| ()),
         Err(Decrypt),
     );
 }
@@ -1353,7 +1371,7 @@ fn blinded_cases(s: &mut Suite) {
     );
     let (a25, b25) = (id(&alice, Blinding::Blind25), id(&bob, Blinding::Blind25));
     let mut rng = ChaCha20Rng::from_seed([7; 32]);
-    let honest25 = encrypt_blinded_dm(&alice, &b25, &server, b"hi", &mut rng).unwrap();
+    let honest25 = seal_blinded_dm(&alice, &b25, &server, b"hi", &mut rng).unwrap();
     let mut tampered = honest25.clone();
     tampered[5] ^= 1;
     let junk = [&[0u8][..], &[0x5a; 100]].concat();
@@ -1425,7 +1443,7 @@ fn blinded_cases(s: &mut Suite) {
                 &seeds[0],
                 &a15,
                 &b15,
-                &[&b"hi"[..], &carol.ed25519_public()].concat(),
+                &[&b"hi"[..], carol.ed25519_public().as_bytes()].concat(),
             ),
             SenderMismatch,
         ),
@@ -1442,10 +1460,10 @@ fn blinded_cases(s: &mut Suite) {
         &seeds[0],
         &a15,
         &b15,
-        &[&b"hi"[..], &alice.ed25519_public()].concat(),
+        &[&b"hi"[..], alice.ed25519_public().as_bytes()].concat(),
     );
     assert_eq!(
-        decrypt_blinded_dm(&bob, &a15, &b15, &server, &ok)
+        open_blinded_dm(&bob, &a15, &b15, &server, &ok)
             .unwrap()
             .sender,
         alice.session_id()
@@ -1454,7 +1472,7 @@ fn blinded_cases(s: &mut Suite) {
         s.eq(
             "blinded",
             label,
-            decrypt_blinded_dm(&bob, &from, &to, &server, &ct).map(|_| ()),
+            open_blinded_dm(&bob, &from, &to, &server, &ct).map(|_| ()),
             Err(want),
         );
     }
@@ -1563,8 +1581,8 @@ fn node_list_cases(s: &mut Suite) {
 
     // Entries skipped with their reasons.
     let me = Identity::from_seed(&[1; 32]);
-    let ed = hex(&me.ed25519_public());
-    let x = hex(&me.x25519_public());
+    let ed = hex(me.ed25519_public().as_bytes());
+    let x = hex(me.x25519_public().as_bytes());
     let small = format!("01{}", "00".repeat(31));
     let entry = |k: &str, ip: &str, ports: &str| {
         format!(r#"{{"pubkey_ed25519":"{k}","ip":"{ip}"{ports}}}"#)
@@ -1688,7 +1706,7 @@ fn skip_records_stop_at_the_cap_and_the_count_goes_on() {
     let me = Identity::from_seed(&[1; 32]);
     let valid = format!(
         r#"{{"pubkey_ed25519":"{}","ip":"1.2.3.4","port_https":443,"port_omq":20200}}"#,
-        hex(&me.ed25519_public())
+        hex(me.ed25519_public().as_bytes())
     );
     let bad = SkippedNode::MAX_LISTED + 10;
     let doc = format!(r#"{{"swarm":"2","snodes":[{}{valid}]}}"#, "{},".repeat(bad));
@@ -2729,7 +2747,8 @@ fn ed25519_verification_gives_libsodiums_verdict_on_every_boundary_case() {
     assert!(LIBSODIUM_VERDICTS.len() > 100);
     let mut wrong = Vec::new();
     for (what, pk, msg, sig, sodium) in LIBSODIUM_VERDICTS {
-        let ours = verify_ed25519(&arr(pk), &unhex(msg), &arr(sig)).is_ok();
+        let ours =
+            verify_ed25519(&Ed25519Public::from_bytes(arr(pk)), &unhex(msg), &arr(sig)).is_ok();
         if ours != *sodium {
             wrong.push(format!("{what}: libsodium {sodium}, ours {ours}"));
         }
@@ -2758,7 +2777,7 @@ fn the_trap_libsodium_avoids_is_real_and_mixed_order_keys_do_not_convert() {
     );
     assert!(
         verify_ed25519(
-            &EIGHT_TORSION[0].compress().to_bytes(),
+            &Ed25519Public::from_bytes(EIGHT_TORSION[0].compress().to_bytes()),
             b"anything",
             &identity_r
         )
@@ -2766,8 +2785,11 @@ fn the_trap_libsodium_avoids_is_real_and_mixed_order_keys_do_not_convert() {
     );
     // A mixed-order key verifies (as in libsodium) but has no X25519 form.
     let (mixed, msg, sig) = mixed_order_signature(|_| Vec::new());
-    assert_eq!(verify_ed25519(&mixed, &msg, &sig), Ok(()));
-    assert!(session_protocol::ed25519_to_x25519(&mixed).is_err());
+    assert_eq!(
+        verify_ed25519(&Ed25519Public::from_bytes(mixed), &msg, &sig),
+        Ok(())
+    );
+    assert!(session_protocol::ed25519_to_x25519(&Ed25519Public::from_bytes(mixed)).is_err());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -2845,29 +2867,34 @@ fn x25519_small_order_inputs_are_refused_wherever_libsodium_refuses() {
         // As a sealed box's ephemeral key: the box does not open.
         let sealed = [&u[..], &[0x42; 200]].concat();
         assert_eq!(
-            decrypt_incoming(&bob, &sealed).unwrap_err(),
+            open_incoming(&bob, &sealed).unwrap_err(),
             DecryptError::Decrypt,
             "{u:02x?}"
         );
         // As a recipient's Session ID key: no sealed box is made to it.
         let to = SessionId::new(IdPrefix::Standard, u);
         assert_eq!(
-            encrypt_for_recipient(&alice, &to, b"x", &mut rng).unwrap_err(),
+            seal_for_recipient(&alice, &to, b"x", &mut rng).unwrap_err(),
             EncryptError::InvalidRecipient,
             "{u:02x?}"
         );
         assert_eq!(
-            seal_to(&u, b"x", &mut rng).unwrap_err(),
+            seal_for_recipient_raw(
+                &session_protocol::X25519Public::from_bytes(u),
+                b"x",
+                &mut rng
+            )
+            .unwrap_err(),
             EncryptError::InvalidRecipient
         );
         // Multi-recipient copies, both ways.
         assert_eq!(
-            multi::encrypt_for(&alice, &u, b"d", &[0; 24], b"x").unwrap_err(),
+            multi::seal_for(&alice, &u.into(), b"d", &[0; 24], b"x").unwrap_err(),
             MultiError::InvalidKey,
             "{u:02x?}"
         );
         assert_eq!(
-            multi::decrypt_from(&bob, &u, b"d", &[0; 24], &[0; 40]).unwrap_err(),
+            multi::open_from(&bob, &u.into(), b"d", &[0; 24], &[0; 40]).unwrap_err(),
             MultiError::InvalidKey,
             "{u:02x?}"
         );
@@ -2907,7 +2934,7 @@ fn x25519_small_order_inputs_are_refused_wherever_libsodium_refuses() {
     for t in EIGHT_TORSION {
         let id = SessionId::new(IdPrefix::Blinded25, t.compress().to_bytes());
         assert_eq!(
-            encrypt_blinded_dm(&alice, &id, &[1; 32], b"x", &mut rng).unwrap_err(),
+            seal_blinded_dm(&alice, &id, &[1; 32], b"x", &mut rng).unwrap_err(),
             BlindedDmError::InvalidKey
         );
     }
@@ -3059,28 +3086,41 @@ fn no_secret_appears_in_debug_display_or_errors() {
         ),
         (
             "DecryptError",
-            format!("{0} {0:?}", decrypt_incoming(&me, &[0; 200]).unwrap_err()),
+            format!("{0} {0:?}", open_incoming(&me, &[0; 200]).unwrap_err()),
         ),
         (
             "GroupError",
             format!(
                 "{0} {0:?}",
-                decrypt_group_message(&[x_secret.clone().try_into().unwrap()], &[0; 32], &[0; 64])
-                    .unwrap_err()
+                open_group_message(
+                    &[session_protocol::SymmetricKey::from_bytes(
+                        x_secret.clone().try_into().unwrap()
+                    )],
+                    &session_protocol::Ed25519Public::from_bytes([0; 32]),
+                    &[0; 64]
+                )
+                .unwrap_err()
             ),
         ),
         (
             "MultiError",
             format!(
                 "{0} {0:?}",
-                multi::decrypt_from(&me, &keys.x25519, b"d", &[0; 24], &[0; 40]).unwrap_err()
+                multi::open_from(
+                    &me,
+                    &session_protocol::X25519Public::from(keys.x25519),
+                    b"d",
+                    &[0; 24],
+                    &[0; 40]
+                )
+                .unwrap_err()
             ),
         ),
         (
             "BlindedDmError",
             format!(
                 "{0} {0:?}",
-                decrypt_blinded_dm(&me, &kp25.id(), &kp25.id(), &[1; 32], &[0; 100]).unwrap_err()
+                open_blinded_dm(&me, &kp25.id(), &kp25.id(), &[1; 32], &[0; 100]).unwrap_err()
             ),
         ),
         (
@@ -3122,8 +3162,8 @@ fn secrets_handed_out_are_zeroize_on_drop() {
     zeroize_on_drop(&me.version_key().libsodium_secret_key());
     zeroize_on_drop(&decode_words(me.mnemonic().split(' '), true).unwrap());
     let mut rng = ChaCha20Rng::from_seed([1; 32]);
-    let ct = encrypt_for_recipient(&me, &me.session_id(), b"x", &mut rng).unwrap();
-    zeroize_on_drop(&decrypt_incoming(&me, &ct).unwrap().message);
+    let ct = seal_for_recipient(&me, &me.session_id(), b"x", &mut rng).unwrap();
+    zeroize_on_drop(&open_incoming(&me, &ct).unwrap().message);
     // The crate's own secret-holding types, each wiped on drop by its fields.
     zeroize_on_drop(&me);
     zeroize_on_drop(&me.version_key());

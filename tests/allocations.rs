@@ -174,31 +174,31 @@ fn one_allocation_per_request_none_per_peel_and_none_beyond_the_input() {
     type Decoder<'a> = (&'static str, Box<dyn Fn(&[u8]) + 'a>);
     let decoders: [Decoder<'_>; 5] = [
         (
-            "decode_envelope",
-            Box::new(|i: &[u8]| drop(session_protocol::envelope::decode_envelope(&bob, i))),
+            "open_1o1",
+            Box::new(|i: &[u8]| drop(session_protocol::envelope::open_1o1(&bob, i))),
         ),
         (
             "decode_swarm_response",
             Box::new(|i: &[u8]| drop(session_protocol::swarm::decode_swarm_response(i))),
         ),
         (
-            "decrypt_incoming",
-            Box::new(|i: &[u8]| drop(session_protocol::envelope::decrypt_incoming(&bob, i))),
+            "open_incoming",
+            Box::new(|i: &[u8]| drop(session_protocol::envelope::open_incoming(&bob, i))),
         ),
         (
-            "decrypt_group_message",
+            "open_group_message",
             Box::new(|i: &[u8]| {
-                drop(session_protocol::envelope::decrypt_group_message(
-                    &[[1; 32]],
-                    &[2; 32],
+                drop(session_protocol::envelope::open_group_message(
+                    &[session_protocol::SymmetricKey::from_bytes([1; 32])],
+                    &session_protocol::Ed25519Public::from_bytes([2; 32]),
                     i,
                 ))
             }),
         ),
         (
-            "decrypt_blinded_dm",
+            "open_blinded_dm",
             Box::new(|i: &[u8]| {
-                drop(session_protocol::envelope::decrypt_blinded_dm(
+                drop(session_protocol::envelope::open_blinded_dm(
                     &bob, &blinded, &blinded, &[1; 32], i,
                 ))
             }),
@@ -225,7 +225,7 @@ fn one_allocation_per_request_none_per_peel_and_none_beyond_the_input() {
 #[test]
 fn group_zstd_window_above_the_plaintext_limit_is_refused_before_allocating_it() {
     use chacha20poly1305::aead::{AeadInOut, KeyInit};
-    use session_protocol::envelope::{GroupError, decrypt_group_message};
+    use session_protocol::envelope::{GroupError, open_group_message};
 
     let bencode = |b: &[u8]| [format!("{}:", b.len()).as_bytes(), b].concat();
     let (sender, group_pk, group_key) = (Identity::from_seed(&[1; 32]), [0x21; 32], [0x4b; 32]);
@@ -244,7 +244,7 @@ fn group_zstd_window_above_the_plaintext_limit_is_refused_before_allocating_it()
         &bencode(b""),
         b"i1e",
         &bencode(b"a"),
-        &bencode(&sender.ed25519_public()),
+        &bencode(sender.ed25519_public().as_bytes()),
         &bencode(b"s"),
         &bencode(&sig),
         &bencode(b"z"),
@@ -259,8 +259,14 @@ fn group_zstd_window_above_the_plaintext_limit_is_refused_before_allocating_it()
         .unwrap();
     let wire = [&nonce[..], &plain, tag.as_slice()].concat();
 
-    let (result, n, bytes) =
-        counted(|| decrypt_group_message(&[group_key], &group_pk, &wire).map(|m| m.key_index));
+    let (result, n, bytes) = counted(|| {
+        open_group_message(
+            &[session_protocol::SymmetricKey::from_bytes(group_key)],
+            &session_protocol::Ed25519Public::from_bytes(group_pk),
+            &wire,
+        )
+        .map(|m| m.key_index)
+    });
     assert_eq!(result, Err(GroupError::TooLarge));
     assert!(
         bytes <= 4 * wire.len() + 64 * 1024,
@@ -549,21 +555,21 @@ fn hostile_lengths_and_counts_keep_peak_allocation_below_the_input() {
     type Case<'a> = (&'a str, Vec<u8>, Box<dyn Fn(&[u8]) + 'a>);
     let cases: Vec<Case<'_>> = vec![
         (
-            "decode_envelope: WebSocketMessage.request length near u32::MAX",
+            "open_1o1: WebSocketMessage.request length near u32::MAX",
             padded(&[&[0x08, 0x01, 0x12][..], &varint_max].concat(), 0, N),
-            Box::new(|i: &[u8]| drop(session_protocol::envelope::decode_envelope(&bob, i))),
+            Box::new(|i: &[u8]| drop(session_protocol::envelope::open_1o1(&bob, i))),
         ),
         (
-            "decode_envelope: request.body length near u32::MAX",
+            "open_1o1: request.body length near u32::MAX",
             padded(
                 &[&[0x08, 0x01, 0x12, 0x7f, 0x1a][..], &varint_max].concat(),
                 0,
                 N,
             ),
-            Box::new(|i: &[u8]| drop(session_protocol::envelope::decode_envelope(&bob, i))),
+            Box::new(|i: &[u8]| drop(session_protocol::envelope::open_1o1(&bob, i))),
         ),
         (
-            "decode_envelope: ten-byte length varint",
+            "open_1o1: ten-byte length varint",
             padded(
                 &[
                     0x08, 0x01, 0x12, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01,
@@ -571,7 +577,7 @@ fn hostile_lengths_and_counts_keep_peak_allocation_below_the_input() {
                 0,
                 N,
             ),
-            Box::new(|i: &[u8]| drop(session_protocol::envelope::decode_envelope(&bob, i))),
+            Box::new(|i: &[u8]| drop(session_protocol::envelope::open_1o1(&bob, i))),
         ),
         (
             "Content::from_bytes: dataMessage length near u32::MAX",
@@ -666,7 +672,7 @@ fn huge_counts_allocate_in_proportion_to_the_input_only() {
     // counted as live together at a moving reallocation): at most twice the input.
     assert!(size_of::<session_protocol::swarm::ServiceNode>() <= 80);
     let ed = Identity::from_seed(&[7; 32]).ed25519_public();
-    let ed: String = ed.iter().map(|b| format!("{b:02x}")).collect();
+    let ed: String = ed.as_bytes().iter().map(|b| format!("{b:02x}")).collect();
     let valid =
         format!(r#"{{"pubkey_ed25519":"{ed}","ip":"1.2.3.4","port_https":443,"port_quic":9}},"#);
     type Case<'a> = (

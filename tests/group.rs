@@ -12,12 +12,16 @@ use chacha20poly1305::aead::{AeadInOut, KeyInit};
 use proptest::prelude::*;
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
-use session_protocol::Identity;
 use session_protocol::envelope::{
-    GroupError, ProSignature, decrypt_group_message, encrypt_for_group,
+    GroupError, ProSignature, open_group_message, seal_group_message,
 };
+use session_protocol::{Ed25519Public, Identity, SymmetricKey};
 
 const GROUP_KEY: [u8; 32] = [0x4b; 32];
+
+fn gkey() -> SymmetricKey {
+    SymmetricKey::from_bytes(GROUP_KEY)
+}
 
 fn group() -> Identity {
     Identity::from_seed(&[0x33; 32])
@@ -41,9 +45,15 @@ fn bytes(b: &[u8]) -> Vec<u8> {
 }
 
 /// A signed dict over `body` (as "d" or "z") by `sender`.
-fn dict(sender: &Identity, version: &str, key: &str, body: &[u8], group_pk: &[u8; 32]) -> Vec<u8> {
-    let sig = sender.sign(&[body, &group_pk[..]].concat());
-    dict_raw(version, &sender.ed25519_public(), &sig, key, body)
+fn dict(
+    sender: &Identity,
+    version: &str,
+    key: &str,
+    body: &[u8],
+    group_pk: &Ed25519Public,
+) -> Vec<u8> {
+    let sig = sender.sign(&[body, group_pk.as_bytes()].concat());
+    dict_raw(version, sender.ed25519_public().as_bytes(), &sig, key, body)
 }
 
 /// A dict with any sender key and signature.
@@ -86,10 +96,10 @@ fn round_trips_compressed_and_not_with_key_lists() {
         .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
         .collect();
     for content in [&repetitive[..], &random[..], b""] {
-        let wire = encrypt_for_group(
+        let wire = seal_group_message(
             &alice,
             &gpk,
-            &GROUP_KEY,
+            &gkey(),
             content,
             77,
             ProSignature::Decoy,
@@ -97,18 +107,18 @@ fn round_trips_compressed_and_not_with_key_lists() {
         )
         .unwrap();
         assert_eq!(wire.len() % 256, 0);
-        let keys = [[1u8; 32], GROUP_KEY];
-        let m = decrypt_group_message(&keys, &gpk, &wire).unwrap();
+        let keys = [SymmetricKey::from_bytes([1u8; 32]), gkey()];
+        let m = open_group_message(&keys, &gpk, &wire).unwrap();
         assert_eq!(
             (&m.content[..], m.sender, m.timestamp_ms, m.key_index),
             (content, alice.session_id(), 77, 1)
         );
     }
     // The repetitive content compresses: its wire form is smaller than its length.
-    let wire = encrypt_for_group(
+    let wire = seal_group_message(
         &alice,
         &gpk,
-        &GROUP_KEY,
+        &gkey(),
         &repetitive,
         1,
         ProSignature::Omit,
@@ -117,43 +127,35 @@ fn round_trips_compressed_and_not_with_key_lists() {
     .unwrap();
     assert!(wire.len() < repetitive.len());
     assert_eq!(
-        decrypt_group_message(&[[9; 32]], &gpk, &wire).unwrap_err(),
+        open_group_message(&[SymmetricKey::from_bytes([9; 32])], &gpk, &wire).unwrap_err(),
         GroupError::Decrypt
     );
     assert_eq!(
-        decrypt_group_message(&[], &gpk, &wire).unwrap_err(),
+        open_group_message(&[], &gpk, &wire).unwrap_err(),
         GroupError::Decrypt
     );
     assert_eq!(
-        decrypt_group_message(&[GROUP_KEY], &gpk, &wire[..39]).unwrap_err(),
+        open_group_message(&[gkey()], &gpk, &wire[..39]).unwrap_err(),
         GroupError::TooShort
     );
     // The signature covers the group key: another group's key does not verify.
     assert_eq!(
-        decrypt_group_message(&[GROUP_KEY], &[7; 32], &wire).unwrap_err(),
+        open_group_message(&[gkey()], &Ed25519Public::from_bytes([7; 32]), &wire).unwrap_err(),
         GroupError::BadSignature
     );
     for i in 0..wire.len() {
         let mut bad = wire.clone();
         bad[i] ^= 1;
         assert_eq!(
-            decrypt_group_message(&[GROUP_KEY], &gpk, &bad).unwrap_err(),
+            open_group_message(&[gkey()], &gpk, &bad).unwrap_err(),
             GroupError::Decrypt,
             "byte {i}"
         );
     }
     let big = vec![0u8; 1_000_001];
     assert_eq!(
-        encrypt_for_group(
-            &alice,
-            &gpk,
-            &GROUP_KEY,
-            &big,
-            1,
-            ProSignature::Omit,
-            &mut rng
-        )
-        .unwrap_err(),
+        seal_group_message(&alice, &gpk, &gkey(), &big, 1, ProSignature::Omit, &mut rng)
+            .unwrap_err(),
         GroupError::TooLarge
     );
 }
@@ -168,14 +170,14 @@ fn malformed_plaintexts_get_specific_errors() {
     let env = envelope(b"hi");
     let ok = dict(&alice, "i1e", "d", &env, &gpk);
     assert_eq!(
-        &decrypt_group_message(&[GROUP_KEY], &gpk, &seal_raw(&ok))
+        &open_group_message(&[gkey()], &gpk, &seal_raw(&ok))
             .unwrap()
             .content[..],
         b"hi"
     );
     let mut forged = dict(&mallory, "i1e", "d", &env, &gpk);
     let a_at = forged.windows(3).position(|w| w == b"32:").unwrap() + 3;
-    forged[a_at..a_at + 32].copy_from_slice(&alice.ed25519_public());
+    forged[a_at..a_at + 32].copy_from_slice(alice.ed25519_public().as_bytes());
     let unsorted = [&ok[..ok.len() - 1], b"1:b0:e"].concat(); // "b" after "s": keys out of order
     let both = {
         let mut d = dict(&alice, "i1e", "d", &env, &gpk);
@@ -219,7 +221,7 @@ fn malformed_plaintexts_get_specific_errors() {
     ];
     for (plain, want) in cases {
         assert_eq!(
-            decrypt_group_message(&[GROUP_KEY], &gpk, &seal_raw(&plain)).unwrap_err(),
+            open_group_message(&[gkey()], &gpk, &seal_raw(&plain)).unwrap_err(),
             want,
             "{}",
             String::from_utf8_lossy(&plain[..plain.len().min(40)])
@@ -233,9 +235,9 @@ proptest! {
     fn group_round_trip(content in proptest::collection::vec(any::<u8>(), 0..3000), repeat in 1usize..4, seed in any::<[u8; 32]>()) {
         let (alice, gpk) = (Identity::from_seed(&seed), group().ed25519_public());
         let content = content.repeat(repeat);
-        let wire = encrypt_for_group(&alice, &gpk, &GROUP_KEY, &content, 5, ProSignature::Omit, &mut ChaCha20Rng::from_seed(seed)).unwrap();
+        let wire = seal_group_message(&alice, &gpk, &gkey(), &content, 5, ProSignature::Omit, &mut ChaCha20Rng::from_seed(seed)).unwrap();
         prop_assert_eq!(wire.len() % 256, 0);
-        let m = decrypt_group_message(&[GROUP_KEY], &gpk, &wire).unwrap();
+        let m = open_group_message(&[gkey()], &gpk, &wire).unwrap();
         prop_assert_eq!(&m.content[..], &content[..]);
         prop_assert_eq!(m.sender, alice.session_id());
     }
@@ -243,7 +245,7 @@ proptest! {
 
 #[test]
 fn push_notifications_strip_padding_and_authenticate() {
-    use session_protocol::envelope::{SmallFormatError, decrypt_push_notification};
+    use session_protocol::envelope::{SmallFormatError, open_push_notification};
     let key = [9u8; 32];
     let mut body = b"notify".to_vec();
     body.resize(64, 0);
@@ -253,18 +255,31 @@ fn push_notifications_strip_padding_and_authenticate() {
         .encrypt_inout_detached(&nonce.into(), &[], body.as_mut_slice().into())
         .unwrap();
     let payload = [&nonce[..], &body, tag.as_slice()].concat();
+    let key = SymmetricKey::from_bytes(key);
     assert_eq!(
-        decrypt_push_notification(&key, &payload).unwrap(),
+        &open_push_notification(&key, &payload).unwrap()[..],
         b"notify"
+    );
+    // All zeros is all padding: an empty notification.
+    let mut zeros = [0u8; 16];
+    let tag = aead
+        .encrypt_inout_detached(&nonce.into(), &[], zeros.as_mut_slice().into())
+        .unwrap();
+    let empty = [&nonce[..], &zeros, tag.as_slice()].concat();
+    assert!(open_push_notification(&key, &empty).unwrap().is_empty());
+    let other = SymmetricKey::from_bytes([8; 32]);
+    assert_eq!(
+        open_push_notification(&other, &payload),
+        Err(SmallFormatError::Decrypt)
     );
     let mut bad = payload.clone();
     bad[30] ^= 1;
     assert_eq!(
-        decrypt_push_notification(&key, &bad),
+        open_push_notification(&key, &bad),
         Err(SmallFormatError::Decrypt)
     );
     assert_eq!(
-        decrypt_push_notification(&key, &payload[..39]),
+        open_push_notification(&key, &payload[..39]),
         Err(SmallFormatError::TooShort)
     );
 }
@@ -291,8 +306,8 @@ fn rle_blocks(n: usize) -> Vec<u8> {
 fn zstd_windows_and_declared_sizes_above_the_limit_are_refused_before_decoding() {
     let (alice, gpk) = (Identity::from_seed(&[1; 32]), group().ed25519_public());
     let open = |frame: &[u8]| {
-        decrypt_group_message(
-            &[GROUP_KEY],
+        open_group_message(
+            &[gkey()],
             &gpk,
             &seal_raw(&dict(&alice, "i1e", "z", frame, &gpk)),
         )
@@ -323,10 +338,10 @@ fn zstd_windows_and_declared_sizes_above_the_limit_are_refused_before_decoding()
     assert_eq!(open(&one_mib).unwrap_err(), GroupError::TooLarge);
     // The largest legitimate plaintext still round trips compressed.
     let content = vec![b'a'; 999_000];
-    let wire = encrypt_for_group(
+    let wire = seal_group_message(
         &alice,
         &gpk,
-        &GROUP_KEY,
+        &gkey(),
         &content,
         3,
         ProSignature::Omit,
@@ -334,7 +349,7 @@ fn zstd_windows_and_declared_sizes_above_the_limit_are_refused_before_decoding()
     )
     .unwrap();
     assert!(wire.len() < 10_000, "compressed");
-    let m = decrypt_group_message(&[GROUP_KEY], &gpk, &wire).unwrap();
+    let m = open_group_message(&[gkey()], &gpk, &wire).unwrap();
     assert_eq!(m.content.len(), content.len());
 }
 
@@ -345,8 +360,8 @@ mod torsion;
 fn unusable_sender_keys_get_invalid_sender_not_bad_signature() {
     let gpk = group().ed25519_public();
     let env = envelope(b"hi");
-    let signed = [&env[..], &gpk[..]].concat();
-    let open = |plain: &[u8]| decrypt_group_message(&[GROUP_KEY], &gpk, &seal_raw(plain));
+    let signed = [&env[..], gpk.as_bytes()].concat();
+    let open = |plain: &[u8]| open_group_message(&[gkey()], &gpk, &seal_raw(plain));
     // Mixed order: the signature verifies (as libsodium would accept it), but the key has a
     // torsion component and so no Session ID.
     let (a, pk) = torsion::mixed_order_key(7);
@@ -391,7 +406,7 @@ fn unusable_sender_keys_get_invalid_sender_not_bad_signature() {
     assert_eq!(
         open(&dict_raw(
             "i1e",
-            &alice.ed25519_public(),
+            alice.ed25519_public().as_bytes(),
             &[3; 64],
             "d",
             &env
@@ -413,13 +428,14 @@ proptest! {
     ) {
         let (alice, gpk) = (Identity::from_seed(&seed), group().ed25519_public());
         let pro_key = Identity::from_seed(&[0x50; 32]);
-        let keys: Vec<[u8; 32]> = (0..n_keys).map(|i| [i as u8 ^ seed[0]; 32]).collect();
+        let raw: Vec<[u8; 32]> = (0..n_keys).map(|i| [i as u8 ^ seed[0]; 32]).collect();
+        let keys: Vec<SymmetricKey> = raw.iter().map(|k| SymmetricKey::from_bytes(*k)).collect();
         let used = pick.index(n_keys);
         let choice = if pro { ProSignature::Key(&pro_key) } else { ProSignature::Decoy };
         let mut rng = ChaCha20Rng::from_seed(seed);
-        let wire = encrypt_for_group(&alice, &gpk, &keys[used], &content, 11, choice, &mut rng).unwrap();
+        let wire = seal_group_message(&alice, &gpk, &keys[used], &content, 11, choice, &mut rng).unwrap();
         // Any position in the list opens it and reports that position.
-        let m = decrypt_group_message(&keys, &gpk, &wire).unwrap();
+        let m = open_group_message(&keys, &gpk, &wire).unwrap();
         prop_assert_eq!(m.key_index, keys.iter().position(|k| *k == keys[used]).unwrap());
         prop_assert_eq!(&m.content[..], &content[..]);
         prop_assert_eq!((m.sender, m.timestamp_ms), (alice.session_id(), 11));
@@ -428,12 +444,13 @@ proptest! {
         prop_assert_eq!(verifies, pro);
         // Rotation: after the key is dropped from the list, the message no longer opens; a
         // message under the new key opens with the new list.
-        let rotated: Vec<[u8; 32]> = keys.iter().filter(|k| **k != keys[used]).copied().collect();
-        prop_assert_eq!(decrypt_group_message(&rotated, &gpk, &wire).unwrap_err(), GroupError::Decrypt);
-        let new_key = [0xee; 32];
-        let newer = [&[new_key][..], &rotated].concat();
-        let wire2 = encrypt_for_group(&alice, &gpk, &new_key, &content, 12, ProSignature::Omit, &mut rng).unwrap();
-        let m2 = decrypt_group_message(&newer, &gpk, &wire2).unwrap();
+        let rotated: Vec<[u8; 32]> = raw.iter().filter(|k| **k != raw[used]).copied().collect();
+        let rotated_keys: Vec<SymmetricKey> = rotated.iter().map(|k| SymmetricKey::from_bytes(*k)).collect();
+        prop_assert_eq!(open_group_message(&rotated_keys, &gpk, &wire).unwrap_err(), GroupError::Decrypt);
+        let new_key = SymmetricKey::from_bytes([0xee; 32]);
+        let newer: Vec<SymmetricKey> = [&[[0xee; 32]][..], &rotated].concat().into_iter().map(SymmetricKey::from_bytes).collect();
+        let wire2 = seal_group_message(&alice, &gpk, &new_key, &content, 12, ProSignature::Omit, &mut rng).unwrap();
+        let m2 = open_group_message(&newer, &gpk, &wire2).unwrap();
         prop_assert_eq!((m2.key_index, &m2.content[..]), (0, &content[..]));
         prop_assert!(m2.pro_sig.is_none());
     }
@@ -443,13 +460,14 @@ proptest! {
 fn group_fuzz_seeds_get_past_the_signature() {
     // The group_decrypt target signs `body` (the seed without its first byte) with this key.
     let sender = Identity::from_seed(&[0x31; 32]);
-    let gpk = [0x21; 32];
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/group_decrypt");
+    let gpk = Ed25519Public::from_bytes([0x21; 32]);
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz/corpus/group_decrypt");
     let open = |name: &str| {
         let seed = std::fs::read(dir.join(name)).unwrap();
         let key = if seed[0] & 1 == 1 { "z" } else { "d" };
-        decrypt_group_message(
-            &[GROUP_KEY],
+        open_group_message(
+            &[gkey()],
             &gpk,
             &seal_raw(&dict(&sender, "i1e", key, &seed[1..], &gpk)),
         )
@@ -459,4 +477,147 @@ fn group_fuzz_seeds_get_past_the_signature() {
         assert_eq!((&m.content[..], m.timestamp_ms), (&b"hi"[..], 9), "{name}");
     }
     assert_eq!(open("window_8mib").unwrap_err(), GroupError::TooLarge);
+}
+
+#[test]
+fn seal_group_message_into_appends_and_leaves_the_buffer_alone_on_error() {
+    use session_protocol::envelope::seal_group_message_into;
+    let (alice, gpk) = (Identity::from_seed(&[1; 32]), group().ed25519_public());
+    let mut out = b"head".to_vec();
+    seal_group_message_into(
+        &mut out,
+        &alice,
+        &gpk,
+        &gkey(),
+        b"first",
+        1,
+        ProSignature::Omit,
+        &mut ChaCha20Rng::from_seed([7; 32]),
+    )
+    .unwrap();
+    let alone = seal_group_message(
+        &alice,
+        &gpk,
+        &gkey(),
+        b"first",
+        1,
+        ProSignature::Omit,
+        &mut ChaCha20Rng::from_seed([7; 32]),
+    )
+    .unwrap();
+    assert_eq!((&out[..4], &out[4..]), (&b"head"[..], &alone[..]));
+    assert_eq!((out.len() - 4) % 256, 0);
+    let before = out.clone();
+    assert_eq!(
+        seal_group_message_into(
+            &mut out,
+            &alice,
+            &gpk,
+            &gkey(),
+            &vec![0; 1_000_001],
+            1,
+            ProSignature::Omit,
+            &mut ChaCha20Rng::from_seed([7; 32]),
+        ),
+        Err(GroupError::TooLarge)
+    );
+    assert_eq!(out, before);
+    let m = open_group_message(&[gkey()], &gpk, &out[4..]).unwrap();
+    assert_eq!(&m.content[..], b"first");
+    assert_eq!(m.sender_ed25519, alice.ed25519_public());
+}
+
+#[test]
+fn group_dict_fields_of_the_wrong_kind_get_specific_errors() {
+    let (alice, gpk) = (Identity::from_seed(&[1; 32]), group().ed25519_public());
+    let env = envelope(b"hi");
+    let sig = alice.sign(&[&env[..], gpk.as_bytes()].concat());
+    let a = alice.ed25519_public();
+    let open = |plain: &[u8]| open_group_message(&[gkey()], &gpk, &seal_raw(plain)).unwrap_err();
+    let entries = |parts: &[&[u8]]| [&b"d"[..], &parts.concat(), b"e"].concat();
+    let cases: Vec<(Vec<u8>, GroupError)> = vec![
+        // No version at all, a version that is a string.
+        (
+            entries(&[&bytes(b"a"), &bytes(a.as_bytes())]),
+            GroupError::Malformed("version"),
+        ),
+        (
+            entries(&[&bytes(b""), &bytes(b"1")]),
+            GroupError::Malformed("version"),
+        ),
+        // `a` missing, of the wrong length, or a list.
+        (entries(&[&bytes(b""), b"i1e"]), GroupError::Malformed("a")),
+        (
+            entries(&[&bytes(b""), b"i1e", &bytes(b"a"), &bytes(&[1; 31])]),
+            GroupError::Malformed("a"),
+        ),
+        (
+            entries(&[&bytes(b""), b"i1e", &bytes(b"a"), b"le"]),
+            GroupError::Malformed("a"),
+        ),
+        // `s` of the wrong length.
+        (
+            entries(&[
+                &bytes(b""),
+                b"i1e",
+                &bytes(b"a"),
+                &bytes(a.as_bytes()),
+                &bytes(b"d"),
+                &bytes(&env),
+                &bytes(b"s"),
+                &bytes(&sig[..63]),
+            ]),
+            GroupError::Malformed("s"),
+        ),
+        // Neither `d` nor `z`, or `d` as an integer.
+        (
+            entries(&[
+                &bytes(b""),
+                b"i1e",
+                &bytes(b"a"),
+                &bytes(a.as_bytes()),
+                &bytes(b"s"),
+                &bytes(&sig),
+            ]),
+            GroupError::Malformed("d/z"),
+        ),
+        (
+            entries(&[
+                &bytes(b""),
+                b"i1e",
+                &bytes(b"a"),
+                &bytes(a.as_bytes()),
+                &bytes(b"d"),
+                b"i5e",
+                &bytes(b"s"),
+                &bytes(&sig),
+            ]),
+            GroupError::Malformed("d/z"),
+        ),
+        // A structural error after the fields is still a bencode error.
+        (
+            [&dict(&alice, "i1e", "d", &env, &gpk)[..], b"x"].concat(),
+            GroupError::Malformed("bencode"),
+        ),
+    ];
+    for (plain, want) in cases {
+        assert_eq!(
+            open(&plain),
+            want,
+            "{}",
+            String::from_utf8_lossy(&plain[..plain.len().min(40)])
+        );
+    }
+    // Unknown keys are ignored, as before.
+    let mut extra = dict(&alice, "i1e", "d", &env, &gpk);
+    extra.pop();
+    extra.extend(bytes(b"zz"));
+    extra.extend(b"li1ee");
+    extra.push(b'e');
+    assert_eq!(
+        &open_group_message(&[gkey()], &gpk, &seal_raw(&extra))
+            .unwrap()
+            .content[..],
+        b"hi"
+    );
 }

@@ -134,21 +134,21 @@ fn the_observer_finds_keys_raw_in_hex_and_in_base64() {
         name: "p".into(),
         addr: "100.64.0.9".parse().unwrap(),
         session_id: id.session_id(),
-        ed25519: id.ed25519_public(),
+        ed25519: id.ed25519_public().to_bytes(),
     };
     let (p, q) = (party(&id), party(&other));
     let noise = |k: &[u8]| [&[0x5a; 17][..], k, &[0xa5; 9][..]].concat();
     let sid = id.session_id().to_string();
     let cases: Vec<Vec<u8>> = vec![
-        noise(&id.ed25519_public()),
-        noise(&id.x25519_public()),
+        noise(id.ed25519_public().as_bytes()),
+        noise(id.x25519_public().as_bytes()),
         noise(&id.session_id().to_bytes()),
         format!("{{\"pubkey\":\"{sid}\"}}").into_bytes(),
         sid.to_uppercase().into_bytes(),
-        noise(hex(&id.ed25519_public()).as_bytes()),
+        noise(hex(id.ed25519_public().as_bytes()).as_bytes()),
         // Inside base64, at each alignment.
-        Base64::encode_string(&noise(&id.ed25519_public())).into_bytes(),
-        Base64::encode_string(&noise(&id.x25519_public())[1..]).into_bytes(),
+        Base64::encode_string(&noise(id.ed25519_public().as_bytes())).into_bytes(),
+        Base64::encode_string(&noise(id.x25519_public().as_bytes())[1..]).into_bytes(),
         Base64::encode_string(&noise(&id.session_id().to_bytes())[2..]).into_bytes(),
     ];
     for (i, c) in cases.iter().enumerate() {

@@ -9,6 +9,7 @@
 )]
 
 use core::net::Ipv4Addr;
+use session_protocol::Ed25519Public;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
@@ -29,7 +30,7 @@ fn keys() -> &'static [[u8; 32]] {
             .map(|i| {
                 let mut seed = [0u8; 32];
                 seed[..2].copy_from_slice(&i.to_le_bytes());
-                Identity::from_seed(&seed).ed25519_public()
+                Identity::from_seed(&seed).ed25519_public().to_bytes()
             })
             .collect()
     })
@@ -42,7 +43,14 @@ fn node(i: usize, ip: Ipv4Addr, swarm: u64) -> ServiceNode {
         keys()
             .iter()
             .map(|k| {
-                ServiceNode::new(*k, Ipv4Addr::new(1, 1, 1, 1), 443, 22020, SwarmId(0)).unwrap()
+                ServiceNode::new(
+                    Ed25519Public::from_bytes(*k),
+                    Ipv4Addr::new(1, 1, 1, 1),
+                    443,
+                    22020,
+                    SwarmId(0),
+                )
+                .unwrap()
             })
             .collect()
     });
@@ -95,7 +103,7 @@ fn swarm_space_ignores_the_prefix() {
 #[test]
 fn decodes_a_get_swarm_answer_and_skips_bad_entries() {
     let k = keys();
-    let x0 = ed25519_to_x25519(&k[0]).unwrap();
+    let x0 = ed25519_to_x25519(&Ed25519Public::from_bytes(k[0])).unwrap();
     let json = format!(
         r#"{{"snodes":[
             {{"address":"x.snode","pubkey_legacy":"00","pubkey_x25519":"{x0}","pubkey_ed25519":"{e0}","port":"443","port_https":443,"port_omq":22020,"port_quic":22021,"ip":"10.0.0.1"}},
@@ -109,7 +117,7 @@ fn decodes_a_get_swarm_answer_and_skips_bad_entries() {
             {{"pubkey_ed25519":"{small}","ip":"10.0.0.6","port_https":443,"port_omq":1}},
             "not an object"
         ],"swarm":"1f","t":1700000000000,"hf":[19,3]}}"#,
-        x0 = hex(&x0),
+        x0 = hex(x0.as_bytes()),
         e0 = hex(&k[0]),
         e1 = hex(&k[1]),
         e2 = hex(&k[2]),
@@ -126,7 +134,10 @@ fn decodes_a_get_swarm_answer_and_skips_bad_entries() {
         "port_quic is preferred over port_omq"
     );
     assert_eq!(r.nodes[1].quic_port(), 22020);
-    assert_eq!(r.nodes[1].x25519(), &ed25519_to_x25519(&k[1]).unwrap());
+    assert_eq!(
+        r.nodes[1].x25519(),
+        &ed25519_to_x25519(&Ed25519Public::from_bytes(k[1])).unwrap()
+    );
     assert!(r.nodes.iter().all(|n| n.swarm() == SwarmId(0x1f)));
     let reasons: Vec<(usize, NodeError)> = r.skipped.iter().map(|s| (s.index, s.reason)).collect();
     assert_eq!(
@@ -218,7 +229,7 @@ fn pool_tracks_nodes_joining_leaving_and_moving() {
 
     // A node moves: the old swarm shrinks, the new one appears.
     let moved = pool
-        .get(&keys()[0])
+        .get(&Ed25519Public::from_bytes(keys()[0]))
         .unwrap()
         .clone()
         .with_swarm(SwarmId(300));
@@ -230,8 +241,8 @@ fn pool_tracks_nodes_joining_leaving_and_moving() {
     assert_eq!(pool.len(), 6);
 
     // It leaves: its swarm disappears.
-    assert!(pool.remove(&keys()[0]).is_some());
-    assert!(pool.remove(&keys()[0]).is_none());
+    assert!(pool.remove(&Ed25519Public::from_bytes(keys()[0])).is_some());
+    assert!(pool.remove(&Ed25519Public::from_bytes(keys()[0])).is_none());
     assert_eq!(
         pool.swarms().ids().collect::<Vec<_>>(),
         [SwarmId(100), SwarmId(200)]
@@ -263,7 +274,7 @@ fn random_member_is_in_the_accounts_swarm_and_close_to_uniform() {
     for _ in 0..draws {
         let n = pool.random_member(&account, &mut rng).unwrap();
         assert_eq!(n.swarm(), swarm);
-        *counts.entry(*n.ed25519()).or_default() += 1;
+        *counts.entry((*n.ed25519()).to_bytes()).or_default() += 1;
     }
     assert_eq!(counts.len(), 10);
     // Chi-square with 9 degrees of freedom: 27.9 is the 0.1% critical value.
@@ -389,7 +400,7 @@ fn destination_and_failed_nodes_are_never_chosen_and_are_counted_apart() {
     let rules = PathRules::new().destination(key(0)).failed(key(1)).hops(2);
     for _ in 0..50 {
         let path = select_path(&pool, &rules, &mut rng).unwrap();
-        let mut keys: Vec<[u8; 32]> = path.iter().map(|n| *n.ed25519()).collect();
+        let mut keys: Vec<[u8; 32]> = path.iter().map(|n| n.ed25519().to_bytes()).collect();
         keys.sort_unstable();
         let mut want = vec![key(2), key(3)];
         want.sort_unstable();
@@ -419,9 +430,9 @@ fn destination_and_failed_nodes_are_never_chosen_and_are_counted_apart() {
     );
     // Keys that are not in the pool change nothing.
     let absent = PathRules::new()
-        .destination([9; 32])
-        .exclude([8; 32])
-        .failed([7; 32])
+        .destination(Ed25519Public::from_bytes([9; 32]))
+        .exclude(Ed25519Public::from_bytes([8; 32]))
+        .failed(Ed25519Public::from_bytes([7; 32]))
         .hops(4);
     assert_eq!(select_path(&pool, &absent, &mut rng).unwrap().len(), 4);
 }
@@ -435,8 +446,11 @@ fn the_pool_counts_failures_per_node() {
     assert_eq!(pool.record_failure(&key(1)), Some(2));
     assert_eq!(pool.record_failure(&key(2)), Some(1));
     // Unknown nodes are not counted.
-    assert_eq!(pool.record_failure(&[3; 32]), None);
-    assert_eq!(pool.failures(&[3; 32]), 0);
+    assert_eq!(
+        pool.record_failure(&Ed25519Public::from_bytes([3; 32])),
+        None
+    );
+    assert_eq!(pool.failures(&Ed25519Public::from_bytes([3; 32])), 0);
     assert_eq!(pool.failures(&key(1)), 2);
     assert_eq!(pool.failures(&key(0)), 0);
     let mut both = vec![key(1), key(2)];
@@ -543,26 +557,26 @@ proptest! {
             .collect();
         let diversity = if distinct_ip { Diversity::DistinctIp } else { Diversity::Subnet24 };
         let keys = |set: &BTreeSet<usize>| -> Vec<[u8; 32]> {
-            set.iter().filter(|&&i| i < pool.len()).map(|&i| *pool[i].ed25519()).collect()
+            set.iter().filter(|&&i| i < pool.len()).map(|&i| pool[i].ed25519().to_bytes()).collect()
         };
         let (ex, fail) = (keys(&excluded), keys(&failed));
         // A destination outside the pool is a key of no pool node.
-        let dest = destination.map(|i| pool.get(i).map_or([0xee; 32], |n| *n.ed25519()));
+        let dest = destination.map(|i| pool.get(i).map_or([0xee; 32], |n| n.ed25519().to_bytes()));
         let mut rules = PathRules::new()
             .hops(hops)
             .diversity(diversity)
-            .exclude_all(ex.iter().copied())
-            .failed_all(fail.iter().copied());
+            .exclude_all(ex.iter().map(|&k| Ed25519Public::from_bytes(k)))
+            .failed_all(fail.iter().map(|&k| Ed25519Public::from_bytes(k)));
         if let Some(d) = dest {
-            rules = rules.destination(d);
+            rules = rules.destination(Ed25519Public::from_bytes(d));
         }
         let class = |n: &ServiceNode| {
             let o = n.ip().octets();
             if distinct_ip { u32::from(n.ip()) } else { u32::from_be_bytes([o[0], o[1], o[2], 0]) }
         };
-        let is_dest = |n: &ServiceNode| dest == Some(*n.ed25519());
-        let is_ex = |n: &ServiceNode| !is_dest(n) && ex.contains(n.ed25519());
-        let is_failed = |n: &ServiceNode| !is_dest(n) && !is_ex(n) && fail.contains(n.ed25519());
+        let is_dest = |n: &ServiceNode| dest == Some((*n.ed25519()).to_bytes());
+        let is_ex = |n: &ServiceNode| !is_dest(n) && ex.contains(n.ed25519().as_bytes());
+        let is_failed = |n: &ServiceNode| !is_dest(n) && !is_ex(n) && fail.contains(n.ed25519().as_bytes());
         let eligible: Vec<&ServiceNode> = pool
             .iter()
             .filter(|n| !is_dest(n) && !is_ex(n) && !is_failed(n))
@@ -574,8 +588,8 @@ proptest! {
                 let mut seen = BTreeSet::new();
                 for n in &path {
                     prop_assert!(!is_dest(n), "destination in path");
-                    prop_assert!(!ex.contains(n.ed25519()), "excluded node in path");
-                    prop_assert!(!fail.contains(n.ed25519()), "failed node in path");
+                    prop_assert!(!ex.contains(n.ed25519().as_bytes()), "excluded node in path");
+                    prop_assert!(!fail.contains(n.ed25519().as_bytes()), "failed node in path");
                     prop_assert!(seen.insert(class(n)), "diversity violated");
                     prop_assert!(pool.contains(n));
                 }
@@ -609,20 +623,20 @@ proptest! {
             // Indices 8..12 name nodes outside the pool.
             let key = keys()[i];
             if success {
-                pool.clear_failures(&key);
+                pool.clear_failures(&Ed25519Public::from_bytes(key));
                 tally.remove(&key);
             } else if i < 8 {
                 let n = tally.entry(key).or_default();
                 *n += 1;
-                prop_assert_eq!(pool.record_failure(&key), Some(*n));
+                prop_assert_eq!(pool.record_failure(&Ed25519Public::from_bytes(key)), Some(*n));
             } else {
-                prop_assert_eq!(pool.record_failure(&key), None);
+                prop_assert_eq!(pool.record_failure(&Ed25519Public::from_bytes(key)), None);
             }
         }
         let want: Vec<[u8; 32]> = tally.iter().filter(|&(_, &n)| n >= limit).map(|(k, _)| *k).collect();
         prop_assert_eq!(pool.failed(limit).collect::<Vec<_>>(), want);
         for (k, n) in &tally {
-            prop_assert_eq!(pool.failures(k), *n);
+            prop_assert_eq!(pool.failures(&Ed25519Public::from_bytes(*k)), *n);
         }
     }
 }

@@ -15,6 +15,8 @@
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
 use serde_json::Value;
+use session_protocol::Ed25519Public;
+use session_protocol::X25519Public;
 use session_protocol::identity::mnemonic::{decode_words, encode_words};
 use session_protocol::swarm::{SwarmId, SwarmMap, swarm_space};
 use session_protocol::{
@@ -112,11 +114,11 @@ fn identity_vectors() {
             _ if id.starts_with("id-sid-") => {
                 let me = identity(&v);
                 assert_eq!(
-                    to_hex(&me.ed25519_public()),
+                    to_hex(me.ed25519_public().as_bytes()),
                     s(&v, "expected", "ed25519_pubkey_hex")
                 );
                 assert_eq!(
-                    to_hex(&me.x25519_public()),
+                    to_hex(me.x25519_public().as_bytes()),
                     s(&v, "expected", "x25519_pubkey_hex")
                 );
                 assert_eq!(me.session_id().to_string(), s(&v, "expected", "session_id"));
@@ -129,8 +131,13 @@ fn identity_vectors() {
                 verify_ed25519(&me.ed25519_public(), msg, &sig).unwrap();
             }
             _ if id.starts_with("id-x25519-pub-") => {
-                let x = ed25519_to_x25519(&arr(&v, "inputs", "ed25519_pubkey_hex")).unwrap();
-                assert_eq!(to_hex(&x), s(&v, "expected", "x25519_pubkey_hex"));
+                let x = ed25519_to_x25519(&Ed25519Public::from_bytes(arr(
+                    &v,
+                    "inputs",
+                    "ed25519_pubkey_hex",
+                )))
+                .unwrap();
+                assert_eq!(to_hex(x.as_bytes()), s(&v, "expected", "x25519_pubkey_hex"));
             }
             _ if id.starts_with("id-x25519-sec-") => {
                 // The X25519 secret is the clamped scalar whose base-point multiple is the
@@ -149,8 +156,11 @@ fn identity_vectors() {
                 let me = identity(&v);
                 let x: [u8; 32] = arr(&v, "inputs", "x25519_pubkey_hex");
                 assert_eq!(me.x25519_public(), x);
-                let ed = x25519_to_ed25519(&x).unwrap();
-                assert_eq!(to_hex(&ed), s(&v, "expected", "ed25519_pubkey_hex"));
+                let ed = x25519_to_ed25519(&X25519Public::from_bytes(x)).unwrap();
+                assert_eq!(
+                    to_hex(ed.as_bytes()),
+                    s(&v, "expected", "ed25519_pubkey_hex")
+                );
                 assert_eq!(
                     ed,
                     me.ed25519_public(),
@@ -159,13 +169,13 @@ fn identity_vectors() {
             }
             _ if id.starts_with("id-seed-to-x25519-") => {
                 assert_eq!(
-                    to_hex(&identity(&v).x25519_public()),
+                    to_hex((identity(&v).x25519_public()).as_bytes()),
                     s(&v, "expected", "x25519_pubkey_hex")
                 );
             }
             "id-group-03-from-seed" => {
                 let group = Identity::from_seed(&arr(&v, "inputs", "group_seed_hex"));
-                let gid = SessionId::new(IdPrefix::Group, group.ed25519_public());
+                let gid = SessionId::new(IdPrefix::Group, group.ed25519_public().to_bytes());
                 assert_eq!(gid.to_string(), s(&v, "expected", "group_id"));
                 assert_eq!(
                     s(&v, "expected", "group_id").parse::<SessionId>().unwrap(),
@@ -182,18 +192,18 @@ fn identity_vectors() {
                 );
             }
             "id-ons-xchacha" => {
-                use session_protocol::envelope::{SmallFormatError, decrypt_ons_response};
+                use session_protocol::envelope::{SmallFormatError, open_ons_response};
                 let name = s(&v, "inputs", "name_utf8");
                 let ct = hex(&v, "inputs", "ciphertext_hex");
                 let nonce: [u8; 24] = hex(&v, "inputs", "nonce_hex").try_into().unwrap();
-                let sid = decrypt_ons_response(name, &ct, &nonce).unwrap();
+                let sid = open_ons_response(name, &ct, &nonce).unwrap();
                 assert_eq!(sid.to_string(), s(&v, "expected", "session_id"));
                 assert_eq!(
-                    decrypt_ons_response("other", &ct, &nonce),
+                    open_ons_response("other", &ct, &nonce),
                     Err(SmallFormatError::Decrypt)
                 );
                 assert_eq!(
-                    decrypt_ons_response(name, &ct[..15], &nonce),
+                    open_ons_response(name, &ct[..15], &nonce),
                     Err(SmallFormatError::TooShort)
                 );
             }
@@ -243,12 +253,18 @@ fn blinding_vectors() {
                     .parse()
                     .unwrap();
                 assert_eq!(kp.id(), blinded, "{id}");
-                verify_ed25519(blinded.key(), msg, &sig).unwrap();
-                assert!(verify_ed25519(blinded.key(), b"other", &sig).is_err());
+                verify_ed25519(&Ed25519Public::from_bytes(*blinded.key()), msg, &sig).unwrap();
+                assert!(
+                    verify_ed25519(&Ed25519Public::from_bytes(*blinded.key()), b"other", &sig)
+                        .is_err()
+                );
             }
             "b07-version-keypair" => {
                 let vk = identity(&v).version_key();
-                assert_eq!(to_hex(&vk.public()), s(&v, "expected", "pubkey_hex"));
+                assert_eq!(
+                    to_hex(vk.public().as_bytes()),
+                    s(&v, "expected", "pubkey_hex")
+                );
                 assert_eq!(
                     to_hex(&vk.libsodium_secret_key()[..]),
                     s(&v, "expected", "secret_key_hex")
@@ -297,11 +313,11 @@ fn blinding_vectors() {
                 let k15 = me.blinded_keypair(Blinding::Blind15, &server).unwrap();
                 let k25 = me.blinded_keypair(Blinding::Blind25, &server).unwrap();
                 assert_eq!(
-                    to_hex(&k15.public()),
+                    to_hex(k15.public().as_bytes()),
                     s(&v, "expected", "blind15_pubkey_hex")
                 );
                 assert_eq!(
-                    to_hex(&k25.public()),
+                    to_hex(k25.public().as_bytes()),
                     s(&v, "expected", "blind25_pubkey_hex")
                 );
                 assert_eq!(k25.id().to_string(), s(&v, "expected", "blind25_id"));
@@ -318,7 +334,7 @@ fn blinding_vectors() {
                 // `keys_equal` says the two derivations agree, which shows as each side opening
                 // what the other sealed (and its own outbox copy).
                 use session_protocol::envelope::{
-                    BlindedDmError, decrypt_blinded_dm, encrypt_blinded_dm,
+                    BlindedDmError, open_blinded_dm, seal_blinded_dm,
                 };
                 let keys_equal = v["expected"]["keys_equal"].as_bool().unwrap();
                 let sender = Identity::from_seed(&arr(&v, "inputs", "sender_seed_hex"));
@@ -339,11 +355,10 @@ fn blinding_vectors() {
                         [(&sender, a, &recipient, b), (&recipient, b, &sender, a)]
                     {
                         let msg = format!("{scheme:?} from {from_id}");
-                        let ct =
-                            encrypt_blinded_dm(from, &to_id, &server, msg.as_bytes(), &mut rng)
-                                .unwrap();
+                        let ct = seal_blinded_dm(from, &to_id, &server, msg.as_bytes(), &mut rng)
+                            .unwrap();
                         for reader in [to, from] {
-                            let opened = decrypt_blinded_dm(reader, &from_id, &to_id, &server, &ct);
+                            let opened = open_blinded_dm(reader, &from_id, &to_id, &server, &ct);
                             if keys_equal {
                                 let got = opened.unwrap();
                                 assert_eq!(&got.message[..], msg.as_bytes(), "{scheme:?}");
@@ -355,7 +370,7 @@ fn blinding_vectors() {
                         // A third party on the same server is neither side.
                         let other = Identity::from_seed(&[0x99; 32]);
                         assert_eq!(
-                            decrypt_blinded_dm(&other, &from_id, &to_id, &server, &ct).unwrap_err(),
+                            open_blinded_dm(&other, &from_id, &to_id, &server, &ct).unwrap_err(),
                             BlindedDmError::NotParticipant
                         );
                     }
@@ -463,8 +478,8 @@ fn swarm_vectors() {
 #[test]
 fn envelope_vectors() {
     use session_protocol::envelope::{
-        DecryptError, decode_envelope, decrypt_incoming, encrypt_for_recipient_deterministic,
-        legacy_padded_len, multi, pad,
+        DecryptError, legacy_padded_len, multi, open_1o1, open_incoming, pad,
+        seal_for_recipient_deterministic,
     };
     for v in vectors("envelope") {
         let id = v["id"].as_str().unwrap();
@@ -473,7 +488,7 @@ fn envelope_vectors() {
                 let sender = Identity::from_seed(&arr(&v, "inputs", "sender_seed_hex"));
                 let to: SessionId = s(&v, "inputs", "recipient_session_id").parse().unwrap();
                 let msg = s(&v, "inputs", "message_utf8").as_bytes();
-                let ct = encrypt_for_recipient_deterministic(&sender, &to, msg).unwrap();
+                let ct = seal_for_recipient_deterministic(&sender, &to, msg).unwrap();
                 assert_eq!(to_hex(&ct), s(&v, "expected", "ciphertext_hex"));
                 // Erratum in the vector: its `ciphertext_len` says 165, but its own ciphertext
                 // is 149 bytes = 5 + 144 (message, Ed25519 key, signature, sealed-box key and
@@ -491,13 +506,13 @@ fn envelope_vectors() {
             }
             "env-decrypt-incoming" => {
                 let me = identity(&v);
-                let got = decrypt_incoming(&me, &hex(&v, "inputs", "ciphertext_hex")).unwrap();
+                let got = open_incoming(&me, &hex(&v, "inputs", "ciphertext_hex")).unwrap();
                 assert_eq!(
                     &got.message[..],
                     s(&v, "expected", "plaintext_utf8").as_bytes()
                 );
                 assert_eq!(
-                    to_hex(&got.sender_ed25519),
+                    to_hex(got.sender_ed25519.as_bytes()),
                     s(&v, "expected", "sender_ed25519_pubkey_hex")
                 );
                 assert_eq!(
@@ -507,30 +522,32 @@ fn envelope_vectors() {
             }
             "env-decrypt-wrong-recipient" | "env-decrypt-tampered" => {
                 let me = identity(&v);
-                let err = decrypt_incoming(&me, &hex(&v, "inputs", "ciphertext_hex")).unwrap_err();
+                let err = open_incoming(&me, &hex(&v, "inputs", "ciphertext_hex")).unwrap_err();
                 assert_eq!(err, DecryptError::Decrypt, "{id}");
             }
             "env-multi-2-hello" | "env-multi-3-world" => {
                 let sender = identity(&v);
-                let recipient: [u8; 32] = arr(&v, "inputs", "recipient_x25519_pubkey_hex");
+                let recipient =
+                    X25519Public::from_bytes(arr(&v, "inputs", "recipient_x25519_pubkey_hex"));
                 let nonce: [u8; 24] = hex(&v, "inputs", "nonce_hex").try_into().unwrap();
                 let domain = s(&v, "inputs", "domain").as_bytes();
                 let msg = s(&v, "inputs", "message_utf8").as_bytes();
-                let ct = multi::encrypt_for(&sender, &recipient, domain, &nonce, msg).unwrap();
+                let ct = multi::seal_for(&sender, &recipient, domain, &nonce, msg).unwrap();
                 assert_eq!(to_hex(&ct), s(&v, "expected", "ciphertext_hex"), "{id}");
             }
             "env-multi-wrong-domain" => {
                 let me = identity(&v);
                 let nonce: [u8; 24] = hex(&v, "inputs", "nonce_hex").try_into().unwrap();
-                let sender_x = arr(&v, "inputs", "sender_x25519_pubkey_hex");
+                let sender_x =
+                    X25519Public::from_bytes(arr(&v, "inputs", "sender_x25519_pubkey_hex"));
                 let domain = s(&v, "inputs", "domain").as_bytes();
                 let ct = hex(&v, "inputs", "ciphertext_hex");
                 assert_eq!(
-                    multi::decrypt_from(&me, &sender_x, domain, &nonce, &ct),
+                    multi::open_from(&me, &sender_x, domain, &nonce, &ct),
                     Err(multi::MultiError::Decrypt)
                 );
                 // With the right domain it opens (the vector's ciphertext is a real one).
-                let right = multi::decrypt_from(&me, &sender_x, b"test suite", &nonce, &ct);
+                let right = multi::open_from(&me, &sender_x, b"test suite", &nonce, &ct);
                 assert!(
                     right.is_ok(),
                     "the ciphertext opens under the domain it was made with"
@@ -538,8 +555,7 @@ fn envelope_vectors() {
             }
             "env-old-config-unwrap" => {
                 let me = identity(&v);
-                let msg =
-                    decode_envelope(&me, &hex(&v, "inputs", "websocket_message_hex")).unwrap();
+                let msg = open_1o1(&me, &hex(&v, "inputs", "websocket_message_hex")).unwrap();
                 let e = &v["expected"];
                 assert_eq!(msg.timestamp_ms, e["envelope_timestamp"].as_u64().unwrap());
                 assert_eq!(msg.sender, me.session_id(), "sent to self");
@@ -645,12 +661,10 @@ fn proto_bytes<'a>(fields: &[(u64, Field<'a>)], n: u64) -> &'a [u8] {
 
 /// `env-old-config-unwrap`'s wrapping, layer by layer: the WebSocket request and the Envelope
 /// (read here with a minimal protobuf walker), then the content through the crate's
-/// `decrypt_incoming`, whose padded plaintext has the vector's length, terminator and digest.
+/// `open_incoming`, whose padded plaintext has the vector's length, terminator and digest.
 /// The crate refuses the same message with another WebSocket or Envelope type.
 fn old_config_wrapping(v: &Value, me: &Identity) {
-    use session_protocol::envelope::{
-        DM_OVERHEAD, EnvelopeError, decode_envelope, decrypt_incoming,
-    };
+    use session_protocol::envelope::{DM_OVERHEAD, EnvelopeError, open_1o1, open_incoming};
     use sha2::Digest;
     let e = &v["expected"];
     let u = |k: &str| e[k].as_u64().unwrap();
@@ -680,7 +694,7 @@ fn old_config_wrapping(v: &Value, me: &Identity) {
     let content = proto_bytes(&env, 8);
     assert_eq!(content.len() as u64, u("envelope_content_len"));
     assert_eq!(content.len() - DM_OVERHEAD, u("decrypted_len") as usize);
-    let plain = decrypt_incoming(me, content).unwrap();
+    let plain = open_incoming(me, content).unwrap();
     let padded = &plain.message[..];
     assert_eq!(padded.len() as u64, u("decrypted_len"));
     assert_eq!(
@@ -697,7 +711,7 @@ fn old_config_wrapping(v: &Value, me: &Identity) {
     assert_eq!(other_ws[..2], [0x08, u("ws_type") as u8]);
     other_ws[1] = 2;
     assert_eq!(
-        decode_envelope(me, &other_ws).unwrap_err(),
+        open_1o1(me, &other_ws).unwrap_err(),
         EnvelopeError::WrongType("WebSocketMessage")
     );
     // The Envelope's first field, its type, starts the request body.
@@ -706,7 +720,7 @@ fn old_config_wrapping(v: &Value, me: &Identity) {
     let mut other_env = stored.clone();
     other_env[at + 1] = 5;
     assert_eq!(
-        decode_envelope(me, &other_env).unwrap_err(),
+        open_1o1(me, &other_env).unwrap_err(),
         EnvelopeError::WrongType("Envelope")
     );
 }

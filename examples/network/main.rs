@@ -4,6 +4,7 @@
 //! cargo run --release --example network
 //! cargo run --release --example network -- --nodes 600 --users 50 --messages 4 --seed 7
 //! cargo run --release --example network -- --drop 0.02 --corrupt 0.02
+//! cargo run --release --example network -- --help
 //! ```
 //!
 //! Service nodes (default 1 500) are grouped into swarms (default 250). Users (default 200)
@@ -30,34 +31,24 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+#[path = "../args/network.rs"]
+mod args;
+#[path = "../args/cli.rs"]
+mod cli;
 mod sim;
 
-fn usage() -> ExitCode {
-    eprintln!(
-        "usage: network [--nodes N] [--swarms N] [--users N] [--messages N] [--seed N] [--drop F] [--corrupt F] [--attempts N]"
-    );
-    ExitCode::from(2)
-}
-
-fn parse_args() -> Option<sim::Config> {
-    let mut cfg = sim::Config::default();
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let mut it = args.chunks(2);
-    for pair in &mut it {
-        let [flag, value] = pair else { return None };
-        match flag.as_str() {
-            "--nodes" => cfg.nodes = value.parse().ok()?,
-            "--swarms" => cfg.swarms = value.parse().ok()?,
-            "--users" => cfg.users = value.parse().ok()?,
-            "--messages" => cfg.messages_per_user = value.parse().ok()?,
-            "--seed" => cfg.seed = value.parse().ok()?,
-            "--drop" => cfg.drop_rate = value.parse().ok()?,
-            "--corrupt" => cfg.corrupt_rate = value.parse().ok()?,
-            "--attempts" => cfg.attempts = value.parse().ok()?,
-            _ => return None,
-        }
-    }
-    (cfg.nodes >= 8 && cfg.users >= 2 && cfg.swarms >= 1 && cfg.attempts >= 1).then_some(cfg)
+fn parse_args() -> Result<sim::Config, ExitCode> {
+    let o = cli::options_or_exit(args::USAGE, args::parse(&cli::env_args()))?;
+    Ok(sim::Config {
+        nodes: o.nodes,
+        swarms: o.swarms,
+        users: o.users,
+        messages_per_user: o.messages,
+        seed: o.seed,
+        drop_rate: o.drop,
+        corrupt_rate: o.corrupt,
+        attempts: o.attempts,
+    })
 }
 
 fn fmt_dur(d: Duration) -> String {
@@ -70,8 +61,9 @@ fn fmt_dur(d: Duration) -> String {
 }
 
 fn main() -> ExitCode {
-    let Some(cfg) = parse_args() else {
-        return usage();
+    let cfg = match parse_args() {
+        Ok(cfg) => cfg,
+        Err(code) => return code,
     };
     let started = Instant::now();
     println!(

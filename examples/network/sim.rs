@@ -31,6 +31,8 @@
 #[path = "observe.rs"]
 pub mod observe;
 
+use session_protocol::Ed25519Public;
+use session_protocol::X25519Public;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};
@@ -373,7 +375,7 @@ impl Network {
         let by_ed = nodes
             .iter()
             .enumerate()
-            .map(|(i, n)| (n.id.ed25519_public(), i))
+            .map(|(i, n)| (n.id.ed25519_public().to_bytes(), i))
             .collect();
         Self {
             cfg,
@@ -458,7 +460,7 @@ impl Network {
             let hops: Vec<usize> = path
                 .iter()
                 .chain([&target])
-                .map(|n| self.by_ed[n.ed25519()])
+                .map(|n| self.by_ed[n.ed25519().as_bytes()])
                 .collect();
             let carried = self.carry(onion.packet, &hops, client.addr, watch.is_some());
             let views: Option<Vec<HopView>> = watch.map(|w| {
@@ -566,7 +568,7 @@ impl Network {
             };
             let mut view = watch.then(|| Seen {
                 role,
-                node: short(self.nodes[n].record.ed25519()),
+                node: short(self.nodes[n].record.ed25519().as_bytes()),
                 addr: self.nodes[n].record.ip(),
                 from,
                 to: None,
@@ -825,7 +827,7 @@ impl Network {
                     .pool
                     .members(my_swarm)
                     .iter()
-                    .map(|m| self.by_ed[m.ed25519()])
+                    .map(|m| self.by_ed[m.ed25519().as_bytes()])
                     .collect();
                 for m in members {
                     let list = self.nodes[m]
@@ -884,11 +886,14 @@ impl Network {
             return false;
         };
         if account.prefix() != IdPrefix::Standard
-            || ed25519_to_x25519(&ed).ok().as_ref() != Some(account.key())
+            || ed25519_to_x25519(&Ed25519Public::from_bytes(ed))
+                .ok()
+                .as_ref()
+                != Some(&X25519Public::from_bytes(*account.key()))
         {
             return false;
         }
-        verify_ed25519(&ed, msg, &sig).is_ok()
+        verify_ed25519(&Ed25519Public::from_bytes(ed), msg, &sig).is_ok()
     }
 
     fn signed_params(&self, user: &Identity, req: &SignedRequest<'_>, mut params: Value) -> Value {
@@ -908,7 +913,7 @@ impl Network {
                     // Each device on its own address in 100.64.0.0/10.
                     addr: Ipv4Addr::from(0x6440_0000 + i as u32 + 1),
                     session_id: id.session_id(),
-                    ed25519: id.ed25519_public(),
+                    ed25519: id.ed25519_public().to_bytes(),
                 };
                 (id, party)
             })

@@ -3,11 +3,12 @@
 //! SenderMismatch checks behind the AEAD are reached. The first byte picks the scheme (bit 0)
 //! and the reader: the recipient, or the sender reading its outbox (bit 1).
 //!
-//! The body is `../bodies/blinded_decrypt.rs`, shared with `tests/fuzz_regressions.rs`. Run from `fuzz/`:
-//! `RUSTC_BOOTSTRAP=1 cargo fuzz run blinded_decrypt /tmp/corpus-blinded_decrypt corpus/blinded_decrypt`
+//! The body is the repository's `tests/fuzz/bodies/blinded_decrypt.rs`, shared with
+//! `tests/fuzz_regressions.rs`. Run from `fuzz/`:
+//! `RUSTC_BOOTSTRAP=1 cargo fuzz run blinded_decrypt /tmp/corpus-blinded_decrypt ../tests/fuzz/corpus/blinded_decrypt`
 #![no_main]
 
-#[path = "../bodies/blinded_decrypt.rs"]
+#[path = "../../tests/fuzz/bodies/blinded_decrypt.rs"]
 mod body;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| body::run(data));

@@ -4,11 +4,12 @@
 //! sealed honestly around fuzzer-chosen plaintext (so the v4 decoder behind the AEAD is reached
 //! through the real reply key).
 //!
-//! The body is `../bodies/onion_server.rs`, shared with `tests/fuzz_regressions.rs`. Run from `fuzz/`:
-//! `RUSTC_BOOTSTRAP=1 cargo fuzz run onion_server /tmp/corpus-onion_server corpus/onion_server`
+//! The body is the repository's `tests/fuzz/bodies/onion_server.rs`, shared with
+//! `tests/fuzz_regressions.rs`. Run from `fuzz/`:
+//! `RUSTC_BOOTSTRAP=1 cargo fuzz run onion_server /tmp/corpus-onion_server ../tests/fuzz/corpus/onion_server`
 #![no_main]
 
-#[path = "../bodies/onion_server.rs"]
+#[path = "../../tests/fuzz/bodies/onion_server.rs"]
 mod body;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| body::run(data));

@@ -104,9 +104,27 @@ fn dm_key(
 /// Encrypts `msg` from `sender` to the blinded id `recipient` on the community server `server`.
 /// The sender is identified by its own blinded id of the same kind.
 ///
+/// ```
+/// use rand_chacha::{ChaCha20Rng, rand_core::SeedableRng};
+/// use session_protocol::{Blinding, Identity};
+/// use session_protocol::envelope::{open_blinded_dm, seal_blinded_dm};
+///
+/// let (alice, bob) = (Identity::from_seed(&[1; 32]), Identity::from_seed(&[2; 32]));
+/// let server = [0x1d; 32];
+/// let a = alice.blinded_keypair(Blinding::Blind25, &server)?.id();
+/// let b = bob.blinded_keypair(Blinding::Blind25, &server)?.id();
+/// let ct = seal_blinded_dm(&alice, &b, &server, b"hi", &mut ChaCha20Rng::from_seed([0; 32]))?;
+/// let msg = open_blinded_dm(&bob, &a, &b, &server, &ct)?;
+/// assert_eq!((&msg.message[..], msg.sender), (&b"hi"[..], alice.session_id()));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
 /// # Errors
-/// [`BlindedDmError`] for ids that are not blinded, or unusable keys.
-pub fn encrypt_blinded_dm<R: CryptoRng + ?Sized>(
+/// [`BlindedDmError::NotBlinded`] for a recipient id that is not `15`/`25`;
+/// [`BlindedDmError::InvalidKey`] when the recipient's blinded key is not a usable point or the
+/// sender cannot blind its key for this server.
+#[doc(alias = "encrypt_blinded_dm")]
+pub fn seal_blinded_dm<R: CryptoRng + ?Sized>(
     sender: &Identity,
     recipient: &SessionId,
     server: &[u8; 32],
@@ -155,28 +173,28 @@ fn seal_parts<R: CryptoRng + ?Sized>(
 /// Encrypts an arbitrary inner plaintext as a blinded DM from `sender` to `recipient`, for
 /// tests and fuzzing: `inner` is sealed as it is, so its last 32 bytes are the sender key the
 /// recipient will check (a short `inner`, another account's key or a small-order key reach the
-/// checks in [`decrypt_blinded_dm`] behind the authentication). [`encrypt_blinded_dm`] is this
+/// checks in [`open_blinded_dm`] behind the authentication). [`seal_blinded_dm`] is this
 /// with `inner = msg || sender_ed25519`.
 ///
 /// ```
 /// use rand_chacha::{ChaCha20Rng, rand_core::SeedableRng};
 /// use session_protocol::{Blinding, Identity};
-/// use session_protocol::envelope::{BlindedDmError, decrypt_blinded_dm, seal_blinded_dm};
+/// use session_protocol::envelope::{BlindedDmError, open_blinded_dm, seal_blinded_dm_raw};
 ///
 /// let (alice, bob, eve) = (Identity::from_seed(&[1; 32]), Identity::from_seed(&[2; 32]), Identity::from_seed(&[3; 32]));
 /// let server = [0x1d; 32];
 /// let a = alice.blinded_keypair(Blinding::Blind25, &server)?.id();
 /// let b = bob.blinded_keypair(Blinding::Blind25, &server)?.id();
-/// let claims_eve = [&b"hi"[..], &eve.ed25519_public()].concat();
-/// let ct = seal_blinded_dm(&alice, &b, &server, &claims_eve, &mut ChaCha20Rng::from_seed([0; 32]))?;
-/// assert_eq!(decrypt_blinded_dm(&bob, &a, &b, &server, &ct).unwrap_err(), BlindedDmError::SenderMismatch);
+/// let claims_eve = [&b"hi"[..], eve.ed25519_public().as_bytes()].concat();
+/// let ct = seal_blinded_dm_raw(&alice, &b, &server, &claims_eve, &mut ChaCha20Rng::from_seed([0; 32]))?;
+/// assert_eq!(open_blinded_dm(&bob, &a, &b, &server, &ct).unwrap_err(), BlindedDmError::SenderMismatch);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 ///
 /// # Errors
-/// As [`encrypt_blinded_dm`].
+/// As [`seal_blinded_dm`].
 #[cfg(feature = "hazmat")]
-pub fn seal_blinded_dm<R: CryptoRng + ?Sized>(
+pub fn seal_blinded_dm_raw<R: CryptoRng + ?Sized>(
     sender: &Identity,
     recipient: &SessionId,
     server: &[u8; 32],
@@ -191,8 +209,14 @@ pub fn seal_blinded_dm<R: CryptoRng + ?Sized>(
 /// outbox. The sender's real key inside must blind to `sender`.
 ///
 /// # Errors
-/// [`BlindedDmError`]: malformed input before any crypto, then `Decrypt` or `SenderMismatch`.
-pub fn decrypt_blinded_dm(
+/// Before any crypto: [`BlindedDmError::NotBlinded`] for ids that are not both `15` or both
+/// `25`, [`BlindedDmError::Malformed`] for a wrong version byte or a message too short,
+/// [`BlindedDmError::NotParticipant`] when `me` is neither party, [`BlindedDmError::InvalidKey`]
+/// for an unusable blinded key. Then [`BlindedDmError::Decrypt`] when it does not
+/// authenticate, and after it opens [`BlindedDmError::SenderMismatch`] when the key inside
+/// does not blind to `sender`.
+#[doc(alias = "decrypt_blinded_dm")]
+pub fn open_blinded_dm(
     me: &Identity,
     sender: &SessionId,
     recipient: &SessionId,

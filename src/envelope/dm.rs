@@ -1,5 +1,5 @@
-//! One-to-one messages: sign, then seal to the recipient (`encrypt_for_recipient`), and the
-//! reverse with sender recovery (`decrypt_incoming`).
+//! One-to-one messages: sign, then seal to the recipient ([`seal_for_recipient`]), and the
+//! reverse with sender recovery ([`open_incoming`]).
 
 use alloc::vec::Vec;
 use core::fmt;
@@ -8,9 +8,11 @@ use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
 use crate::crypto::{self, Keypair, SEAL_OVERHEAD, sealed};
-use crate::identity::{IdPrefix, Identity, SessionId, verify_ed25519_point};
+#[cfg(feature = "hazmat")]
+use crate::identity::X25519Public;
+use crate::identity::{Ed25519Public, IdPrefix, Identity, SessionId, verify_ed25519_point};
 
-/// Bytes `encrypt_for_recipient` adds: the sender's Ed25519 key, its signature, and the sealed
+/// Bytes [`seal_for_recipient`] adds: the sender's Ed25519 key, its signature, and the sealed
 /// box's ephemeral key and tag.
 pub const DM_OVERHEAD: usize = 32 + 64 + SEAL_OVERHEAD;
 
@@ -55,7 +57,7 @@ pub struct Incoming {
     /// The message.
     pub message: Zeroizing<Vec<u8>>,
     /// The sender's Ed25519 key (which signed the message).
-    pub sender_ed25519: [u8; 32],
+    pub sender_ed25519: Ed25519Public,
     /// The sender's Session ID, derived from that key.
     pub sender: SessionId,
 }
@@ -101,19 +103,22 @@ fn signed_inner(
 /// ```
 /// use rand_chacha::{ChaCha20Rng, rand_core::SeedableRng};
 /// use session_protocol::Identity;
-/// use session_protocol::envelope::{decrypt_incoming, encrypt_for_recipient};
+/// use session_protocol::envelope::{open_incoming, seal_for_recipient};
 ///
 /// let (alice, bob) = (Identity::from_seed(&[1; 32]), Identity::from_seed(&[2; 32]));
-/// let ct = encrypt_for_recipient(&alice, &bob.session_id(), b"hi", &mut ChaCha20Rng::from_seed([0; 32]))?;
-/// let incoming = decrypt_incoming(&bob, &ct)?;
+/// let ct = seal_for_recipient(&alice, &bob.session_id(), b"hi", &mut ChaCha20Rng::from_seed([0; 32]))?;
+/// let incoming = open_incoming(&bob, &ct)?;
 /// assert_eq!(&incoming.message[..], b"hi");
 /// assert_eq!(incoming.sender, alice.session_id());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 ///
 /// # Errors
-/// [`EncryptError`] for a non-`05` or small-order recipient.
-pub fn encrypt_for_recipient<R: CryptoRng + ?Sized>(
+/// [`EncryptError::NotStandardId`] for a recipient that is not a `05` id,
+/// [`EncryptError::InvalidRecipient`] for a small-order recipient key,
+/// [`EncryptError::TooLarge`] when the length overflows.
+#[doc(alias = "encrypt_for_recipient")]
+pub fn seal_for_recipient<R: CryptoRng + ?Sized>(
     sender: &Identity,
     to: &SessionId,
     msg: &[u8],
@@ -127,14 +132,15 @@ pub fn encrypt_for_recipient<R: CryptoRng + ?Sized>(
     sealed::seal(&eph, y, &inner).ok_or(EncryptError::InvalidRecipient)
 }
 
-/// [`encrypt_for_recipient`] with the ephemeral key derived from the sender's seed, the
+/// [`seal_for_recipient`] with the ephemeral key derived from the sender's seed, the
 /// recipient and the message (`BLAKE2b-256(seed || Y || M, key = "SessionBoxEphemeralHashKey")`),
 /// so equal inputs give equal ciphertexts. Used for self-addressed legacy config messages; it
 /// reveals when the same message is sent twice.
 ///
 /// # Errors
-/// As [`encrypt_for_recipient`].
-pub fn encrypt_for_recipient_deterministic(
+/// As [`seal_for_recipient`].
+#[doc(alias = "encrypt_for_recipient_deterministic")]
+pub fn seal_for_recipient_deterministic(
     sender: &Identity,
     to: &SessionId,
     msg: &[u8],
@@ -155,8 +161,10 @@ pub fn encrypt_for_recipient_deterministic(
 ///
 /// # Errors
 /// [`DecryptError::TooShort`] before any crypto; [`DecryptError::Decrypt`] when the box does not
-/// open; [`DecryptError::BadSignature`] / [`DecryptError::InvalidSender`] after it opens.
-pub fn decrypt_incoming(me: &Identity, ciphertext: &[u8]) -> Result<Incoming, DecryptError> {
+/// open (and when the opened payload is shorter than key and signature);
+/// [`DecryptError::BadSignature`] / [`DecryptError::InvalidSender`] after it opens.
+#[doc(alias = "decrypt_incoming")]
+pub fn open_incoming(me: &Identity, ciphertext: &[u8]) -> Result<Incoming, DecryptError> {
     if ciphertext.len() < DM_OVERHEAD {
         return Err(DecryptError::TooShort);
     }
@@ -182,24 +190,29 @@ pub fn decrypt_incoming(me: &Identity, ciphertext: &[u8]) -> Result<Incoming, De
     inner.truncate(msg_len);
     Ok(Incoming {
         message: inner,
-        sender_ed25519: a,
+        sender_ed25519: Ed25519Public::from_bytes(a),
         sender: SessionId::new(IdPrefix::Standard, sender_x),
     })
 }
 
 /// `crypto_box_seal` of arbitrary bytes to an X25519 key, for tests and fuzzing: it lets any
-/// inner payload (forged signatures, odd sender keys) reach the checks in [`decrypt_incoming`].
+/// inner payload (forged signatures, odd sender keys) reach the checks in [`open_incoming`].
 ///
 /// # Errors
 /// [`EncryptError::InvalidRecipient`] for a small-order key.
 #[cfg(feature = "hazmat")]
-pub fn seal_to<R: CryptoRng + ?Sized>(
-    recipient_x25519: &[u8; 32],
+#[doc(alias = "seal_to")]
+pub fn seal_for_recipient_raw<R: CryptoRng + ?Sized>(
+    recipient_x25519: &X25519Public,
     plaintext: &[u8],
     rng: &mut R,
 ) -> Result<Vec<u8>, EncryptError> {
     let mut e = Zeroizing::new([0u8; 32]);
     rng.fill_bytes(&mut e[..]);
-    sealed::seal(&Keypair::from_secret(*e), recipient_x25519, plaintext)
-        .ok_or(EncryptError::InvalidRecipient)
+    sealed::seal(
+        &Keypair::from_secret(*e),
+        recipient_x25519.as_bytes(),
+        plaintext,
+    )
+    .ok_or(EncryptError::InvalidRecipient)
 }

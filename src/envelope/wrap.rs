@@ -9,12 +9,12 @@ use prost::Message as _;
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
-use super::dm::{DecryptError, EncryptError, decrypt_incoming, encrypt_for_recipient};
+use super::dm::{DecryptError, EncryptError, open_incoming, seal_for_recipient};
 use super::padding::{pad, unpad};
 use super::proto::{
     EnvelopeProto, SESSION_MESSAGE, WS_REQUEST, WebSocketMessageProto, WebSocketRequestProto,
 };
-use crate::identity::{Identity, SessionId};
+use crate::identity::{Ed25519Public, Identity, SessionId};
 
 /// The `proSig` field of an envelope (Session Pro, newest clients).
 #[derive(Debug, Clone, Copy)]
@@ -50,7 +50,7 @@ pub struct Message {
     /// The sender, from the signing key inside the encryption (never from `source`).
     pub sender: SessionId,
     /// The sender's Ed25519 key.
-    pub sender_ed25519: [u8; 32],
+    pub sender_ed25519: Ed25519Public,
     /// The envelope timestamp, in milliseconds.
     pub timestamp_ms: u64,
     /// The serialized `Content`, unpadded.
@@ -88,15 +88,30 @@ pub enum EnvelopeError {
 }
 
 /// Builds the bytes to store in the recipient's swarm (namespace 0) for a serialized `Content`:
-/// padded to 160 bytes, encrypted with [`encrypt_for_recipient`], in an `Envelope` of type
+/// padded to 160 bytes, encrypted with [`seal_for_recipient`], in an `Envelope` of type
 /// SESSION_MESSAGE with `timestamp = sent_ms`, `sourceDevice = 1` and the chosen `proSig`,
 /// wrapped in a REQUEST `WebSocketMessage` with empty verb and path and request id 0.
 ///
 /// `Content.sigTimestamp`, if the content sets it, must equal `sent_ms`.
 ///
+/// ```
+/// use rand_chacha::{ChaCha20Rng, rand_core::SeedableRng};
+/// use session_protocol::Identity;
+/// use session_protocol::envelope::{Content, ProSignature, open_1o1, seal_1o1};
+///
+/// let (alice, bob) = (Identity::from_seed(&[1; 32]), Identity::from_seed(&[2; 32]));
+/// let content = Content::text("hi", 1_700_000_000_000).to_bytes();
+/// let stored = seal_1o1(&alice, &bob.session_id(), &content, 1_700_000_000_000,
+///     ProSignature::Omit, &mut ChaCha20Rng::from_seed([0; 32]))?;
+/// let msg = open_1o1(&bob, &stored)?;
+/// assert_eq!((msg.sender, &msg.content[..]), (alice.session_id(), &content[..]));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
 /// # Errors
-/// As [`encrypt_for_recipient`].
-pub fn encode_for_1o1<R: CryptoRng + ?Sized>(
+/// As [`seal_for_recipient`].
+#[doc(alias = "encode_for_1o1")]
+pub fn seal_1o1<R: CryptoRng + ?Sized>(
     sender: &Identity,
     to: &SessionId,
     content: &[u8],
@@ -104,8 +119,27 @@ pub fn encode_for_1o1<R: CryptoRng + ?Sized>(
     pro: ProSignature<'_>,
     rng: &mut R,
 ) -> Result<Vec<u8>, EncryptError> {
+    let mut out = Vec::new();
+    seal_1o1_into(&mut out, sender, to, content, sent_ms, pro, rng)?;
+    Ok(out)
+}
+
+/// [`seal_1o1`], appending the stored bytes to `out` (so that a sender can reuse one buffer
+/// for many messages). On error `out` is left as it was.
+///
+/// # Errors
+/// As [`seal_for_recipient`].
+pub fn seal_1o1_into<R: CryptoRng + ?Sized>(
+    out: &mut Vec<u8>,
+    sender: &Identity,
+    to: &SessionId,
+    content: &[u8],
+    sent_ms: u64,
+    pro: ProSignature<'_>,
+    rng: &mut R,
+) -> Result<(), EncryptError> {
     let padded = Zeroizing::new(pad(content));
-    let ct = encrypt_for_recipient(sender, to, &padded, rng)?;
+    let ct = seal_for_recipient(sender, to, &padded, rng)?;
     let pro_sig = pro.sign(&ct, rng);
     let envelope = EnvelopeProto {
         kind: Some(SESSION_MESSAGE),
@@ -126,10 +160,12 @@ pub fn encode_for_1o1<R: CryptoRng + ?Sized>(
             headers: Vec::new(),
         }),
     };
-    Ok(ws.encode_to_vec())
+    // A `Vec` grows as needed, so this cannot fail for lack of room; on any error nothing
+    // has been written.
+    ws.encode(out).map_err(|_| EncryptError::TooLarge)
 }
 
-/// Decodes what [`encode_for_1o1`] builds (and what the official clients store): the
+/// Decodes what [`seal_1o1`] builds (and what the official clients store): the
 /// `WebSocketMessage`, its `Envelope`, the encrypted content, and the padding. Verb, path,
 /// request id and `source` are ignored (legacy traffic carries `PUT /api/v1/message` and a
 /// random id); the sender comes from the signature inside the encryption.
@@ -141,8 +177,11 @@ pub fn encode_for_1o1<R: CryptoRng + ?Sized>(
 /// [`Message::timestamp_ms`].
 ///
 /// # Errors
-/// [`EnvelopeError`]: malformed protobuf, missing fields, wrong types, or decryption failure.
-pub fn decode_envelope(me: &Identity, stored: &[u8]) -> Result<Message, EnvelopeError> {
+/// [`EnvelopeError::Malformed`], [`EnvelopeError::Missing`] and [`EnvelopeError::WrongType`]
+/// (before any crypto) for a protobuf that is invalid, lacks a required field, or is not a 1:1
+/// message; [`EnvelopeError::Decrypt`] with the [`DecryptError`] of [`open_incoming`].
+#[doc(alias = "decode_envelope")]
+pub fn open_1o1(me: &Identity, stored: &[u8]) -> Result<Message, EnvelopeError> {
     let ws = WebSocketMessageProto::decode(stored)
         .map_err(|_| EnvelopeError::Malformed("WebSocketMessage"))?;
     if ws.kind.unwrap_or(0) != WS_REQUEST {
@@ -165,7 +204,7 @@ pub fn decode_envelope(me: &Identity, stored: &[u8]) -> Result<Message, Envelope
     let ct = env
         .content
         .ok_or(EnvelopeError::Missing("Envelope.content"))?;
-    let incoming = decrypt_incoming(me, &ct)?;
+    let incoming = open_incoming(me, &ct)?;
     let content = Zeroizing::new(unpad(&incoming.message).to_vec());
     Ok(Message {
         sender: incoming.sender,

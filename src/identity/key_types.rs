@@ -68,6 +68,12 @@ macro_rules! public_key {
             }
         }
 
+        impl PartialEq<$name> for [u8; 32] {
+            fn eq(&self, other: &$name) -> bool {
+                *self == other.0
+            }
+        }
+
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 wire::write_hex(f, &self.0)

@@ -5,8 +5,8 @@
 #![allow(clippy::expect_used, clippy::panic)]
 
 use chacha20poly1305::aead::{AeadInOut, KeyInit};
-use session_protocol::Identity;
-use session_protocol::envelope::{MAX_GROUP_PLAINTEXT, decrypt_group_message};
+use session_protocol::envelope::{MAX_GROUP_PLAINTEXT, open_group_message};
+use session_protocol::{Ed25519Public, Identity, SymmetricKey};
 
 const KEY: [u8; 32] = [0x4b; 32];
 const GROUP_PK: [u8; 32] = [0x21; 32];
@@ -25,7 +25,7 @@ fn signed_message(sender: &Identity, compressed: bool, body: &[u8]) -> Vec<u8> {
     bencode(&mut dict, b"");
     dict.extend_from_slice(b"i1e");
     bencode(&mut dict, b"a");
-    bencode(&mut dict, &sender.ed25519_public());
+    bencode(&mut dict, sender.ed25519_public().as_bytes());
     if compressed {
         bencode(&mut dict, b"s");
         bencode(&mut dict, &sig);
@@ -47,13 +47,18 @@ fn signed_message(sender: &Identity, compressed: bool, body: &[u8]) -> Vec<u8> {
 }
 
 pub(crate) fn run(data: &[u8]) {
-    let _ = decrypt_group_message(&[KEY], &GROUP_PK, data);
+    let group = Ed25519Public::from_bytes(GROUP_PK);
+    let _ = open_group_message(&[SymmetricKey::from_bytes(KEY)], &group, data);
     let Some((&flags, body)) = data.split_first() else {
         return;
     };
     let sender = Identity::from_seed(&[0x31; 32]);
     let wire = signed_message(&sender, flags & 1 == 1, body);
-    match decrypt_group_message(&[[0; 32], KEY], &GROUP_PK, &wire) {
+    let keys = [
+        SymmetricKey::from_bytes([0; 32]),
+        SymmetricKey::from_bytes(KEY),
+    ];
+    match open_group_message(&keys, &group, &wire) {
         Ok(m) => {
             assert_eq!(m.key_index, 1);
             assert_eq!(m.sender, sender.session_id());

@@ -1,6 +1,6 @@
 //! The small formats a client decrypts or decodes: `Content::from_bytes`, push-notification
-//! payloads, ONS answers and multi-recipient messages (`multi::decrypt_from`,
-//! `multi::decrypt_simple`). Each on arbitrary bytes (typed errors, no panics, nothing forged
+//! payloads, ONS answers and multi-recipient messages (`multi::open_from`,
+//! `multi::open_simple`). Each on arbitrary bytes (typed errors, no panics, nothing forged
 //! opens) and, for the encrypted ones, on fuzzer-chosen plaintexts encrypted honestly, which
 //! must come back exactly.
 #![allow(
@@ -15,9 +15,9 @@ use blake2::digest::{Digest, KeyInit, Mac};
 use chacha20poly1305::aead::{AeadInOut, KeyInit as AeadKeyInit};
 use session_protocol::envelope::multi::{self, MultiError};
 use session_protocol::envelope::{
-    Content, SmallFormatError, decrypt_ons_response, decrypt_push_notification,
+    Content, SmallFormatError, open_ons_response, open_push_notification,
 };
-use session_protocol::{Identity, SessionId};
+use session_protocol::{Identity, SessionId, SymmetricKey};
 
 fn xchacha_seal(key: &[u8; 32], nonce: &[u8; 24], plaintext: &[u8]) -> Vec<u8> {
     let aead = <chacha20poly1305::XChaCha20Poly1305 as AeadKeyInit>::new(&(*key).into());
@@ -36,7 +36,7 @@ pub(crate) fn run(data: &[u8]) {
 
     // Push notifications.
     let push_key = [0x50u8; 32];
-    let forged = decrypt_push_notification(&push_key, data);
+    let forged = open_push_notification(&SymmetricKey::from_bytes(push_key), data);
     let short = data.len() < 24 + 16;
     assert_eq!(
         forged,
@@ -50,14 +50,16 @@ pub(crate) fn run(data: &[u8]) {
     let payload = [&nonce[..], &xchacha_seal(&push_key, &nonce, data)].concat();
     let end = data.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
     assert_eq!(
-        decrypt_push_notification(&push_key, &payload).as_deref(),
+        open_push_notification(&SymmetricKey::from_bytes(push_key), &payload)
+            .as_ref()
+            .map(|p| &p[..]),
         Ok(&data[..end]),
         "the payload comes back without its zero padding"
     );
 
     // ONS answers: key = BLAKE2b-256(name, key = BLAKE2b-256(name)).
     let name = "fuzz.loki";
-    let forged = decrypt_ons_response(name, data, &nonce);
+    let forged = open_ons_response(name, data, &nonce);
     assert_eq!(
         forged,
         Err(if data.len() < 16 {
@@ -72,34 +74,38 @@ pub(crate) fn run(data: &[u8]) {
     let ons_key: [u8; 32] = mac.finalize().into_bytes().into();
     let answer = xchacha_seal(&ons_key, &nonce, data);
     let expected = SessionId::from_slice(data).map_err(|_| SmallFormatError::NotSessionId);
-    assert_eq!(decrypt_ons_response(name, &answer, &nonce), expected);
+    assert_eq!(open_ons_response(name, &answer, &nonce), expected);
 
     // Multi-recipient messages.
     let (alice, bob) = (Identity::from_seed(&[1; 32]), Identity::from_seed(&[2; 32]));
     let domain = b"SessionGroupKickedMessage";
     let from = alice.x25519_public();
     assert_eq!(
-        multi::decrypt_from(&bob, &from, domain, &nonce, data),
+        multi::open_from(&bob, &from, domain, &nonce, data),
         Err(MultiError::Decrypt)
     );
     assert_eq!(
-        multi::decrypt_simple(&bob, &from, domain, data),
+        multi::open_simple(&bob, &from, domain, data),
         Err(MultiError::Decrypt)
     );
-    let copy = multi::encrypt_for(&alice, &bob.x25519_public(), domain, &nonce, data)
+    let copy = multi::seal_for(&alice, &bob.x25519_public(), domain, &nonce, data)
         .expect("valid recipient");
     assert_eq!(
-        multi::decrypt_from(&bob, &from, domain, &nonce, &copy).as_deref(),
+        multi::open_from(&bob, &from, domain, &nonce, &copy)
+            .as_ref()
+            .map(|p| &p[..]),
         Ok(data)
     );
     let encoded = multi::encode_simple(&nonce, &[data.to_vec(), copy]);
     assert_eq!(
-        multi::decrypt_simple(&bob, &from, domain, &encoded).as_deref(),
+        multi::open_simple(&bob, &from, domain, &encoded)
+            .as_ref()
+            .map(|p| &p[..]),
         Ok(data)
     );
     // Not for alice herself (her key agreement with alice differs).
     assert_eq!(
-        multi::decrypt_simple(&alice, &from, domain, &encoded),
+        multi::open_simple(&alice, &from, domain, &encoded),
         Err(MultiError::Decrypt)
     );
 }

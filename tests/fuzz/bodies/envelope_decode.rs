@@ -1,4 +1,4 @@
-//! decode_envelope on arbitrary bytes (typed errors, no panics, nothing kept beyond the input),
+//! open_1o1 on arbitrary bytes (typed errors, no panics, nothing kept beyond the input),
 //! and on honestly encoded messages whose `Content` bytes the fuzzer chooses (so the padding
 //! handling behind the encryption is reached): those decode back to exactly what was sent.
 #![allow(
@@ -11,11 +11,11 @@
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
 use session_protocol::Identity;
-use session_protocol::envelope::{ProSignature, decode_envelope, encode_for_1o1};
+use session_protocol::envelope::{ProSignature, open_1o1, seal_1o1};
 
 pub(crate) fn run(data: &[u8]) {
     let (alice, bob) = (Identity::from_seed(&[1; 32]), Identity::from_seed(&[2; 32]));
-    if let Ok(m) = decode_envelope(&bob, data) {
+    if let Ok(m) = open_1o1(&bob, data) {
         assert!(m.content.len() < data.len());
     }
     let pro = match data.first().map(|b| b % 3) {
@@ -24,7 +24,7 @@ pub(crate) fn run(data: &[u8]) {
         _ => ProSignature::Omit,
     };
     let sent_ms = 1_700_000_000_000;
-    let stored = encode_for_1o1(
+    let stored = seal_1o1(
         &alice,
         &bob.session_id(),
         data,
@@ -33,7 +33,7 @@ pub(crate) fn run(data: &[u8]) {
         &mut ChaCha20Rng::from_seed([5; 32]),
     )
     .expect("valid recipient");
-    let m = decode_envelope(&bob, &stored).expect("an honest envelope decodes");
+    let m = open_1o1(&bob, &stored).expect("an honest envelope decodes");
     assert_eq!(m.content.as_slice(), data, "content comes back unchanged");
     assert_eq!(m.sender, alice.session_id());
     assert_eq!(m.timestamp_ms, sent_ms);

@@ -6,7 +6,7 @@
 
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
-use session_protocol::envelope::{decrypt_blinded_dm, seal_blinded_dm};
+use session_protocol::envelope::{open_blinded_dm, seal_blinded_dm_raw};
 use session_protocol::{Blinding, Identity};
 
 pub(crate) fn run(data: &[u8]) {
@@ -15,7 +15,7 @@ pub(crate) fn run(data: &[u8]) {
     for scheme in [Blinding::Blind15, Blinding::Blind25] {
         let a = alice.blinded_keypair(scheme, &server).expect("blinds").id();
         let b = bob.blinded_keypair(scheme, &server).expect("blinds").id();
-        if let Ok(m) = decrypt_blinded_dm(&bob, &a, &b, &server, data) {
+        if let Ok(m) = open_blinded_dm(&bob, &a, &b, &server, data) {
             assert_eq!(
                 m.sender,
                 alice.session_id(),
@@ -34,7 +34,7 @@ pub(crate) fn run(data: &[u8]) {
     let reader = if flags & 2 == 0 { &bob } else { &alice };
     let a = alice.blinded_keypair(scheme, &server).expect("blinds").id();
     let b = bob.blinded_keypair(scheme, &server).expect("blinds").id();
-    let ct = seal_blinded_dm(
+    let ct = seal_blinded_dm_raw(
         &alice,
         &b,
         &server,
@@ -42,7 +42,7 @@ pub(crate) fn run(data: &[u8]) {
         &mut ChaCha20Rng::from_seed([flags; 32]),
     )
     .expect("valid ids");
-    match decrypt_blinded_dm(reader, &a, &b, &server, &ct) {
+    match open_blinded_dm(reader, &a, &b, &server, &ct) {
         Ok(m) => {
             assert_eq!(m.sender, alice.session_id());
             assert_eq!(m.message.len() + 32, inner.len());

@@ -1,0 +1,1244 @@
+//! A sans-io Session client: what a client does between "I have a message" and "the swarm
+//! stored it", and between "poll" and "here is a new message", as a state machine.
+//!
+//! [`Client`] owns the node pool, the account swarms, the onion paths, the network clock and
+//! the polling state, and does no I/O: the application feeds it inputs and carries out its
+//! outputs, in the style of `quinn-proto`.
+//!
+//! * Inputs: [`Client::send_message`], [`Client::poll`], [`Client::handle_response`] (an HTTP
+//!   answer to a [`Transmit`]), [`Client::handle_failure`] (the connection failed) and
+//!   [`Client::handle_timeout`] (the time [`Client::next_timeout`] asked for has come).
+//! * Outputs: [`Client::poll_transmit`] (an HTTP `POST` to make), [`Client::poll_event`]
+//!   (a message arrived, was stored, or failed) and [`Client::next_timeout`].
+//!
+//! Time is always an argument (`now_ms`, milliseconds since 1970 by the local clock) and so is
+//! randomness (`rng`). The client talks to seed nodes directly (`/json_rpc`) and to everything
+//! else through 3-hop onion paths (`/onion_req/v2` on the path's first node).
+//!
+//! What it does for the application:
+//! * **Node pool**: bootstraps from the seed nodes, refreshes every
+//!   [`Config::pool_refresh_ms`] through an onion path, and goes back to the seeds when the
+//!   pool falls below [`Config::min_pool`].
+//! * **Swarms**: the account's swarm is computed from the pool as the storage servers compute
+//!   it; a 421 answer replaces it with the swarm the node names, and a second 421 for the same
+//!   request refreshes the pool (at most [`Config::max_wrong_swarm`] per request).
+//! * **Paths**: built under [`PathRules`] (distinct /24s by default) and reused until one
+//!   fails; a failed path is dropped and the nodes that may be at fault get a strike (the guard
+//!   when it cannot be reached, the nodes after it when it reports a failure further on, all of
+//!   them on a timeout or an unreadable answer, and a node named by a 502 `Next node not
+//!   found` is struck out at once). Nodes with [`NodePool::FAILURE_LIMIT`] strikes are left out
+//!   of paths and targets.
+//! * **Retries**: each request is tried up to [`Config::max_attempts`] times on fresh targets
+//!   and paths, with backoff `min(base·2^n, max)`.
+//! * **Clock**: every answer's `t` feeds a [`NetworkClock`]; signed requests carry network
+//!   time; a 406 resynchronises from an `info` answer and retries (at most
+//!   [`Config::max_clock_retries`] per request).
+//! * **Polling**: one `retrieve` per namespace with the last hash seen, until `more` is false;
+//!   messages are de-duplicated by hash, 1:1 messages decoded and their sender verified.
+
+use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+use core::net::SocketAddrV4;
+
+use rand_core::CryptoRng;
+
+use crate::envelope::{self, ProSignature};
+use crate::identity::{Ed25519Public, Identity, SessionId};
+use crate::onion::{self, Destination, HopCipher, NodeKeys, ResponseKey};
+use crate::storage::request::{self, Auth, Call, RetrieveLimits};
+use crate::storage::response::{self, Status};
+use crate::storage::{Namespace, NetworkClock};
+use crate::swarm::{
+    self, Diversity, NodePool, PathRules, ServiceNode, decode_service_nodes, decode_swarm_response,
+};
+
+/// Tunables; [`Config::default`] is what the official clients do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Config {
+    /// Nodes per onion path, the guard included (the destination is one more hop).
+    pub hops: usize,
+    /// Path diversity.
+    pub diversity: Diversity,
+    /// The hop cipher.
+    pub cipher: HopCipher,
+    /// How long to wait for an answer.
+    pub request_timeout_ms: u64,
+    /// Tries per request before it fails.
+    pub max_attempts: u32,
+    /// Backoff after the first failure; doubled after each.
+    pub backoff_base_ms: u64,
+    /// Longest backoff.
+    pub backoff_max_ms: u64,
+    /// 421 answers one request may follow.
+    pub max_wrong_swarm: u32,
+    /// Clock resynchronisations one request may trigger.
+    pub max_clock_retries: u32,
+    /// Below this many nodes the pool is refilled from the seeds.
+    pub min_pool: usize,
+    /// How often the pool is refreshed from the network.
+    pub pool_refresh_ms: u64,
+    /// Namespaces [`Client::poll`] retrieves.
+    pub namespaces: Vec<Namespace>,
+    /// Time to live of sent messages.
+    pub message_ttl_ms: u64,
+    /// How many message hashes per account are remembered for de-duplication.
+    pub seen_capacity: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            hops: 3,
+            diversity: Diversity::Subnet24,
+            cipher: HopCipher::default(),
+            request_timeout_ms: 15_000,
+            max_attempts: 3,
+            backoff_base_ms: 100,
+            backoff_max_ms: 5_000,
+            max_wrong_swarm: 2,
+            max_clock_retries: 2,
+            min_pool: 12,
+            pool_refresh_ms: 2 * 60 * 60 * 1000,
+            namespaces: alloc::vec![Namespace::DEFAULT],
+            message_ttl_ms: request::MAX_TTL_PUBLIC_MS,
+            seen_capacity: 10_000,
+        }
+    }
+}
+
+/// Identifies one HTTP request the client asked for ([`Transmit::request_id`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RequestId(pub u64);
+
+/// Identifies one message given to [`Client::send_message`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct MessageId(pub u64);
+
+/// Which HTTP endpoint a [`Transmit`] goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Endpoint {
+    /// `POST /onion_req/v2` on a path's first node.
+    Onion,
+    /// `POST /json_rpc` on a seed node (oxend's RPC, `get_n_service_nodes`).
+    SeedRpc,
+}
+
+impl Endpoint {
+    /// The HTTP path.
+    pub const fn path(self) -> &'static str {
+        match self {
+            Self::Onion => "/onion_req/v2",
+            Self::SeedRpc => "/json_rpc",
+        }
+    }
+}
+
+/// An HTTP `POST` for the application to make. Service nodes use self-signed certificates,
+/// which Session clients do not verify (the onion layers carry the security); seed nodes'
+/// certificates may be pinned by the application.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Transmit {
+    /// Pass it back with the answer.
+    pub request_id: RequestId,
+    /// Where to connect (HTTPS).
+    pub to: SocketAddrV4,
+    /// Which path to post to.
+    pub endpoint: Endpoint,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl fmt::Debug for Transmit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Transmit")
+            .field("request_id", &self.request_id)
+            .field("to", &self.to)
+            .field("endpoint", &self.endpoint)
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
+/// Why a request was given up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FailReason {
+    /// No usable nodes: the seeds did not answer with a node list, or too few remain for a
+    /// path.
+    NoNodes,
+    /// The swarm refused it (401/403: signature, permissions) or could not read it (400/404),
+    /// with the status it gave.
+    Refused(u16),
+    /// Every attempt timed out or failed.
+    Attempts,
+    /// Nodes kept answering 421 (more than [`Config::max_wrong_swarm`]).
+    WrongSwarm,
+    /// Nodes kept answering 406 (more than [`Config::max_clock_retries`]).
+    ClockOutOfSync,
+    /// The request could not be built (an unusable recipient or node key, a message too
+    /// large).
+    Unbuildable,
+}
+
+/// Something the application should know.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event {
+    /// A one-to-one message for this account arrived (once per message hash).
+    MessageReceived {
+        /// Its storage hash.
+        hash: String,
+        /// The verified sender.
+        from: SessionId,
+        /// The sender's timestamp (ms).
+        sent_ms: u64,
+        /// The decoded `Content` protobuf bytes.
+        content: Vec<u8>,
+    },
+    /// A message in another polled namespace (configs, groups), undecoded.
+    Retrieved {
+        /// The namespace.
+        namespace: Namespace,
+        /// The message as stored.
+        message: response::StoredMessage,
+    },
+    /// A stored message in namespace 0 that did not decode or verify.
+    Unreadable {
+        /// Its storage hash.
+        hash: String,
+    },
+    /// A message was stored by at least one swarm member whose signature verified.
+    MessageStored {
+        /// What [`Client::send_message`] returned.
+        id: MessageId,
+        /// The storage hash.
+        hash: String,
+        /// How many members confirmed it.
+        confirmations: usize,
+    },
+    /// A message could not be stored.
+    MessageFailed {
+        /// What [`Client::send_message`] returned.
+        id: MessageId,
+        /// Why.
+        reason: FailReason,
+    },
+    /// A poll of one namespace failed.
+    PollFailed {
+        /// The namespace.
+        namespace: Namespace,
+        /// Why.
+        reason: FailReason,
+    },
+    /// The node pool was (re)filled.
+    PoolUpdated {
+        /// How many nodes it holds.
+        nodes: usize,
+    },
+    /// The network clock was corrected after a 406.
+    ClockAdjusted {
+        /// The new `server - local` offset (ms).
+        offset_ms: i64,
+    },
+}
+
+impl fmt::Debug for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::MessageReceived {
+                hash,
+                from,
+                sent_ms,
+                content,
+            } => f
+                .debug_struct("MessageReceived")
+                .field("hash", hash)
+                .field("from", from)
+                .field("sent_ms", sent_ms)
+                .field("content_len", &content.len())
+                .finish(),
+            Self::Retrieved { namespace, message } => f
+                .debug_struct("Retrieved")
+                .field("namespace", namespace)
+                .field("message", message)
+                .finish(),
+            Self::Unreadable { hash } => f.debug_struct("Unreadable").field("hash", hash).finish(),
+            Self::MessageStored {
+                id,
+                hash,
+                confirmations,
+            } => f
+                .debug_struct("MessageStored")
+                .field("id", id)
+                .field("hash", hash)
+                .field("confirmations", confirmations)
+                .finish(),
+            Self::MessageFailed { id, reason } => f
+                .debug_struct("MessageFailed")
+                .field("id", id)
+                .field("reason", reason)
+                .finish(),
+            Self::PollFailed { namespace, reason } => f
+                .debug_struct("PollFailed")
+                .field("namespace", namespace)
+                .field("reason", reason)
+                .finish(),
+            Self::PoolUpdated { nodes } => {
+                f.debug_struct("PoolUpdated").field("nodes", nodes).finish()
+            }
+            Self::ClockAdjusted { offset_ms } => f
+                .debug_struct("ClockAdjusted")
+                .field("offset_ms", offset_ms)
+                .finish(),
+        }
+    }
+}
+
+/// Why [`Client::send_message`] refused a message outright.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SendError {
+    /// The recipient is not a `05` Session ID.
+    #[error("messages go to 05 Session IDs")]
+    NotAnAccount,
+    /// The message could not be encrypted for the recipient (an unusable key).
+    #[error("the message could not be encrypted for the recipient")]
+    Encrypt,
+    /// The encrypted message is larger than a swarm stores.
+    #[error("the message is too large to store")]
+    TooLarge,
+}
+
+/// What an operation is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Kind {
+    /// Fetch the node list from a seed.
+    Bootstrap,
+    /// Fetch the node list through the network.
+    RefreshPool,
+    /// Store a message.
+    Store {
+        id: MessageId,
+        to: SessionId,
+        data: Vec<u8>,
+        hash: String,
+    },
+    /// Retrieve our messages in one namespace.
+    Retrieve { namespace: Namespace },
+    /// Read a node's clock.
+    ClockSync,
+}
+
+/// A request in flight.
+struct InFlight {
+    request_id: RequestId,
+    sent_ms: u64,
+    deadline_ms: u64,
+    /// The onion path's index in `paths` (none for seed requests).
+    path: Option<Ed25519Public>,
+    /// The destination node (none for seed requests).
+    target: Option<Ed25519Public>,
+    /// Opens the answer (onion requests).
+    key: Option<ResponseKey>,
+    /// The seed asked (seed requests).
+    seed: Option<usize>,
+}
+
+struct Op {
+    kind: Kind,
+    attempts: u32,
+    wrong_swarm: u32,
+    clock_retries: u32,
+    /// Not before this time.
+    ready_ms: u64,
+    /// Nodes that failed this operation already (not asked again).
+    tried: BTreeSet<Ed25519Public>,
+    /// Paths (by guard) that failed this operation already (not used for it again).
+    bad_paths: BTreeSet<Ed25519Public>,
+    flight: Option<InFlight>,
+}
+
+impl Op {
+    fn new(kind: Kind, now_ms: u64) -> Self {
+        Self {
+            kind,
+            attempts: 0,
+            wrong_swarm: 0,
+            clock_retries: 0,
+            ready_ms: now_ms,
+            tried: BTreeSet::new(),
+            bad_paths: BTreeSet::new(),
+            flight: None,
+        }
+    }
+}
+
+/// An onion path: its nodes, guard first.
+struct Path {
+    nodes: Vec<ServiceNode>,
+}
+
+/// Which nodes of a failed path may be at fault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fault {
+    /// The guard could not be reached.
+    Guard,
+    /// The guard answered that something after it failed.
+    Beyond,
+    /// No answer, or an unreadable one: any of them.
+    Anywhere,
+}
+
+/// The sans-io Session client. See the [module documentation](self).
+pub struct Client {
+    me: Identity,
+    config: Config,
+    seeds: Vec<SocketAddrV4>,
+    next_seed: usize,
+    pool: NodePool,
+    pool_refreshed_ms: Option<u64>,
+    /// Swarm members named by 421 answers, by account.
+    swarms: BTreeMap<SessionId, Vec<Ed25519Public>>,
+    paths: Vec<Path>,
+    clock: NetworkClock,
+    ops: BTreeMap<u64, Op>,
+    next_op: u64,
+    next_request: u64,
+    next_message: u64,
+    by_request: BTreeMap<RequestId, u64>,
+    last_hash: BTreeMap<Namespace, String>,
+    seen: BTreeSet<String>,
+    seen_order: VecDeque<String>,
+    transmits: VecDeque<Transmit>,
+    events: VecDeque<Event>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("me", &self.me)
+            .field("pool", &self.pool.len())
+            .field("paths", &self.paths.len())
+            .field("pending", &self.ops.len())
+            .field("clock_offset_ms", &self.clock.offset_ms())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// A client for `me` that will bootstrap from `seeds` (the seed nodes' `json_rpc`
+    /// addresses).
+    pub fn new(me: Identity, config: Config, seeds: Vec<SocketAddrV4>) -> Self {
+        Self {
+            me,
+            config,
+            seeds,
+            next_seed: 0,
+            pool: NodePool::new([]),
+            pool_refreshed_ms: None,
+            swarms: BTreeMap::new(),
+            paths: Vec::new(),
+            clock: NetworkClock::new(),
+            ops: BTreeMap::new(),
+            next_op: 0,
+            next_request: 0,
+            next_message: 0,
+            by_request: BTreeMap::new(),
+            last_hash: BTreeMap::new(),
+            seen: BTreeSet::new(),
+            seen_order: VecDeque::new(),
+            transmits: VecDeque::new(),
+            events: VecDeque::new(),
+        }
+    }
+
+    /// The account's identity.
+    pub fn identity(&self) -> &Identity {
+        &self.me
+    }
+
+    /// The node pool as the client knows it.
+    pub fn pool(&self) -> &NodePool {
+        &self.pool
+    }
+
+    /// The network clock.
+    pub fn clock(&self) -> &NetworkClock {
+        &self.clock
+    }
+
+    /// The onion paths in use, guard first.
+    pub fn paths(&self) -> impl Iterator<Item = &[ServiceNode]> + '_ {
+        self.paths.iter().map(|p| p.nodes.as_slice())
+    }
+
+    /// How many requests are waiting or in flight.
+    pub fn pending(&self) -> usize {
+        self.ops.len()
+    }
+
+    /// The last message hash seen in `namespace` (what the next poll asks after).
+    pub fn last_hash(&self, namespace: Namespace) -> Option<&str> {
+        self.last_hash.get(&namespace).map(String::as_str)
+    }
+
+    /// Encrypts `content` (a `Content` protobuf, e.g. [`envelope::Content::text`]) for `to`
+    /// and queues it for storing in `to`'s swarm. Its fate arrives as
+    /// [`Event::MessageStored`] or [`Event::MessageFailed`].
+    ///
+    /// # Errors
+    /// [`SendError`] when the message cannot be encrypted or is too large; nothing is queued.
+    pub fn send_message<R: CryptoRng + ?Sized>(
+        &mut self,
+        now_ms: u64,
+        to: &SessionId,
+        content: &[u8],
+        rng: &mut R,
+    ) -> Result<MessageId, SendError> {
+        if to.prefix() != crate::identity::IdPrefix::Standard {
+            return Err(SendError::NotAnAccount);
+        }
+        let sent_ms = self.clock.now_ms(now_ms);
+        let data = envelope::seal_1o1(&self.me, to, content, sent_ms, ProSignature::Omit, rng)
+            .map_err(|_| SendError::Encrypt)?;
+        if data.len() > request::MAX_MESSAGE_SIZE {
+            return Err(SendError::TooLarge);
+        }
+        let hash = crate::storage::message_hash(to, Namespace::DEFAULT, &data);
+        let id = MessageId(self.next_message);
+        self.next_message = self.next_message.saturating_add(1);
+        self.push_op(
+            Kind::Store {
+                id,
+                to: *to,
+                data,
+                hash,
+            },
+            now_ms,
+        );
+        self.drive(now_ms, rng);
+        Ok(id)
+    }
+
+    /// Polls the account's swarm: one `retrieve` per configured namespace not already being
+    /// polled. New messages arrive as [`Event::MessageReceived`] or [`Event::Retrieved`].
+    pub fn poll<R: CryptoRng + ?Sized>(&mut self, now_ms: u64, rng: &mut R) {
+        let namespaces = self.config.namespaces.clone();
+        for namespace in namespaces {
+            let busy = self
+                .ops
+                .values()
+                .any(|op| op.kind == Kind::Retrieve { namespace });
+            if !busy {
+                self.push_op(Kind::Retrieve { namespace }, now_ms);
+            }
+        }
+        self.drive(now_ms, rng);
+    }
+
+    /// The next HTTP request to make.
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.transmits.pop_front()
+    }
+
+    /// The next event.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// When [`Client::handle_timeout`] should next be called (local ms), if anything waits.
+    pub fn next_timeout(&self) -> Option<u64> {
+        let refresh = self
+            .pool_refreshed_ms
+            .map(|t| t.saturating_add(self.config.pool_refresh_ms));
+        self.ops
+            .values()
+            .map(|op| match &op.flight {
+                Some(f) => f.deadline_ms,
+                None => op.ready_ms,
+            })
+            .chain(refresh)
+            .min()
+    }
+
+    /// Lets time pass: requests past their deadline fail (and are retried), waiting requests
+    /// whose backoff is over are sent, and the pool is refreshed when due.
+    pub fn handle_timeout<R: CryptoRng + ?Sized>(&mut self, now_ms: u64, rng: &mut R) {
+        let expired: Vec<u64> = self
+            .ops
+            .iter()
+            .filter(|(_, op)| op.flight.as_ref().is_some_and(|f| f.deadline_ms <= now_ms))
+            .map(|(&k, _)| k)
+            .collect();
+        for k in expired {
+            self.transport_failed(k, now_ms, false);
+        }
+        self.drive(now_ms, rng);
+    }
+
+    /// The HTTP request `request_id` could not be made or got no answer (connection refused,
+    /// reset, TLS failure). Counts as a failure of the node contacted.
+    pub fn handle_failure<R: CryptoRng + ?Sized>(
+        &mut self,
+        now_ms: u64,
+        request_id: RequestId,
+        rng: &mut R,
+    ) {
+        if let Some(k) = self.by_request.get(&request_id).copied() {
+            self.transport_failed(k, now_ms, true);
+        }
+        self.drive(now_ms, rng);
+    }
+
+    /// The HTTP answer to `request_id`: its status and body. Answers to unknown or timed-out
+    /// requests are ignored.
+    pub fn handle_response<R: CryptoRng + ?Sized>(
+        &mut self,
+        now_ms: u64,
+        request_id: RequestId,
+        http_status: u16,
+        body: &[u8],
+        rng: &mut R,
+    ) {
+        let Some(k) = self.by_request.remove(&request_id) else {
+            return;
+        };
+        let Some(mut op) = self.ops.remove(&k) else {
+            return;
+        };
+        let Some(flight) = op.flight.take() else {
+            self.ops.insert(k, op);
+            return;
+        };
+        if flight.request_id != request_id {
+            op.flight = Some(flight);
+            self.ops.insert(k, op);
+            return;
+        }
+        match flight.key.as_ref() {
+            // A seed's direct answer.
+            None => self.seed_answer(k, op, &flight, http_status, body, now_ms),
+            Some(key) => {
+                if http_status != 200 {
+                    // The path failed before the destination: the guard's own error text.
+                    self.path_error(&mut op, &flight, body);
+                    self.retry(k, op, now_ms);
+                } else {
+                    match key.open(body) {
+                        Ok(answer) => {
+                            self.answer(k, op, &flight, answer.status, &answer.body, now_ms);
+                        }
+                        Err(_) => {
+                            // Unreadable: the destination or a hop misbehaved.
+                            self.strike_path(&flight, Fault::Anywhere);
+                            if let Some(t) = flight.target {
+                                self.pool.record_failure(&t);
+                                op.tried.insert(t);
+                            }
+                            self.retry(k, op, now_ms);
+                        }
+                    }
+                }
+            }
+        }
+        self.drive(now_ms, rng);
+    }
+
+    // ----- operations -----
+
+    fn push_op(&mut self, kind: Kind, now_ms: u64) {
+        let k = self.next_op;
+        self.next_op = self.next_op.saturating_add(1);
+        self.ops.insert(k, Op::new(kind, now_ms));
+    }
+
+    fn has_op(&self, want: &Kind) -> bool {
+        self.ops.values().any(|op| op.kind == *want)
+    }
+
+    fn event(&mut self, e: Event) {
+        self.events.push_back(e);
+    }
+
+    /// Gives up on an operation.
+    fn fail(&mut self, op: Op, reason: FailReason) {
+        match op.kind {
+            Kind::Store { id, .. } => self.event(Event::MessageFailed { id, reason }),
+            Kind::Retrieve { namespace } => self.event(Event::PollFailed { namespace, reason }),
+            Kind::Bootstrap | Kind::RefreshPool | Kind::ClockSync => {}
+        }
+    }
+
+    /// Schedules another attempt after backoff, or gives up.
+    fn retry(&mut self, k: u64, mut op: Op, now_ms: u64) {
+        op.attempts = op.attempts.saturating_add(1);
+        if op.attempts >= self.config.max_attempts {
+            let reason = match op.kind {
+                Kind::Bootstrap => FailReason::NoNodes,
+                _ => FailReason::Attempts,
+            };
+            if op.kind == Kind::Bootstrap {
+                self.fail_waiting_for_pool();
+            }
+            self.fail(op, reason);
+            return;
+        }
+        let shift = op.attempts.saturating_sub(1).min(20);
+        let backoff = self
+            .config
+            .backoff_base_ms
+            .saturating_mul(1u64 << shift)
+            .min(self.config.backoff_max_ms);
+        op.ready_ms = now_ms.saturating_add(backoff);
+        self.ops.insert(k, op);
+    }
+
+    /// Everything waiting for nodes fails once the seeds are exhausted.
+    fn fail_waiting_for_pool(&mut self) {
+        if !self.pool.is_empty() {
+            return;
+        }
+        let waiting: Vec<u64> = self
+            .ops
+            .iter()
+            .filter(|(_, op)| op.flight.is_none() && op.kind != Kind::Bootstrap)
+            .map(|(&k, _)| k)
+            .collect();
+        for k in waiting {
+            if let Some(op) = self.ops.remove(&k) {
+                self.fail(op, FailReason::NoNodes);
+            }
+        }
+    }
+
+    /// A request timed out, or (`unreachable`) its connection could not be made.
+    fn transport_failed(&mut self, k: u64, now_ms: u64, unreachable: bool) {
+        let Some(mut op) = self.ops.remove(&k) else {
+            return;
+        };
+        let Some(flight) = op.flight.take() else {
+            self.ops.insert(k, op);
+            return;
+        };
+        self.by_request.remove(&flight.request_id);
+        if let Some(seed) = flight.seed {
+            self.next_seed = seed.saturating_add(1);
+        }
+        let fault = if unreachable {
+            Fault::Guard
+        } else {
+            Fault::Anywhere
+        };
+        self.strike_path(&flight, fault);
+        if let Some(guard) = flight.path {
+            op.bad_paths.insert(guard);
+        }
+        if let Some(t) = flight.target {
+            op.tried.insert(t);
+        }
+        self.retry(k, op, now_ms);
+    }
+
+    /// Sends every operation that is ready.
+    fn drive<R: CryptoRng + ?Sized>(&mut self, now_ms: u64, rng: &mut R) {
+        // The pool: bootstrap when (nearly) empty, refresh when due.
+        let pool_low = self.pool.len() < self.config.min_pool;
+        if pool_low && !self.has_op(&Kind::Bootstrap) && !self.seeds.is_empty() {
+            let waiting = self
+                .ops
+                .values()
+                .any(|op| op.kind != Kind::Bootstrap && op.flight.is_none());
+            if waiting {
+                self.push_op(Kind::Bootstrap, now_ms);
+            }
+        }
+        let refresh_due = self
+            .pool_refreshed_ms
+            .is_some_and(|t| now_ms >= t.saturating_add(self.config.pool_refresh_ms));
+        if refresh_due && !pool_low && !self.has_op(&Kind::RefreshPool) {
+            self.pool_refreshed_ms = Some(now_ms);
+            self.push_op(Kind::RefreshPool, now_ms);
+        }
+        if self.pool.is_empty() && self.seeds.is_empty() {
+            self.fail_waiting_for_pool();
+        }
+        let ready: Vec<u64> = self
+            .ops
+            .iter()
+            .filter(|(_, op)| op.flight.is_none() && op.ready_ms <= now_ms)
+            .map(|(&k, _)| k)
+            .collect();
+        for k in ready {
+            let Some(op) = self.ops.remove(&k) else {
+                continue;
+            };
+            self.start(k, op, now_ms, rng);
+        }
+    }
+
+    /// Sends one attempt of an operation, or leaves it waiting for the pool.
+    fn start<R: CryptoRng + ?Sized>(&mut self, k: u64, mut op: Op, now_ms: u64, rng: &mut R) {
+        if op.kind == Kind::Bootstrap {
+            let Some(seed) = self.pick_seed() else {
+                self.fail(op, FailReason::NoNodes);
+                return;
+            };
+            let id = self.request_id();
+            let body = request::seed_get_service_nodes();
+            let to = self.seeds.get(seed).copied();
+            let Some(to) = to else {
+                self.fail(op, FailReason::NoNodes);
+                return;
+            };
+            self.transmits.push_back(Transmit {
+                request_id: id,
+                to,
+                endpoint: Endpoint::SeedRpc,
+                body,
+            });
+            op.flight = Some(InFlight {
+                request_id: id,
+                sent_ms: now_ms,
+                deadline_ms: now_ms.saturating_add(self.config.request_timeout_ms),
+                path: None,
+                target: None,
+                key: None,
+                seed: Some(seed),
+            });
+            self.by_request.insert(id, k);
+            self.ops.insert(k, op);
+            return;
+        }
+        if self.pool.len() < self.config.hops.saturating_add(1) {
+            // Wait for the bootstrap (which `drive` started); it fails these if it fails.
+            op.ready_ms = now_ms.saturating_add(self.config.backoff_base_ms);
+            if self.has_op(&Kind::Bootstrap) {
+                self.ops.insert(k, op);
+            } else {
+                self.fail(op, FailReason::NoNodes);
+            }
+            return;
+        }
+        let Some(target) = self.pick_target(&op, rng) else {
+            self.fail(op, FailReason::NoNodes);
+            return;
+        };
+        let Some(call) = self.call_for(&op.kind, now_ms) else {
+            self.fail(op, FailReason::Unbuildable);
+            return;
+        };
+        let Some(path_key) = self.pick_path(&target, &op.bad_paths, rng) else {
+            self.fail(op, FailReason::NoNodes);
+            return;
+        };
+        let Some(path) = self.paths.iter().find(|p| path_guard(p) == Some(path_key)) else {
+            self.fail(op, FailReason::NoNodes);
+            return;
+        };
+        let keys: Vec<NodeKeys> = path.nodes.iter().map(NodeKeys::from_node).collect();
+        let Some(guard) = path.nodes.first() else {
+            self.fail(op, FailReason::NoNodes);
+            return;
+        };
+        let guard_addr = SocketAddrV4::new(guard.ip(), guard.https_port());
+        let dest = Destination::Node(NodeKeys::from_node(&target));
+        let built = onion::build_request(&keys, &dest, &call.to_json(), self.config.cipher, rng);
+        let Ok(onion) = built else {
+            self.fail(op, FailReason::Unbuildable);
+            return;
+        };
+        let id = self.request_id();
+        self.transmits.push_back(Transmit {
+            request_id: id,
+            to: guard_addr,
+            endpoint: Endpoint::Onion,
+            body: onion.packet,
+        });
+        op.flight = Some(InFlight {
+            request_id: id,
+            sent_ms: now_ms,
+            deadline_ms: now_ms.saturating_add(self.config.request_timeout_ms),
+            path: Some(path_key),
+            target: Some(*target.ed25519()),
+            key: Some(onion.response),
+            seed: None,
+        });
+        self.by_request.insert(id, k);
+        self.ops.insert(k, op);
+    }
+
+    fn request_id(&mut self) -> RequestId {
+        let id = RequestId(self.next_request);
+        self.next_request = self.next_request.saturating_add(1);
+        id
+    }
+
+    fn pick_seed(&mut self) -> Option<usize> {
+        if self.seeds.is_empty() {
+            return None;
+        }
+        self.next_seed.checked_rem(self.seeds.len())
+    }
+
+    /// The storage RPC call for an operation, signed with network time.
+    fn call_for(&self, kind: &Kind, now_ms: u64) -> Option<Call> {
+        let net_ms = self.clock.now_ms(now_ms);
+        let me = self.me.session_id();
+        let auth = Auth::Account(&self.me);
+        match kind {
+            Kind::Bootstrap => None,
+            Kind::RefreshPool => Some(request::get_service_nodes()),
+            Kind::ClockSync => Some(request::info()),
+            Kind::Store { to, data, .. } => request::store(
+                to,
+                Namespace::DEFAULT,
+                data,
+                self.config.message_ttl_ms,
+                net_ms,
+                None,
+            )
+            .ok(),
+            Kind::Retrieve { namespace } => {
+                let last = self.last_hash.get(namespace).map(String::as_str);
+                let auth = namespace.retrieve_needs_signature().then_some(&auth);
+                request::retrieve(&me, *namespace, last, RetrieveLimits::new(), net_ms, auth).ok()
+            }
+        }
+    }
+
+    /// The account an operation talks to (its swarm), if any.
+    fn account_of(&self, kind: &Kind) -> Option<SessionId> {
+        match kind {
+            Kind::Store { to, .. } => Some(*to),
+            Kind::Retrieve { .. } => Some(self.me.session_id()),
+            Kind::Bootstrap | Kind::RefreshPool | Kind::ClockSync => None,
+        }
+    }
+
+    /// A destination node: a member of the account's swarm not yet tried, or any pool node.
+    fn pick_target<R: CryptoRng + ?Sized>(&self, op: &Op, rng: &mut R) -> Option<ServiceNode> {
+        let usable = |n: &&ServiceNode| {
+            !op.tried.contains(n.ed25519())
+                && self.pool.failures(n.ed25519()) < NodePool::FAILURE_LIMIT
+        };
+        let candidates: Vec<&ServiceNode> = match self.account_of(&op.kind) {
+            Some(account) => match self.swarms.get(&account) {
+                Some(keys) => keys
+                    .iter()
+                    .filter_map(|k| self.pool.get(k))
+                    .filter(usable)
+                    .collect(),
+                None => self
+                    .pool
+                    .swarm_of(&account)
+                    .map(|(_, members)| members.iter().filter(usable).collect())
+                    .unwrap_or_default(),
+            },
+            None => self.pool.nodes().iter().filter(usable).collect(),
+        };
+        let n = candidates.len();
+        if n == 0 {
+            return None;
+        }
+        let i = swarm::uniform_index(rng, n);
+        candidates.get(i).map(|n| (*n).clone())
+    }
+
+    /// A path avoiding `target`: an existing one, or a new one.
+    fn pick_path<R: CryptoRng + ?Sized>(
+        &mut self,
+        target: &ServiceNode,
+        bad: &BTreeSet<Ed25519Public>,
+        rng: &mut R,
+    ) -> Option<Ed25519Public> {
+        let avoids = |p: &Path| {
+            path_guard(p).is_some_and(|g| !bad.contains(&g))
+                && p.nodes.iter().all(|n| n.ed25519() != target.ed25519())
+        };
+        if let Some(p) = self.paths.iter().find(|p| avoids(p)) {
+            return path_guard(p);
+        }
+        let in_use: Vec<Ed25519Public> = self
+            .paths
+            .iter()
+            .flat_map(|p| p.nodes.iter().map(|n| *n.ed25519()))
+            .collect();
+        let base = PathRules::new()
+            .hops(self.config.hops)
+            .diversity(self.config.diversity)
+            .destination(*target.ed25519())
+            .exclude_all(bad.iter().copied())
+            .failed_all(self.pool.failed(NodePool::FAILURE_LIMIT));
+        // Prefer nodes not already on a path; fall back to allowing them.
+        let nodes = swarm::select_path(self.pool.nodes(), &base.clone().exclude_all(in_use), rng)
+            .or_else(|_| swarm::select_path(self.pool.nodes(), &base, rng))
+            .ok()?;
+        let path = Path { nodes };
+        let guard = path_guard(&path);
+        self.paths.push(path);
+        guard
+    }
+
+    /// The request's path failed: it is dropped (the retry builds another) and the nodes that
+    /// may be at fault get a strike: the guard alone when it could not be reached
+    /// (`Fault::Guard`), the nodes after it when the guard reported a failure further on
+    /// (`Fault::Beyond`), and every node when nothing came back (`Fault::Anywhere`).
+    fn strike_path(&mut self, flight: &InFlight, fault: Fault) {
+        let Some(guard) = flight.path else {
+            return;
+        };
+        let Some(i) = self.paths.iter().position(|p| path_guard(p) == Some(guard)) else {
+            return;
+        };
+        let path = self.paths.remove(i);
+        let skip = usize::from(fault == Fault::Beyond);
+        let take = if fault == Fault::Guard {
+            1
+        } else {
+            path.nodes.len()
+        };
+        for n in path.nodes.iter().skip(skip).take(take) {
+            self.pool.record_failure(n.ed25519());
+        }
+    }
+
+    /// The guard answered with an error of its own (502 next node not found, 503, 504…).
+    fn path_error(&mut self, op: &mut Op, flight: &InFlight, body: &[u8]) {
+        if let Some(guard) = flight.path {
+            op.bad_paths.insert(guard);
+        }
+        let text = core::str::from_utf8(body).unwrap_or_default();
+        let named = text
+            .strip_prefix("Next node not found: ")
+            .and_then(|hex| hex.trim().parse::<Ed25519Public>().ok());
+        if let Some(bad) = named {
+            // That node is gone: strike it out and rebuild around it.
+            for _ in 0..NodePool::FAILURE_LIMIT {
+                self.pool.record_failure(&bad);
+            }
+            if let Some(guard) = flight.path {
+                self.paths.retain(|p| path_guard(p) != Some(guard));
+            }
+        } else {
+            self.strike_path(flight, Fault::Beyond);
+        }
+    }
+
+    // ----- answers -----
+
+    fn seed_answer(
+        &mut self,
+        k: u64,
+        op: Op,
+        flight: &InFlight,
+        status: u16,
+        body: &[u8],
+        now_ms: u64,
+    ) {
+        if status == 200
+            && let Ok(list) = decode_service_nodes(body)
+            && !list.nodes.is_empty()
+        {
+            self.replace_pool(list.nodes, now_ms);
+            return;
+        }
+        if let Some(seed) = flight.seed {
+            self.next_seed = seed.saturating_add(1);
+        }
+        self.retry(k, op, now_ms);
+    }
+
+    fn replace_pool(&mut self, nodes: Vec<ServiceNode>, now_ms: u64) {
+        // Keep strikes of nodes still listed.
+        let old = core::mem::replace(&mut self.pool, NodePool::new(nodes));
+        for n in old.nodes() {
+            let f = old.failures(n.ed25519());
+            if self.pool.get(n.ed25519()).is_some() {
+                for _ in 0..f {
+                    self.pool.record_failure(n.ed25519());
+                }
+            }
+        }
+        self.paths
+            .retain(|p| p.nodes.iter().all(|n| self.pool.get(n.ed25519()).is_some()));
+        self.swarms.clear();
+        self.pool_refreshed_ms = Some(now_ms);
+        let nodes = self.pool.len();
+        self.event(Event::PoolUpdated { nodes });
+    }
+
+    /// The destination's answer to an onion request.
+    fn answer(
+        &mut self,
+        k: u64,
+        mut op: Op,
+        flight: &InFlight,
+        status: u16,
+        body: &[u8],
+        now_ms: u64,
+    ) {
+        if let Ok(meta) = response::decode_meta(body)
+            && let Some(t) = meta.server_time_ms
+        {
+            // An unusable sample (a long round trip) leaves the estimate as it was.
+            let _ = self.clock.add_sample(flight.sent_ms, now_ms, t);
+        }
+        match Status::of(status) {
+            Status::Ok => self.success(k, op, flight, body, now_ms),
+            Status::WrongSwarm => {
+                op.wrong_swarm = op.wrong_swarm.saturating_add(1);
+                if op.wrong_swarm > self.config.max_wrong_swarm {
+                    self.fail(op, FailReason::WrongSwarm);
+                    return;
+                }
+                if let (Some(account), Ok(swarm)) =
+                    (self.account_of(&op.kind), decode_swarm_response(body))
+                {
+                    let keys: Vec<Ed25519Public> =
+                        swarm.nodes.iter().map(|n| *n.ed25519()).collect();
+                    for n in swarm.nodes {
+                        let n = n.with_swarm(swarm.swarm);
+                        self.pool.upsert(n);
+                    }
+                    if !keys.is_empty() {
+                        self.swarms.insert(account, keys);
+                    }
+                }
+                if op.wrong_swarm > 1 && !self.has_op(&Kind::RefreshPool) {
+                    self.push_op(Kind::RefreshPool, now_ms);
+                }
+                if let Some(t) = flight.target {
+                    op.tried.insert(t);
+                }
+                op.ready_ms = now_ms;
+                self.ops.insert(k, op);
+            }
+            Status::ClockOutOfSync => {
+                op.clock_retries = op.clock_retries.saturating_add(1);
+                if op.clock_retries > self.config.max_clock_retries || op.kind == Kind::ClockSync {
+                    self.fail(op, FailReason::ClockOutOfSync);
+                    return;
+                }
+                if !self.has_op(&Kind::ClockSync) {
+                    self.push_op(Kind::ClockSync, now_ms);
+                }
+                // Wait for the clock to be corrected (the sync is sent first: lower key).
+                op.ready_ms = now_ms.saturating_add(self.config.backoff_base_ms);
+                self.ops.insert(k, op);
+            }
+            Status::Refused | Status::BadRequest => self.fail(op, FailReason::Refused(status)),
+            Status::NodeFailure => {
+                if let Some(t) = flight.target {
+                    self.pool.record_failure(&t);
+                    op.tried.insert(t);
+                }
+                self.retry(k, op, now_ms);
+            }
+        }
+    }
+
+    fn success(&mut self, k: u64, mut op: Op, flight: &InFlight, body: &[u8], now_ms: u64) {
+        match &op.kind {
+            Kind::Store { id, hash, .. } => match response::decode_store(body) {
+                Ok(stored) if stored.confirmations(hash) > 0 => {
+                    let confirmations = stored.confirmations(hash);
+                    let (id, hash) = (*id, hash.clone());
+                    self.event(Event::MessageStored {
+                        id,
+                        hash,
+                        confirmations,
+                    });
+                }
+                _ => {
+                    if let Some(t) = flight.target {
+                        self.pool.record_failure(&t);
+                        op.tried.insert(t);
+                    }
+                    self.retry(k, op, now_ms);
+                }
+            },
+            Kind::Retrieve { namespace } => {
+                let namespace = *namespace;
+                match response::decode_retrieve(body) {
+                    Ok(got) => {
+                        let more = got.more && !got.messages.is_empty();
+                        for m in got.messages {
+                            self.deliver(namespace, m);
+                        }
+                        if more {
+                            // Fetch the rest right away, as a fresh request.
+                            self.push_op(Kind::Retrieve { namespace }, now_ms);
+                        }
+                    }
+                    Err(_) => {
+                        if let Some(t) = flight.target {
+                            self.pool.record_failure(&t);
+                            op.tried.insert(t);
+                        }
+                        self.retry(k, op, now_ms);
+                    }
+                }
+            }
+            Kind::ClockSync => {
+                if let Ok(info) = response::decode_info(body)
+                    && let Some(t) = info.meta.server_time_ms
+                {
+                    // A 406 means the estimate is wrong: start again from this answer.
+                    self.clock.reset();
+                    if self.clock.add_sample(flight.sent_ms, now_ms, t).is_ok() {
+                        let offset_ms = self.clock.offset_ms();
+                        self.event(Event::ClockAdjusted { offset_ms });
+                        return;
+                    }
+                }
+                self.retry(k, op, now_ms);
+            }
+            Kind::RefreshPool => match decode_service_nodes(body) {
+                Ok(list) if list.nodes.len() >= self.config.min_pool => {
+                    self.replace_pool(list.nodes, now_ms);
+                }
+                _ => self.retry(k, op, now_ms),
+            },
+            Kind::Bootstrap => {}
+        }
+    }
+
+    /// One retrieved message: de-duplicated, remembered as the last hash, decoded.
+    fn deliver(&mut self, namespace: Namespace, m: response::StoredMessage) {
+        self.last_hash.insert(namespace, m.hash.clone());
+        if !self.seen.insert(m.hash.clone()) {
+            return;
+        }
+        self.seen_order.push_back(m.hash.clone());
+        while self.seen_order.len() > self.config.seen_capacity {
+            if let Some(old) = self.seen_order.pop_front() {
+                self.seen.remove(&old);
+            }
+        }
+        if namespace != Namespace::DEFAULT {
+            self.event(Event::Retrieved {
+                namespace,
+                message: m,
+            });
+            return;
+        }
+        match envelope::open_1o1(&self.me, &m.data) {
+            Ok(msg) => self.event(Event::MessageReceived {
+                hash: m.hash,
+                from: msg.sender,
+                sent_ms: msg.timestamp_ms,
+                content: msg.content.to_vec(),
+            }),
+            Err(_) => self.event(Event::Unreadable { hash: m.hash }),
+        }
+    }
+}
+
+fn path_guard(p: &Path) -> Option<Ed25519Public> {
+    p.nodes.first().map(|n| *n.ed25519())
+}

@@ -1,0 +1,266 @@
+//! The sans-io client driven through a whole life over an in-memory network of real node-side
+//! handlers: bootstrap, paths, store, poll (exactly once), a node failure and path rebuild, a
+//! 421 swarm move, a 406 clock correction; deterministic from a seed.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
+
+#[path = "../examples/support/memnet.rs"]
+mod memnet;
+
+use memnet::{MemNet, SEED};
+use rand_chacha::ChaCha20Rng;
+use rand_chacha::rand_core::SeedableRng;
+use session_protocol::Identity;
+use session_protocol::client::{Client, Config, Event, FailReason, SendError};
+use session_protocol::envelope::Content;
+
+fn body_of(content: &[u8]) -> String {
+    Content::from_bytes(content)
+        .unwrap()
+        .data_message
+        .and_then(|d| d.body)
+        .unwrap()
+}
+
+fn received(events: &[Event]) -> Vec<(String, String)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::MessageReceived { from, content, .. } => {
+                Some((from.to_string(), body_of(content)))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn stored(events: &[Event]) -> usize {
+    events
+        .iter()
+        .filter(|e| matches!(e, Event::MessageStored { .. }))
+        .count()
+}
+
+fn config() -> Config {
+    let mut config = Config::default();
+    config.min_pool = 12;
+    config
+}
+
+/// The whole scenario; returns every event, for the determinism check.
+fn scenario(seed: u64) -> Vec<String> {
+    let mut net = MemNet::new(seed, 60, 10);
+    let mut rng = ChaCha20Rng::seed_from_u64(seed ^ 0xc11e);
+    let alice_id = Identity::from_seed(&[0xa1; 32]);
+    let bob_id = Identity::from_seed(&[0xb0; 32]);
+    let (alice_sid, bob_sid) = (alice_id.session_id(), bob_id.session_id());
+    let mut alice = Client::new(alice_id, config(), vec![SEED]);
+    let mut bob = Client::new(bob_id, config(), vec![SEED]);
+    let mut log = Vec::new();
+    let mut record = |events: &[Vec<Event>]| {
+        for (who, es) in ["alice", "bob"].iter().zip(events) {
+            for e in es {
+                log.push(format!("{who}: {e:?}"));
+            }
+        }
+    };
+
+    // 1. Bootstrap and send: the pool comes from the seed, the message goes through a path.
+    let now = net.now_ms;
+    let hello = Content::text("hello Bob", now).to_bytes();
+    alice.send_message(now, &bob_sid, &hello, &mut rng).unwrap();
+    let ev = net.run(&mut [&mut alice, &mut bob], &[0, 0], &mut rng, 1000);
+    record(&ev);
+    assert!(
+        ev[0]
+            .iter()
+            .any(|e| matches!(e, Event::PoolUpdated { nodes: 60 })),
+        "{:?}",
+        ev[0]
+    );
+    assert_eq!(stored(&ev[0]), 1, "{:?}", ev[0]);
+    assert_eq!(alice.pool().len(), 60);
+    let path: Vec<_> = alice.paths().next().unwrap().to_vec();
+    assert_eq!(path.len(), 3);
+
+    // 2. Bob polls and gets it exactly once, however often he polls.
+    bob.poll(net.now_ms, &mut rng);
+    let ev = net.run(&mut [&mut alice, &mut bob], &[0, 0], &mut rng, 1000);
+    record(&ev);
+    assert_eq!(
+        received(&ev[1]),
+        vec![(alice_sid.to_string(), "hello Bob".to_owned())]
+    );
+    for _ in 0..3 {
+        bob.poll(net.now_ms, &mut rng);
+        let ev = net.run(&mut [&mut alice, &mut bob], &[0, 0], &mut rng, 1000);
+        record(&ev);
+        assert!(received(&ev[1]).is_empty(), "{:?}", ev[1]);
+    }
+    assert!(
+        bob.last_hash(session_protocol::storage::Namespace::DEFAULT)
+            .is_some()
+    );
+
+    // 3. A node on Bob's path dies: the next poll rebuilds around it and still succeeds.
+    let bob_path: Vec<_> = bob.paths().next().unwrap().to_vec();
+    let victim = *bob_path[1].ed25519();
+    net.dead.insert(victim);
+    let now = net.now_ms;
+    let second = Content::text("second", now).to_bytes();
+    alice
+        .send_message(now, &bob_sid, &second, &mut rng)
+        .unwrap();
+    bob.poll(now, &mut rng);
+    let ev = net.run(&mut [&mut alice, &mut bob], &[0, 0], &mut rng, 1000);
+    record(&ev);
+    let mut got = received(&ev[1]);
+    if got.is_empty() {
+        // The poll may have overtaken the store; poll once more.
+        bob.poll(net.now_ms, &mut rng);
+        let ev = net.run(&mut [&mut alice, &mut bob], &[0, 0], &mut rng, 1000);
+        record(&ev);
+        got = received(&ev[1]);
+    }
+    assert_eq!(got, vec![(alice_sid.to_string(), "second".to_owned())]);
+    assert!(
+        bob.paths()
+            .all(|p| p.iter().all(|n| *n.ed25519() != victim)),
+        "the dead node is on no path"
+    );
+    assert!(bob.pool().failures(&victim) > 0);
+
+    // 4. Bob's swarm moves: both clients learn it from 421 answers and carry on.
+    let old_swarm = net.swarm_of(&bob_sid);
+    net.move_swarm(&bob_sid);
+    let new_swarm = net.swarm_of(&bob_sid);
+    assert_ne!(old_swarm, new_swarm);
+    let now = net.now_ms;
+    let third = Content::text("after the move", now).to_bytes();
+    alice.send_message(now, &bob_sid, &third, &mut rng).unwrap();
+    let ev = net.run(&mut [&mut alice, &mut bob], &[0, 0], &mut rng, 1000);
+    record(&ev);
+    assert_eq!(stored(&ev[0]), 1, "{:?}", ev[0]);
+    let wrong_swarm = |net: &MemNet| net.served.get("status 421").copied().unwrap_or(0);
+    assert!(wrong_swarm(&net) >= 1, "Alice's store met a 421");
+    let before = wrong_swarm(&net);
+    bob.poll(net.now_ms, &mut rng);
+    let ev = net.run(&mut [&mut alice, &mut bob], &[0, 0], &mut rng, 1000);
+    record(&ev);
+    assert_eq!(
+        received(&ev[1]),
+        vec![(alice_sid.to_string(), "after the move".to_owned())]
+    );
+    assert!(wrong_swarm(&net) > before, "Bob's poll met a 421 too");
+    assert!(!net.served.contains_key("status 406"));
+
+    // 5. Bob's clock jumps 10 minutes ahead: his signed poll gets a 406, the client reads a
+    // node's clock, corrects itself and the poll succeeds.
+    let skew = 600_000;
+    bob.poll(net.now_ms + skew as u64, &mut rng);
+    let ev = net.run(&mut [&mut alice, &mut bob], &[0, skew], &mut rng, 1000);
+    record(&ev);
+    let adjusted = ev[1].iter().find_map(|e| match e {
+        Event::ClockAdjusted { offset_ms } => Some(*offset_ms),
+        _ => None,
+    });
+    let offset = adjusted.expect("a clock correction");
+    assert!(net.served.get("status 406").copied().unwrap_or(0) >= 1);
+    assert!((offset + skew).abs() < 1_000, "offset {offset}");
+    assert!(
+        !ev[1].iter().any(|e| matches!(e, Event::PollFailed { .. })),
+        "{:?}",
+        ev[1]
+    );
+    assert_eq!(
+        bob.clock()
+            .now_ms(net.now_ms + skew as u64)
+            .abs_diff(net.now_ms),
+        0
+    );
+    // Nothing new, nothing twice.
+    assert!(received(&ev[1]).is_empty());
+    log
+}
+
+#[test]
+fn client_lifecycle_over_an_in_memory_network() {
+    let log = scenario(7);
+    assert!(!log.is_empty());
+}
+
+#[test]
+fn the_same_seed_gives_the_same_run() {
+    assert_eq!(scenario(11), scenario(11));
+}
+
+#[test]
+fn without_seeds_or_nodes_requests_fail_instead_of_waiting() {
+    let mut rng = ChaCha20Rng::seed_from_u64(1);
+    let me = Identity::from_seed(&[1; 32]);
+    let bob = Identity::from_seed(&[2; 32]).session_id();
+    let mut client = Client::new(me, Config::default(), vec![]);
+    let id = client
+        .send_message(0, &bob, &Content::text("x", 0).to_bytes(), &mut rng)
+        .unwrap();
+    let events: Vec<_> = std::iter::from_fn(|| client.poll_event()).collect();
+    assert_eq!(
+        events,
+        vec![Event::MessageFailed {
+            id,
+            reason: FailReason::NoNodes
+        }]
+    );
+    assert_eq!(client.pending(), 0);
+    assert!(client.poll_transmit().is_none());
+}
+
+#[test]
+fn dead_seeds_fail_every_waiting_request_after_bounded_retries() {
+    let mut net = MemNet::new(3, 20, 4);
+    let mut rng = ChaCha20Rng::seed_from_u64(3);
+    let me = Identity::from_seed(&[1; 32]);
+    let bob = Identity::from_seed(&[2; 32]).session_id();
+    let unreachable = std::net::SocketAddrV4::new(std::net::Ipv4Addr::new(10, 9, 9, 9), 1);
+    let mut client = Client::new(me, Config::default(), vec![unreachable]);
+    let id = client
+        .send_message(
+            net.now_ms,
+            &bob,
+            &Content::text("x", 0).to_bytes(),
+            &mut rng,
+        )
+        .unwrap();
+    client.poll(net.now_ms, &mut rng);
+    let ev = net.run(&mut [&mut client], &[0], &mut rng, 200);
+    assert!(ev[0].contains(&Event::MessageFailed {
+        id,
+        reason: FailReason::NoNodes
+    }));
+    assert!(ev[0].iter().any(|e| matches!(e, Event::PollFailed { .. })));
+    assert_eq!(client.pending(), 0);
+    assert_eq!(client.next_timeout(), None);
+}
+
+#[test]
+fn send_refuses_what_cannot_be_sent() {
+    let mut rng = ChaCha20Rng::seed_from_u64(1);
+    let mut client = Client::new(Identity::from_seed(&[1; 32]), Config::default(), vec![SEED]);
+    let group = session_protocol::SessionId::new(session_protocol::IdPrefix::Group, [3; 32]);
+    assert_eq!(
+        client.send_message(0, &group, b"x", &mut rng),
+        Err(SendError::NotAnAccount)
+    );
+    let bob = Identity::from_seed(&[2; 32]).session_id();
+    let huge = vec![0u8; 80_000];
+    assert_eq!(
+        client.send_message(0, &bob, &huge, &mut rng),
+        Err(SendError::TooLarge)
+    );
+    assert_eq!(client.pending(), 0);
+}

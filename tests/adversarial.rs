@@ -163,7 +163,7 @@ fn entry_frame_cases(s: &mut Suite) {
         (
             "key is a number",
             entry(r#"{"ephemeral_key":9}"#),
-            Control("json"),
+            Control("ephemeral_key"),
         ),
         (
             "key u = p",
@@ -199,12 +199,12 @@ fn entry_frame_cases(s: &mut Suite) {
         (
             "hop_no negative",
             key(U9, r#","hop_no":-1"#),
-            Control("json"),
+            Control("hop_no"),
         ),
         (
             "hop_no a string",
             key(U9, r#","hop_no":"1""#),
-            Control("json"),
+            Control("hop_no"),
         ),
         ("over 10 MiB", vec![0u8; 10 * 1024 * 1024 + 1], TooLarge),
     ];

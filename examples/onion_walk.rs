@@ -114,7 +114,7 @@ fn main() -> ExitCode {
             }
         };
         let received = layer.ciphertext().len();
-        let me = short(&keys[at].ed25519);
+        let me = short(keys[at].ed25519().as_bytes());
         let peeled = match peel(&NodeSecret::from_identity(&nodes[at]), layer) {
             Ok(p) => p,
             Err(e) => {
@@ -128,9 +128,9 @@ fn main() -> ExitCode {
                 println!(
                     "{:<12} learned: send {} opaque bytes on to {} (hop_no {}), nothing else",
                     "",
-                    relay.data.len(),
-                    short(&next),
-                    relay.hop_no
+                    relay.data().len(),
+                    short(next.as_bytes()),
+                    relay.hop_no()
                 );
                 println!("{:<12} (received {received} encrypted bytes)\n", "");
                 from = me;

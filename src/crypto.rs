@@ -14,13 +14,18 @@ use zeroize::Zeroizing;
 
 use blake2::digest::consts::{U32, U64};
 
+mod aead;
 mod batch;
-mod hop;
 mod sealed_box;
 mod x25519;
 
-pub(crate) use batch::agree_all;
-pub(crate) use hop::{Cipher, HopKey, TAG_LEN, Unauthentic};
+pub use aead::HopCipher;
+pub(crate) use aead::{AeadKey, TAG_LEN, Unauthentic};
+pub(crate) use batch::{Peer, agree_all};
+// TODO(merge): remove alias (the envelope module's old names for `HopCipher` and `AeadKey`).
+pub(crate) use aead::HopCipher as Cipher;
+// TODO(merge): remove alias
+pub(crate) type HopKey = AeadKey;
 pub(crate) use sealed_box::SEAL_OVERHEAD;
 pub(crate) mod sealed {
     pub(crate) use super::sealed_box::{open, seal};
@@ -145,6 +150,11 @@ pub(crate) fn is_canonical_encoding(p: &EdwardsPoint, encoding: &[u8; 32]) -> bo
             a == b
         }
     })
+}
+
+/// Decompresses an Ed25519 point with no further check: for keys validated earlier.
+pub(crate) fn decompress_ed25519(pk: &[u8; 32]) -> Option<EdwardsPoint> {
+    CompressedEdwardsY(*pk).decompress()
 }
 
 /// As [`decode_ed25519_point`], but also requires the canonical encoding, as

@@ -455,7 +455,8 @@ fn hostile_relay_v4_and_response_inputs_allocate_less_than_their_size() {
         (onion.response, reply)
     };
     let server_keys = |cipher, rng: &mut ChaCha20Rng| {
-        let dest = Destination::Server(ServerDestination::https("example.org", keys[2].x25519));
+        let dest =
+            Destination::Server(ServerDestination::https("example.org", keys[2].x25519()).unwrap());
         let onion = build_request(&[keys[0]], &dest, b"l2:{}e", cipher, rng).unwrap();
         let mut p = onion.packet;
         let Hop::Proxy { request, .. } = peel(

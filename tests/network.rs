@@ -259,7 +259,7 @@ fn a_changed_hop_no_goes_unnoticed() {
         Hop::Forward { relay, .. } => relay,
         other => unreachable!("the guard forwards: {other:?}"),
     };
-    assert_eq!(relay.hop_no, 1);
+    assert_eq!(relay.hop_no(), 1);
     let mut msg = relay.encode();
     let at = msg.windows(9).position(|w| w == b"6:hop_noi").unwrap() + 9;
     assert_eq!(msg[at], b'1');
@@ -267,7 +267,7 @@ fn a_changed_hop_no_goes_unnoticed() {
     let layer = decode_relay(&mut msg).unwrap();
     assert_eq!(layer.hop_no(), 3);
     let peeled = peel(&NodeSecret::from_identity(&ids[1]), layer).unwrap();
-    assert!(matches!(peeled.hop, Hop::Forward { relay, .. } if relay.hop_no == 4));
+    assert!(matches!(peeled.hop, Hop::Forward { relay, .. } if relay.hop_no() == 4));
 }
 
 #[test]

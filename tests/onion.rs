@@ -13,12 +13,12 @@ use proptest::prelude::*;
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::{Rng, SeedableRng};
 use serde_json::Value;
-use session_protocol::Identity;
 use session_protocol::onion::{
-    BuildError, Destination, Hop, HopCipher, LayerError, NodeKeys, NodeSecret, PeelError, Protocol,
-    ResponseError, ServerDestination, build_request, decode_relay, is_allowed_target, open_request,
-    parse_entry, peel, v4,
+    BuildError, Destination, DestinationError, Hop, HopCipher, LayerError, NodeKeys, NodeSecret,
+    PeelError, Problem, Protocol, Relay, ResponseError, ServerDestination, build_request,
+    build_request_into, decode_relay, is_allowed_target, open_request, parse_entry, peel, v4,
 };
+use session_protocol::{Ed25519Public, Identity, X25519Public};
 
 const VECTORS: &str = include_str!("vectors/session-vectors.json");
 
@@ -125,7 +125,7 @@ fn onion_vectors() {
                 let node_id = Identity::from_seed(&[0x33; 32]);
                 let node = NodeSecret::from_identity(&node_id);
                 let plaintext = unhex(v["inputs"]["plaintext_hex"].as_str().unwrap());
-                let mut packet = independent_layer(&node.public(), &plaintext, 9);
+                let mut packet = independent_layer(node.public().as_bytes(), &plaintext, 9);
                 let peeled = peel(&node, parse_entry(&mut packet).unwrap()).unwrap();
                 let e = &v["expected"];
                 match (e["kind"].as_str().unwrap(), peeled.hop) {
@@ -144,7 +144,8 @@ fn onion_vectors() {
                             .unwrap()
                             .replace("\"target\"", "\"/oxen/v4/lsrpc\"");
                         let allowed = allowed.replacen("\"/oxen/v4/lsrpc\":", "\"target\":", 1);
-                        let mut packet = independent_layer(&node.public(), allowed.as_bytes(), 10);
+                        let mut packet =
+                            independent_layer(node.public().as_bytes(), allowed.as_bytes(), 10);
                         let Hop::Proxy { request, .. } =
                             peel(&node, parse_entry(&mut packet).unwrap()).unwrap().hop
                         else {
@@ -162,16 +163,16 @@ fn onion_vectors() {
                     }
                     ("relay_to_node", Hop::Forward { next, relay }) => {
                         assert_eq!(
-                            relay.data,
+                            relay.data(),
                             e["ciphertext_utf8"].as_str().unwrap().as_bytes()
                         );
                         assert_eq!(next, arr(&v, "expected", "next_node_ed25519_hex"));
                         assert_eq!(
-                            relay.ephemeral_key,
+                            relay.ephemeral_key(),
                             arr(&v, "expected", "ephemeral_key_hex")
                         );
-                        assert_eq!(relay.cipher.wire_name(), e["enc_type"].as_str().unwrap());
-                        assert_eq!(relay.hop_no, 1);
+                        assert_eq!(relay.cipher().wire_name(), e["enc_type"].as_str().unwrap());
+                        assert_eq!(relay.hop_no(), 1);
                     }
                     (kind, hop) => panic!("{id}: expected {kind}, got {hop:?}"),
                 }
@@ -210,7 +211,7 @@ impl Net {
     fn secret(&self, i: usize) -> NodeSecret {
         NodeSecret::from_identity(&self.ids[i])
     }
-    fn index_of(&self, ed: &[u8; 32]) -> usize {
+    fn index_of(&self, ed: &Ed25519Public) -> usize {
         self.ids
             .iter()
             .position(|i| &i.ed25519_public() == ed)
@@ -263,7 +264,7 @@ fn walk(
                     expected_next,
                     "node {me} learns only its successor"
                 );
-                assert_eq!(usize::from(relay.hop_no), at + 1);
+                assert_eq!(usize::from(relay.hop_no()), at + 1);
                 relayed = relay.encode();
                 layer_bytes = relayed.as_mut_slice();
                 layer = decode_relay(layer_bytes).unwrap();
@@ -351,7 +352,7 @@ fn server_destination_round_trip_both_ciphers() {
     let server = NodeSecret::from_identity(&server_id);
     let mut rng = ChaCha20Rng::from_seed([3; 32]);
     for cipher in [HopCipher::XChaCha20, HopCipher::Aes256Gcm] {
-        let dest = ServerDestination::https("open.example", server.public());
+        let dest = ServerDestination::https("open.example", server.public()).unwrap();
         let request = v4::encode_request(
             "GET",
             "/room/general?x=1",
@@ -726,7 +727,7 @@ fn run_from(
             .hop
         {
             Hop::Forward { next, relay } => {
-                assert_eq!(next, net.keys(nodes[at + 1]).ed25519);
+                assert_eq!(next, net.keys(nodes[at + 1]).ed25519());
                 relay.encode()
             }
             Hop::Deliver { body, .. } => return Ok(Terminal::Delivered(body.to_vec())),
@@ -762,7 +763,7 @@ fn tampering_fails_at_the_tampered_hop_with_the_right_error() {
     for cipher in [HopCipher::XChaCha20, HopCipher::Aes256Gcm] {
         for to_server in [false, true] {
             let (dest, nodes, payload): (_, &[usize], &[u8]) = if to_server {
-                let d = ServerDestination::https("s.example", server.public());
+                let d = ServerDestination::https("s.example", server.public()).unwrap();
                 (Destination::Server(d), &[0, 1, 2], &v4_request)
             } else {
                 (Destination::Node(net.keys(3)), &[0, 1, 2, 3], rpc)
@@ -957,7 +958,7 @@ fn wrong_node_cannot_peel() {
 
 #[test]
 fn malformed_entry_packets_get_specific_errors() {
-    let eph = hex(&Identity::from_seed(&[1; 32]).x25519_public());
+    let eph = hex(Identity::from_seed(&[1; 32]).x25519_public().as_bytes());
     let ctl = |json: &str| frame(&[0u8; 64], json);
     let ok_json = format!(r#"{{"ephemeral_key":"{eph}","enc_type":"xchacha20"}}"#);
     let mut twist_small = [0u8; 32];
@@ -987,9 +988,32 @@ fn malformed_entry_packets_get_specific_errors() {
             *e == PeelError::Control("json")
         }),
         (ctl("{}"), |e| *e == PeelError::Control("ephemeral_key")),
+        // A wrong-typed field is named (SPEC 3.4's entry fields).
         (ctl(r#"{"ephemeral_key":7}"#), |e| {
-            *e == PeelError::Control("json")
+            *e == PeelError::Control("ephemeral_key")
         }),
+        (
+            ctl(&format!(r#"{{"ephemeral_key":"{eph}","enc_type":7}}"#)),
+            |e| *e == PeelError::Control("enc_type"),
+        ),
+        (
+            ctl(&format!(r#"{{"ephemeral_key":"{eph}","hop_no":"3"}}"#)),
+            |e| *e == PeelError::Control("hop_no"),
+        ),
+        (
+            ctl(&format!(r#"{{"ephemeral_key":"{eph}","hop_no":-1}}"#)),
+            |e| *e == PeelError::Control("hop_no"),
+        ),
+        (
+            ctl(&format!(r#"{{"ephemeral_key":"{eph}","hop_no":1.5}}"#)),
+            |e| *e == PeelError::Control("hop_no"),
+        ),
+        (
+            ctl(&format!(
+                r#"{{"ephemeral_key":"{eph}","ephemeral_key":"{eph}"}}"#
+            )),
+            |e| *e == PeelError::Control("json"),
+        ),
         (ctl(r#"{"ephemeral_key":"zz"}"#), |e| {
             *e == PeelError::Control("ephemeral_key")
         }),
@@ -1011,7 +1035,7 @@ fn malformed_entry_packets_get_specific_errors() {
         ),
         (
             ctl(&format!(r#"{{"ephemeral_key":"{eph}","enc_type":5}}"#)),
-            |e| *e == PeelError::Control("json"),
+            |e| *e == PeelError::Control("enc_type"),
         ),
         (
             ctl(&format!(r#"{{"ephemeral_key":"{eph}","hop_no":16}}"#)),
@@ -1065,7 +1089,7 @@ fn malformed_entry_packets_get_specific_errors() {
 
 #[test]
 fn malformed_relay_messages_get_specific_errors() {
-    let key = Identity::from_seed(&[2; 32]).x25519_public();
+    let key = Identity::from_seed(&[2; 32]).x25519_public().to_bytes();
     let relay = |fields: &[(&str, Vec<u8>)]| -> Vec<u8> {
         let mut out = b"d".to_vec();
         for (k, v) in fields {
@@ -1197,14 +1221,20 @@ fn decrypted_but_invalid_layers_are_refused_with_a_reply() {
         // No `target`: a missing required key, "Invalid json" as on the storage server.
         (frame(b"x", r#"{"host":"h"}"#), LayerError::InvalidJson),
     ] {
-        let mut packet = independent_layer(&node.public(), &plain, 3);
+        let mut packet = independent_layer(node.public().as_bytes(), &plain, 3);
         match peel(&node, parse_entry(&mut packet).unwrap()).unwrap().hop {
-            Hop::Refused { error, reply } => {
+            Hop::Refused {
+                error,
+                reason,
+                reply,
+            } => {
                 assert_eq!(error, want, "{}", String::from_utf8_lossy(&plain));
                 assert_eq!(error.status(), 400);
+                assert_eq!(error.message(), error.to_string());
+                assert!(!reason.to_string().is_empty());
                 let sealed = reply.seal(
                     error.status(),
-                    &error.to_string(),
+                    error.message(),
                     &mut ChaCha20Rng::from_seed([0; 32]),
                 );
                 assert!(!sealed.is_empty());
@@ -1214,7 +1244,7 @@ fn decrypted_but_invalid_layers_are_refused_with_a_reply() {
     }
     // "headers": null still marks the destination (presence is what counts).
     let mut packet = independent_layer(
-        &node.public(),
+        node.public().as_bytes(),
         &frame(b"rpc", r#"{"headers":null,"body":null}"#),
         4,
     );
@@ -1244,37 +1274,32 @@ fn build_refuses_bad_requests() {
         build_request(&keys[..1], &dest, &big, HopCipher::XChaCha20, &mut rng).unwrap_err(),
         BuildError::TooLarge
     );
-    let mut bad_node = net.keys(1);
-    bad_node.x25519 = [0; 32];
-    assert_eq!(
-        build_request(&[bad_node], &dest, b"", HopCipher::XChaCha20, &mut rng).unwrap_err(),
-        BuildError::InvalidKey(1)
-    );
-    let mut server = ServerDestination::https("h", net.keys(2).x25519);
-    server.target = "/v4/lsrpc".into();
+    // A node's keys cannot be small-order (NodeKeys derives and checks them); a server's
+    // X25519 key can, and is refused when the layer to it is built.
+    let small = ServerDestination::https("h", X25519Public::from_bytes([0; 32])).unwrap();
     assert_eq!(
         build_request(
-            &keys[..1],
-            &Destination::Server(server.clone()),
+            &keys[..2],
+            &Destination::Server(small),
             b"",
             HopCipher::XChaCha20,
             &mut rng
         )
         .unwrap_err(),
-        BuildError::BadTarget
+        BuildError::InvalidKey(0)
     );
-    server.target = "/oxen/v4/lsrpc".into();
-    server.host.clear();
+    let key = net.keys(2).x25519();
     assert_eq!(
-        build_request(
-            &keys[..1],
-            &Destination::Server(server),
-            b"",
-            HopCipher::XChaCha20,
-            &mut rng
-        )
-        .unwrap_err(),
-        BuildError::BadHost
+        ServerDestination::new("h", Protocol::Https, 443, "/v4/lsrpc", key),
+        Err(DestinationError::BadTarget)
+    );
+    assert_eq!(
+        ServerDestination::new("", Protocol::Https, 443, "/oxen/v4/lsrpc", key),
+        Err(DestinationError::BadHost)
+    );
+    assert_eq!(
+        ServerDestination::new("h", Protocol::Http, 0, "/oxen/v4/lsrpc", key),
+        Err(DestinationError::BadPort)
     );
 }
 
@@ -1330,7 +1355,8 @@ fn round_trip(
         payload.len()
     );
     if to_server {
-        let dest = Destination::Server(ServerDestination::https("s.example", server.public()));
+        let dest =
+            Destination::Server(ServerDestination::https("s.example", server.public()).unwrap());
         let onion = build_request(&path, &dest, payload, cipher, rng).unwrap();
         let End::Proxied { mut body, .. } = walk(net, &order, None, onion.packet, rng) else {
             panic!("{what}: not proxied")
@@ -1457,8 +1483,11 @@ fn independent_open(key: &[u8; 32], sealed: &[u8]) -> Vec<u8> {
 
 /// Peels one independently encrypted layer carrying `plaintext` at node 0 of `net`.
 fn peel_plaintext(net: &Net, plaintext: &[u8], seed: u8) -> (Vec<u8>, [u8; 32]) {
-    let key = independent_key(&net.keys(0).x25519, seed);
-    (independent_layer(&net.keys(0).x25519, plaintext, seed), key)
+    let key = independent_key(net.keys(0).x25519().as_bytes(), seed);
+    (
+        independent_layer(net.keys(0).x25519().as_bytes(), plaintext, seed),
+        key,
+    )
 }
 
 #[test]
@@ -1693,7 +1722,7 @@ fn bad_inputs_behind_and_before_the_aead_get_their_errors() {
     ));
     // Unknown enc_type and invalid UTF-8 inside a decrypted layer.
     let dest = hex(&[1; 32]);
-    let eph = hex(&net.keys(0).x25519);
+    let eph = hex(net.keys(0).x25519().as_bytes());
     for enc in ["aes-cbc", "cbc", "chacha", ""] {
         let json =
             format!(r#"{{"destination":"{dest}","ephemeral_key":"{eph}","enc_type":"{enc}"}}"#);
@@ -1827,4 +1856,311 @@ fn bad_inputs_behind_and_before_the_aead_get_their_errors() {
     ] {
         assert_eq!((err.status(), err.to_string().as_str()), (400, text));
     }
+}
+
+// Limits, codecs and redaction of the reshaped API.
+
+const MIB10: usize = 10 * 1024 * 1024;
+
+#[test]
+fn entry_cap_is_exactly_10_mib() {
+    let node = Identity::from_seed(&[2; 32]);
+    let eph = hex(node.x25519_public().as_bytes());
+    let json = format!(r#"{{"ephemeral_key":"{eph}","enc_type":"xchacha20"}}"#);
+    let at_cap = |extra: usize| {
+        let blob = vec![0u8; MIB10 - 4 - json.len() + extra];
+        frame(&blob, &json)
+    };
+    let mut exact = at_cap(0);
+    assert_eq!(exact.len(), MIB10);
+    assert!(parse_entry(&mut exact).is_ok(), "exactly 10 MiB is read");
+    let mut over = at_cap(1);
+    assert_eq!(parse_entry(&mut over).unwrap_err(), PeelError::TooLarge);
+}
+
+#[test]
+fn relay_cap_is_exactly_10_mib() {
+    let key = X25519Public::from_bytes([9; 32]);
+    let fixed = Relay::new(b"", key, HopCipher::XChaCha20, 1)
+        .unwrap()
+        .encoded_len();
+    // The length prefix of `data` grows from "0:" to "10485xxx:" (8 digits).
+    let data = vec![7u8; MIB10 - fixed - 7];
+    let relay = Relay::new(&data, key, HopCipher::XChaCha20, 1).unwrap();
+    let mut exact = relay.encode();
+    assert_eq!(exact.len(), MIB10);
+    assert_eq!(relay.encoded_len(), MIB10);
+    assert_eq!(
+        decode_relay(&mut exact).unwrap().ciphertext().len(),
+        data.len()
+    );
+    let data = vec![7u8; MIB10 - fixed - 6];
+    assert_eq!(
+        Relay::new(&data, key, HopCipher::XChaCha20, 1).unwrap_err(),
+        PeelError::TooLarge
+    );
+    // The same message one byte over, as it would arrive.
+    let mut over = exact_relay_bytes(&data, &key);
+    assert_eq!(over.len(), MIB10 + 1);
+    assert_eq!(decode_relay(&mut over).unwrap_err(), PeelError::TooLarge);
+    assert_eq!(
+        Relay::new(b"", key, HopCipher::XChaCha20, 16).unwrap_err(),
+        PeelError::TooManyHops
+    );
+}
+
+fn exact_relay_bytes(data: &[u8], key: &X25519Public) -> Vec<u8> {
+    let mut out = format!("d4:data{}:", data.len()).into_bytes();
+    out.extend_from_slice(data);
+    out.extend_from_slice(b"8:enc_type9:xchacha2013:ephemeral_key32:");
+    out.extend_from_slice(key.as_bytes());
+    out.extend_from_slice(b"6:hop_noi1ee");
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(16))]
+
+    #[test]
+    fn relay_messages_round_trip(
+        data in prop::collection::vec(any::<u8>(), 0..200),
+        key in any::<[u8; 32]>(),
+        gcm in any::<bool>(),
+        hop_no in 0u8..=15,
+    ) {
+        let mut key = key;
+        key[31] &= 0x7f;
+        key[0] &= 0xf0; // stays below p
+        let key = X25519Public::from_bytes(key);
+        let cipher = if gcm { HopCipher::Aes256Gcm } else { HopCipher::XChaCha20 };
+        let relay = Relay::new(&data, key, cipher, hop_no).unwrap();
+        let mut buf = b"reused".to_vec();
+        relay.encode_into(&mut buf);
+        prop_assert_eq!(&buf[..6], b"reused");
+        let mut msg = buf[6..].to_vec();
+        prop_assert_eq!(msg.len(), relay.encoded_len());
+        prop_assert_eq!(&msg, &relay.encode());
+        let layer = decode_relay(&mut msg).unwrap();
+        prop_assert_eq!(layer.ciphertext(), &data[..]);
+        prop_assert_eq!((*layer.ephemeral_key(), layer.cipher(), layer.hop_no()), (key, cipher, hop_no));
+    }
+
+    #[test]
+    fn v4_messages_round_trip(
+        method in "[A-Z]{1,7}",
+        endpoint in "/[a-z0-9/?=&]{0,30}",
+        headers in prop::collection::vec(("[a-z][a-z-]{0,10}", "[ -~]{0,20}"), 0..4),
+        body in prop::option::of(prop::collection::vec(any::<u8>(), 0..100)),
+        code in any::<u16>(),
+    ) {
+        let headers: Vec<(String, String)> = headers
+            .into_iter()
+            .filter(|(k, _)| k != "user-agent" && k != "content-type")
+            .collect();
+        let refs: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let mut out = vec![1, 2, 3];
+        v4::encode_request_into(&method, &endpoint, &refs, body.as_deref(), &mut out);
+        prop_assert_eq!(&out[3..], &v4::encode_request(&method, &endpoint, &refs, body.as_deref())[..]);
+        let req = v4::decode_request(&out[3..]).unwrap();
+        prop_assert_eq!(&req.method, &method);
+        prop_assert_eq!(&req.endpoint, &endpoint);
+        prop_assert_eq!(req.body, body.as_deref());
+        let mut want = headers.clone();
+        if body.is_some() {
+            want.push(("Content-Type".into(), "application/json".into()));
+        }
+        prop_assert_eq!(&req.headers, &want);
+
+        let body = body.unwrap_or_default();
+        let mut out = Vec::new();
+        v4::encode_response_into(code, &refs, &body, &mut out);
+        prop_assert_eq!(&out, &v4::encode_response(code, &refs, &body));
+        let resp = v4::decode_response(&out).unwrap();
+        prop_assert_eq!((resp.status, &resp.headers, &resp.body), (code, &headers, &body));
+    }
+}
+
+#[test]
+fn build_request_into_appends_the_same_bytes() {
+    let net = Net::new(4);
+    let path = [net.keys(0), net.keys(1), net.keys(2)];
+    let dest = Destination::Node(net.keys(3));
+    let one = build_request(
+        &path,
+        &dest,
+        b"{}",
+        HopCipher::XChaCha20,
+        &mut ChaCha20Rng::from_seed([5; 32]),
+    )
+    .unwrap();
+    let mut buf = b"prefix".to_vec();
+    let response = build_request_into(
+        &path,
+        &dest,
+        b"{}",
+        HopCipher::XChaCha20,
+        &mut ChaCha20Rng::from_seed([5; 32]),
+        &mut buf,
+    )
+    .unwrap();
+    assert_eq!(&buf[..6], b"prefix");
+    assert_eq!(&buf[6..], &one.packet[..]);
+    assert!(response.aes_gcm_fallback(), "on by default for xchacha20");
+    // On error the buffer is left as it was.
+    let mut buf = b"kept".to_vec();
+    assert_eq!(
+        build_request_into(
+            &[],
+            &dest,
+            b"{}",
+            HopCipher::XChaCha20,
+            &mut ChaCha20Rng::from_seed([5; 32]),
+            &mut buf
+        )
+        .unwrap_err(),
+        BuildError::PathLength(0)
+    );
+    assert_eq!(buf, b"kept");
+}
+
+#[test]
+fn aes_gcm_fallback_is_on_for_xchacha20_and_can_be_turned_off() {
+    let net = Net::new(2);
+    let dest = Destination::Node(net.keys(1));
+    let mut rng = ChaCha20Rng::from_seed([6; 32]);
+    let gcm = build_request(&[net.keys(0)], &dest, b"{}", HopCipher::Aes256Gcm, &mut rng).unwrap();
+    assert!(!gcm.response.aes_gcm_fallback());
+    let mut x =
+        build_request(&[net.keys(0)], &dest, b"{}", HopCipher::XChaCha20, &mut rng).unwrap();
+    assert!(x.response.aes_gcm_fallback());
+    x.response.disable_aes_gcm_fallback();
+    assert!(!x.response.aes_gcm_fallback());
+}
+
+#[test]
+fn node_keys_are_derived_and_checked() {
+    let id = Identity::from_seed(&[8; 32]);
+    let keys = NodeKeys::new(id.ed25519_public()).unwrap();
+    assert_eq!(keys, NodeKeys::from_identity(&id));
+    assert_eq!(keys.ed25519(), id.ed25519_public());
+    assert_eq!(keys.x25519(), id.x25519_public());
+    assert_eq!(NodeKeys::try_from(id.ed25519_public()), Ok(keys));
+    // The identity point and a point off the curve (y = 2).
+    let mut identity = [0u8; 32];
+    identity[0] = 1;
+    let mut two = [0u8; 32];
+    two[0] = 2;
+    for bad in [identity, two] {
+        assert_eq!(
+            NodeKeys::new(Ed25519Public::from_bytes(bad)),
+            Err(session_protocol::KeyError::InvalidPublicKey)
+        );
+    }
+}
+
+#[test]
+fn forwarding_nodes_refuse_non_canonical_next_keys_and_say_why() {
+    let node_id = Identity::from_seed(&[0x44; 32]);
+    let node = NodeSecret::from_identity(&node_id);
+    let eph = hex(&[9u8; 32]);
+    for (dest, problem) in [
+        ("AB".repeat(32), Problem::NotHex),
+        ("ab".repeat(31), Problem::NotHex),
+        ("zz".repeat(32), Problem::NotHex),
+    ] {
+        let plain = frame(
+            b"x",
+            &format!(r#"{{"destination":"{dest}","ephemeral_key":"{eph}"}}"#),
+        );
+        let mut packet = independent_layer(node.public().as_bytes(), &plain, 5);
+        match peel(&node, parse_entry(&mut packet).unwrap()).unwrap().hop {
+            Hop::Refused { error, reason, .. } => {
+                assert_eq!(error, LayerError::InvalidJson);
+                assert_eq!(error.message(), "Invalid json");
+                assert_eq!((reason.field(), reason.problem()), ("destination", problem));
+                assert_eq!(
+                    reason.to_string(),
+                    "destination: not 64 lowercase hex digits"
+                );
+            }
+            other => panic!("{dest}: {other:?}"),
+        }
+    }
+    // Past 15 hops: the reason says so, the wire text is the storage server's.
+    let plain = frame(
+        b"x",
+        &format!(
+            r#"{{"destination":"{}","ephemeral_key":"{eph}"}}"#,
+            "ab".repeat(32)
+        ),
+    );
+    let mut packet = independent_layer(node.public().as_bytes(), &plain, 6);
+    let json_end = packet.len() - 1;
+    packet.truncate(json_end);
+    packet.extend_from_slice(br#","hop_no":15}"#);
+    match peel(&node, parse_entry(&mut packet).unwrap()).unwrap().hop {
+        Hop::Refused { error, reason, .. } => {
+            assert_eq!(error, LayerError::TooManyHops);
+            assert_eq!(error.message(), "onion request max path length exceeded");
+            assert_eq!(reason.problem(), Problem::TooManyHops);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn redacted_debug_prints_its_markers_and_no_secrets() {
+    let secret = [0x5au8; 32];
+    let node = NodeSecret::from_x25519_secret(secret);
+    let dbg = format!("{node:?}");
+    assert_eq!(dbg, "NodeSecret { .. }");
+    let draw = session_protocol::onion::HopDraw::from_rng(&mut ChaCha20Rng::from_seed([1; 32]));
+    assert_eq!(format!("{draw:?}"), "HopDraw(..)");
+
+    let net = Net::new(2);
+    let dest = Destination::Node(net.keys(1));
+    let onion = build_request(
+        &[net.keys(0)],
+        &dest,
+        b"{}",
+        HopCipher::XChaCha20,
+        &mut ChaCha20Rng::from_seed([2; 32]),
+    )
+    .unwrap();
+    assert_eq!(
+        format!("{:?}", onion.response),
+        "ResponseKey { kind: Node, .. }"
+    );
+    assert!(format!("{onion:?}").contains("ResponseKey { kind: Node, .. }"));
+    let mut packet = onion.packet.clone();
+    let layer = parse_entry(&mut packet).unwrap();
+    let ldbg = format!("{layer:?}");
+    assert!(
+        ldbg.starts_with("Layer {") && ldbg.ends_with(", .. }"),
+        "{ldbg}"
+    );
+    let secret0 = NodeSecret::from_identity(&net.ids[0]);
+    let Hop::Forward { relay, .. } = peel(&secret0, layer).unwrap().hop else {
+        panic!()
+    };
+    let rdbg = format!("{relay:?}");
+    assert!(
+        rdbg.starts_with("Relay { len: ") && rdbg.ends_with(", .. }"),
+        "{rdbg}"
+    );
+    let mut msg = relay.encode();
+    let secret1 = NodeSecret::from_identity(&net.ids[1]);
+    let Hop::Deliver { reply, .. } = peel(&secret1, decode_relay(&mut msg).unwrap()).unwrap().hop
+    else {
+        panic!()
+    };
+    assert_eq!(
+        format!("{reply:?}"),
+        "ReplyKey { json: false, base64: true, .. }"
+    );
+    let keys = format!("{:?}", net.keys(0));
+    assert!(
+        keys.starts_with("NodeKeys(") && keys.ends_with("…)"),
+        "{keys}"
+    );
 }

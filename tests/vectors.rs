@@ -856,7 +856,7 @@ fn onion_vector_fields() {
                     "client_ephemeral_secret_hex",
                 ));
                 assert_eq!(
-                    to_hex(&client.public()),
+                    to_hex(client.public().as_bytes()),
                     s(&v, "inputs", "client_ephemeral_pubkey_hex"),
                     "{id}"
                 );
@@ -875,7 +875,7 @@ fn onion_vector_fields() {
                 let plaintext = hex(&v, "inputs", "plaintext_hex");
                 // As given, "target" is refused by the target filter; with an allowed target
                 // in its place the layer is proxied.
-                let mut packet = independent_layer(&node.public(), &plaintext, 11);
+                let mut packet = independent_layer(node.public().as_bytes(), &plaintext, 11);
                 let peeled = peel(&node, parse_entry(&mut packet).unwrap()).unwrap();
                 assert!(matches!(
                     peeled.hop,
@@ -887,7 +887,8 @@ fn onion_vector_fields() {
                 let allowed = String::from_utf8(plaintext)
                     .unwrap()
                     .replace("\"target\": \"target\"", "\"target\": \"/oxen/v4/lsrpc\"");
-                let mut packet = independent_layer(&node.public(), allowed.as_bytes(), 12);
+                let mut packet =
+                    independent_layer(node.public().as_bytes(), allowed.as_bytes(), 12);
                 let Hop::Proxy { request, .. } =
                     peel(&node, parse_entry(&mut packet).unwrap()).unwrap().hop
                 else {
@@ -954,7 +955,7 @@ fn hop_ciphertext_from_the_client_secret(v: &Value) {
     // Every hop vector seals the good vector's plaintext.
     let plaintext = s(&good, "expected", "plaintext_utf8");
     let packet = seal_layer(
-        &arr(v, "inputs", "server_x25519_pubkey_hex"),
+        &arr(v, "inputs", "server_x25519_pubkey_hex").into(),
         plaintext.as_bytes(),
         cipher,
         draw,

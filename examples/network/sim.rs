@@ -591,15 +591,15 @@ impl Network {
                     )?;
                     let step = match peeled.hop {
                         Hop::Forward { next, relay } => Step::Forward {
-                            next,
+                            next: next.to_bytes(),
                             out: relay.encode(),
-                            hop_no: relay.hop_no,
+                            hop_no: relay.hop_no(),
                         },
                         Hop::Deliver { body, reply } => Step::Deliver {
                             body: body.to_vec(),
                             reply,
                         },
-                        Hop::Refused { error, reply } => Step::Refused {
+                        Hop::Refused { error, reply, .. } => Step::Refused {
                             status: error.status(),
                             error: error.to_string(),
                             reply,

@@ -197,7 +197,6 @@ impl MemNet {
             };
             match peeled.hop {
                 Hop::Forward { next, relay } => {
-                    let next = Ed25519Public::from_bytes(next);
                     let Some(j) = self.node_by_key(&next) else {
                         return (502, format!("Next node not found: {next}").into_bytes());
                     };
@@ -219,8 +218,8 @@ impl MemNet {
                     let sealed = reply.seal(status, &text, &mut self.rng);
                     return (200, sealed);
                 }
-                Hop::Refused { error, reply } => {
-                    let sealed = reply.seal(error.status(), &error.to_string(), &mut self.rng);
+                Hop::Refused { error, reply, .. } => {
+                    let sealed = reply.seal(error.status(), error.message(), &mut self.rng);
                     return (200, sealed);
                 }
                 _ => return (400, b"unsupported".to_vec()),

@@ -188,6 +188,14 @@ fn compressed_ys<const N: usize>(points: &[EdwardsPoint], ys: &mut [Fe]) {
     compressed.zeroize();
 }
 
+/// A peer's X25519 key, with the Edwards point whose Montgomery `u` it is when the caller has
+/// it already (either sign: X25519 ignores it), which saves that peer's decompression.
+#[derive(Clone, Copy)]
+pub(crate) struct Peer<'a> {
+    pub(crate) u: &'a [u8; 32],
+    pub(crate) point: Option<&'a EdwardsPoint>,
+}
+
 /// For each `(secret, peer)`: the public key of `secret` and `x25519(secret, peer)`, exactly as
 /// [`Keypair::from_secret`](super::Keypair::from_secret) and [`x25519`](super::x25519) compute
 /// them. `Err(i)` names the first pair whose shared secret is all zero (the peer has small
@@ -196,7 +204,7 @@ fn compressed_ys<const N: usize>(points: &[EdwardsPoint], ys: &mut [Fe]) {
 /// At most [`MAX_PAIRS`] pairs; extra pairs are ignored (callers never pass more).
 pub(crate) fn agree_all(
     secrets: &[Zeroizing<[u8; 32]>],
-    peers: &[&[u8; 32]],
+    peers: &[Peer<'_>],
     publics: &mut [[u8; 32]],
     shared: &mut [Zeroizing<[u8; 32]>],
 ) -> Result<(), usize> {
@@ -204,21 +212,35 @@ pub(crate) fn agree_all(
 
     // The peers' Edwards points: y = (u - 1) / (u + 1), one inversion for all of them, then a
     // square root each. u = -1 (zero denominator) and u with no Edwards point lie on the twist;
-    // the ladder handles those.
+    // the ladder handles those. A peer that brings its point skips both (its denominator is
+    // left at 1, which costs the shared inversion nothing).
     let mut ys = [Fe::ZERO; 2 * MAX_PAIRS];
-    let mut dens = [Fe::ZERO; 2 * MAX_PAIRS];
+    let mut dens = [Fe::ONE; 2 * MAX_PAIRS];
     for ((y, d), peer) in ys.iter_mut().zip(dens.iter_mut()).zip(peers).take(n) {
-        let u = Fe::from_bytes(peer);
-        *y = u.sub(Fe::ONE);
-        *d = u.add(Fe::ONE);
+        if peer.point.is_none() {
+            let u = Fe::from_bytes(peer.u);
+            *y = u.sub(Fe::ONE);
+            *d = u.add(Fe::ONE);
+        }
     }
     invert_all(dens.get_mut(..n).unwrap_or_default());
     let mut peer_points: [Option<EdwardsPoint>; MAX_PAIRS] = [None; MAX_PAIRS];
-    for ((p, y), d) in peer_points.iter_mut().zip(&ys).zip(&dens).take(n) {
-        let usable = !bool::from(d.is_zero());
-        *p = usable
-            .then(|| CompressedEdwardsY(y.mul(*d).to_bytes()).decompress())
-            .flatten();
+    for (((p, y), d), peer) in peer_points
+        .iter_mut()
+        .zip(&ys)
+        .zip(&dens)
+        .zip(peers)
+        .take(n)
+    {
+        *p = match peer.point {
+            Some(point) => Some(*point),
+            None => {
+                let usable = !bool::from(d.is_zero());
+                usable
+                    .then(|| CompressedEdwardsY(y.mul(*d).to_bytes()).decompress())
+                    .flatten()
+            }
+        };
     }
 
     // Ephemeral public points first, then the shared points.
@@ -260,7 +282,7 @@ pub(crate) fn agree_all(
         .enumerate()
     {
         **o = if *lad {
-            MontgomeryPoint(**peer).mul_clamped(**secret).to_bytes()
+            MontgomeryPoint(*peer.u).mul_clamped(**secret).to_bytes()
         } else {
             *u
         };
@@ -290,7 +312,7 @@ mod tests {
 
     fn check(secrets: &[[u8; 32]], peers: &[[u8; 32]]) {
         let s: Vec<Zeroizing<[u8; 32]>> = secrets.iter().map(|s| Zeroizing::new(*s)).collect();
-        let p: Vec<&[u8; 32]> = peers.iter().collect();
+        let p: Vec<Peer<'_>> = peers.iter().map(|u| Peer { u, point: None }).collect();
         let mut publics = vec![[0u8; 32]; s.len()];
         let mut shared: Vec<Zeroizing<[u8; 32]>> =
             (0..s.len()).map(|_| Zeroizing::new([0u8; 32])).collect();
@@ -364,6 +386,49 @@ mod tests {
                 .map(|i| Keypair::from_secret([i as u8 + 40; 32]).public)
                 .collect();
             check(&secrets, &peers);
+        }
+    }
+
+    #[test]
+    fn cached_points_of_either_sign_give_the_same_results() {
+        use curve25519_dalek::constants::ED25519_BASEPOINT_POINT;
+        use curve25519_dalek::scalar::Scalar;
+        let points: Vec<EdwardsPoint> = (1..=MAX_PAIRS as u64)
+            .map(|i| ED25519_BASEPOINT_POINT * Scalar::from(i * 7919 + 1))
+            .collect();
+        let us: Vec<[u8; 32]> = points
+            .iter()
+            .map(|p| p.to_montgomery().to_bytes())
+            .collect();
+        let negated: Vec<EdwardsPoint> = points.iter().map(|p| -p).collect();
+        let secrets: Vec<Zeroizing<[u8; 32]>> = (0..MAX_PAIRS)
+            .map(|i| Zeroizing::new([i as u8 + 3; 32]))
+            .collect();
+        fn run_with<'p>(
+            us: &[[u8; 32]],
+            secrets: &[Zeroizing<[u8; 32]>],
+            with: &dyn Fn(usize) -> Option<&'p EdwardsPoint>,
+        ) -> (Vec<[u8; 32]>, Vec<[u8; 32]>) {
+            let peers: Vec<Peer<'_>> = us
+                .iter()
+                .enumerate()
+                .map(|(i, u)| Peer { u, point: with(i) })
+                .collect();
+            let mut publics = vec![[0u8; 32]; MAX_PAIRS];
+            let mut shared: Vec<Zeroizing<[u8; 32]>> =
+                (0..MAX_PAIRS).map(|_| Zeroizing::new([0u8; 32])).collect();
+            agree_all(secrets, &peers, &mut publics, &mut shared).unwrap();
+            (publics, shared.iter().map(|s| **s).collect::<Vec<_>>())
+        }
+        let plain = run_with(&us, &secrets, &|_| None);
+        assert_eq!(plain, run_with(&us, &secrets, &|i| Some(&points[i])));
+        assert_eq!(plain, run_with(&us, &secrets, &|i| Some(&negated[i])));
+        assert_eq!(
+            plain,
+            run_with(&us, &secrets, &|i| (i % 2 == 0).then(|| &points[i]))
+        );
+        for (i, (u, secret)) in us.iter().zip(&secrets).enumerate() {
+            assert_eq!(plain.1[i], *x25519(secret, u).unwrap());
         }
     }
 

@@ -6,10 +6,12 @@ use core::fmt;
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
+use super::control::{Control, EntryControl, NextKey};
 use super::response::{ResponseKey, ResponseKind};
-use super::{Destination, HopCipher, NodeKeys, ServerDestination, is_allowed_target};
-use crate::crypto::{self, HopKey, TAG_LEN};
-use crate::wire::{self, Count, MAX_PACKET, Sink};
+use super::{Destination, HopCipher, NodeKeys};
+use crate::crypto::{self, AeadKey, Peer, TAG_LEN};
+use crate::identity::X25519Public;
+use crate::wire::{Codec, MAX_PACKET, Sink};
 
 /// The most layers a request has: 15 path nodes and the destination.
 const MAX_LAYERS: usize = 16;
@@ -84,24 +86,17 @@ pub enum BuildError {
         "unusable X25519 key for layer {0} (0 the destination, k the path node k from the end)"
     )]
     InvalidKey(usize),
-    /// The server target is not one nodes forward to (see [`is_allowed_target`]).
-    #[error("server target not allowed")]
-    BadTarget,
-    /// The server host is empty.
-    #[error("empty server host")]
-    BadHost,
 }
 
 /// Builds an onion request for `payload` through `path` (guard first) to `destination`.
 ///
 /// For a [`Destination::Node`], `payload` is the storage RPC JSON; for a
 /// [`Destination::Server`], a v4 request ([`super::v4::encode_request`]). Each layer gets a
-/// fresh ephemeral key and nonce from `rng`. The packet is written into one allocation and
-/// encrypted in place.
+/// fresh ephemeral key and nonce from `rng`. The packet is written into one allocation of its
+/// exact size and encrypted in place; [`build_request_into`] writes into a buffer of yours.
 ///
 /// # Errors
-/// [`BuildError`] for a path outside 1..=15, an oversized payload, a bad server target or host,
-/// or a small-order key.
+/// [`BuildError`] for a path outside 1..=15, an oversized payload, or a small-order key.
 pub fn build_request<R: CryptoRng + ?Sized>(
     path: &[NodeKeys],
     destination: &Destination,
@@ -109,9 +104,27 @@ pub fn build_request<R: CryptoRng + ?Sized>(
     cipher: HopCipher,
     rng: &mut R,
 ) -> Result<OnionRequest, BuildError> {
-    // Lazy: `build_core` checks the path before the first draw is taken.
+    let mut packet = Vec::new();
+    let response = build_request_into(path, destination, payload, cipher, rng, &mut packet)?;
+    Ok(OnionRequest { packet, response })
+}
+
+/// [`build_request`], appending the packet to `out` (reserving its exact size first) and
+/// returning the key that opens the response. On error `out` is left as it was.
+///
+/// # Errors
+/// As [`build_request`].
+pub fn build_request_into<R: CryptoRng + ?Sized>(
+    path: &[NodeKeys],
+    destination: &Destination,
+    payload: &[u8],
+    cipher: HopCipher,
+    rng: &mut R,
+    out: &mut Vec<u8>,
+) -> Result<ResponseKey, BuildError> {
+    // Lazy: the plan checks the path before the first draw is taken.
     let draws = (0..=path.len()).map(|_| HopDraw::from_rng(rng));
-    build_core(path, destination, payload, cipher, draws)
+    Plan::new(path, destination, payload, cipher, draws)?.write(out)
 }
 
 /// [`build_request`] with explicit draws (destination layer first), for byte-exact vectors.
@@ -126,281 +139,334 @@ pub fn build_request_with(
     cipher: HopCipher,
     draws: impl IntoIterator<Item = HopDraw>,
 ) -> Result<OnionRequest, BuildError> {
-    build_core(path, destination, payload, cipher, draws)
+    let mut packet = Vec::new();
+    let response = Plan::new(path, destination, payload, cipher, draws)?.write(&mut packet)?;
+    Ok(OnionRequest { packet, response })
 }
 
-/// What a layer's routing JSON says.
-enum Route<'a> {
-    /// Forward to a node (also the destination node's route).
-    Node {
-        ed25519: &'a [u8; 32],
-        ephemeral: &'a [u8; 32],
-    },
-    /// Proxy to an HTTP server.
-    Server {
-        dest: &'a ServerDestination,
-        ephemeral: &'a [u8; 32],
-    },
-    /// The entry frame's JSON: only the key and cipher of the first layer.
-    Entry { ephemeral: &'a [u8; 32] },
-}
-
-fn put_route<S: Sink>(out: &mut S, route: &Route<'_>, cipher: HopCipher) {
-    let ephemeral = match route {
-        Route::Node { ed25519, ephemeral } => {
-            out.put(b"{\"destination\":\"");
-            wire::put_hex(out, &ed25519[..]);
-            out.put(b"\",");
-            ephemeral
+/// What a destination contributes to a request. Each is a `match` on [`Destination`], so a
+/// new kind of destination is added by answering these.
+impl Destination {
+    /// The JSON inside the last path node's layer, telling it where the destination layer goes.
+    fn route(&self, next: NextKey) -> Control<'_> {
+        match self {
+            Self::Node(keys) => Control::Forward {
+                next: keys.ed25519(),
+                key: next,
+            },
+            Self::Server(server) => Control::Proxy {
+                host: server.host().into(),
+                target: server.target().into(),
+                protocol: server.protocol(),
+                port: server.port(),
+                next: Some(next),
+            },
         }
-        Route::Server { dest, ephemeral } => {
-            out.put(b"{\"host\":");
-            wire::put_json_str(out, &dest.host);
-            out.put(b",\"target\":");
-            wire::put_json_str(out, &dest.target);
-            out.put(b",\"method\":\"POST\",\"protocol\":\"");
-            out.put(dest.protocol.as_str().as_bytes());
-            out.put(b"\",\"port\":");
-            wire::put_decimal(out, u64::from(dest.port));
-            out.put(b",");
-            ephemeral
+    }
+
+    /// The control JSON after the payload in the destination's own layer, if it has one.
+    fn own_control(&self) -> Option<Control<'static>> {
+        match self {
+            // What the destination node sees after the storage RPC body: `{"headers":""}`.
+            Self::Node(_) => Some(Control::Deliver {
+                json: false,
+                base64: true,
+            }),
+            // A server's layer is the v4 request alone.
+            Self::Server(_) => None,
         }
-        Route::Entry { ephemeral } => {
-            out.put(b"{");
-            ephemeral
+    }
+
+    /// How the response comes back.
+    fn response_kind(&self) -> ResponseKind {
+        match self {
+            Self::Node(_) => ResponseKind::Node,
+            Self::Server(_) => ResponseKind::Server,
         }
-    };
-    out.put(b"\"ephemeral_key\":\"");
-    wire::put_hex(out, &ephemeral[..]);
-    out.put(b"\",\"enc_type\":\"");
-    out.put(cipher.wire_name().as_bytes());
-    out.put(b"\"}");
+    }
 }
 
-fn route_len(route: &Route<'_>, cipher: HopCipher) -> usize {
-    let mut c = Count::default();
-    put_route(&mut c, route, cipher);
-    c.0
+/// A framed part `u32_le(len) || part`'s length prefix.
+fn len32(len: usize) -> Result<[u8; 4], BuildError> {
+    u32::try_from(len)
+        .map(u32::to_le_bytes)
+        .map_err(|_| BuildError::TooLarge)
 }
 
-/// What the destination node sees after the storage RPC body.
-const FINAL_JSON: &[u8] = b"{\"headers\":\"\"}";
-
-fn build_core(
-    path: &[NodeKeys],
-    destination: &Destination,
-    payload: &[u8],
+/// A request ready to be written: the keys of every layer and the size of every part.
+///
+/// Layer `k` is encrypted to: `k = 0` the destination, `k >= 1` the path node `path[n - k]`.
+/// Its plaintext is `inner[k]` bytes (`u32 || layer k-1 sealed || route(k-1)` for `k >= 1`)
+/// and it is `sealed[k] = inner[k] + overhead` bytes on the wire.
+struct Plan<'a> {
+    path: &'a [NodeKeys],
+    destination: &'a Destination,
+    payload: &'a [u8],
     cipher: HopCipher,
-    draws: impl IntoIterator<Item = HopDraw>,
-) -> Result<OnionRequest, BuildError> {
-    let n = path.len();
-    if n == 0 || n >= MAX_LAYERS {
-        return Err(BuildError::PathLength(n));
-    }
-    if let Destination::Server(s) = destination {
-        if !is_allowed_target(&s.target) {
-            return Err(BuildError::BadTarget);
-        }
-        if s.host.is_empty() {
-            return Err(BuildError::BadHost);
-        }
-    }
-    // Layer k is encrypted to: k = 0 the destination, k >= 1 the path node n - k.
-    let target_x = |k: usize| -> Option<&[u8; 32]> {
-        if k == 0 {
-            Some(match destination {
-                Destination::Node(d) => &d.x25519,
-                Destination::Server(s) => &s.x25519,
-            })
-        } else {
-            path.get(n.checked_sub(k)?).map(|p| &p.x25519)
-        }
-    };
+    /// Number of layers, `path.len() + 1`, at most [`MAX_LAYERS`].
+    layers: usize,
+    keys: [Option<AeadKey>; MAX_LAYERS],
+    nonces: [[u8; 24]; MAX_LAYERS],
+    publics: [X25519Public; MAX_LAYERS],
+    inner: [usize; MAX_LAYERS],
+    sealed: [usize; MAX_LAYERS],
+    response: ResponseKey,
+    total: usize,
+}
 
-    // Key agreement for every layer first (all routing JSON needs the ephemeral keys), in one
-    // batch so the layers share their field inversions. The draws are taken in layer order.
-    let mut secrets: [Zeroizing<[u8; 32]>; MAX_LAYERS] =
-        core::array::from_fn(|_| Zeroizing::new([0u8; 32]));
-    let mut nonces = [[0u8; 24]; MAX_LAYERS];
-    let mut peers: [&[u8; 32]; MAX_LAYERS] = [&[0u8; 32]; MAX_LAYERS];
-    let mut draws = draws.into_iter();
-    for (k, ((secret, nonce), peer)) in secrets
-        .iter_mut()
-        .zip(nonces.iter_mut())
-        .zip(peers.iter_mut())
-        .take(n.checked_add(1).ok_or(BuildError::PathLength(n))?)
-        .enumerate()
-    {
-        let draw = draws.next().ok_or(BuildError::PathLength(n))?;
-        *secret = draw.secret;
-        *nonce = draw.nonce;
-        *peer = target_x(k).ok_or(BuildError::PathLength(n))?;
-    }
-    let layers = n.checked_add(1).ok_or(BuildError::PathLength(n))?;
-    let mut publics = [[0u8; 32]; MAX_LAYERS];
-    let mut shared: [Zeroizing<[u8; 32]>; MAX_LAYERS] =
-        core::array::from_fn(|_| Zeroizing::new([0u8; 32]));
-    crypto::agree_all(
-        secrets.get(..layers).unwrap_or_default(),
-        peers.get(..layers).unwrap_or_default(),
-        &mut publics,
-        &mut shared,
-    )
-    .map_err(BuildError::InvalidKey)?;
-    let mut keys: [Option<HopKey>; MAX_LAYERS] = core::array::from_fn(|_| None);
-    let mut response_keys = None;
-    for (k, ((slot, their), (public, shared))) in keys
-        .iter_mut()
-        .zip(peers.iter())
-        .zip(publics.iter().zip(shared.iter()))
-        .take(layers)
-        .enumerate()
-    {
-        let key = HopKey::derive(cipher.inner(), shared, public, their);
-        if k == 0 {
-            // libsession retries a failed xchacha20 response as aes-gcm (legacy servers).
-            let fallback = (cipher == HopCipher::XChaCha20)
-                .then(|| HopKey::derive(crate::crypto::Cipher::Aes256Gcm, shared, public, their));
-            let kind = match destination {
-                Destination::Node(_) => ResponseKind::Node,
-                Destination::Server(_) => ResponseKind::Server,
-            };
-            response_keys = Some(ResponseKey::new(key.duplicate(), fallback, kind));
+impl<'a> Plan<'a> {
+    /// Key agreement for every layer, then the size pass.
+    fn new(
+        path: &'a [NodeKeys],
+        destination: &'a Destination,
+        payload: &'a [u8],
+        cipher: HopCipher,
+        draws: impl IntoIterator<Item = HopDraw>,
+    ) -> Result<Self, BuildError> {
+        let n = path.len();
+        if n == 0 || n >= MAX_LAYERS {
+            return Err(BuildError::PathLength(n));
         }
-        *slot = Some(key);
-    }
-    let response = response_keys.ok_or(BuildError::PathLength(n))?;
-    let eph_pub = |k: usize| -> Result<&[u8; 32], BuildError> {
-        publics.get(k).ok_or(BuildError::PathLength(n))
-    };
-    // route(k): the JSON inside layer k + 1 telling its node where layer k goes.
-    let route = |k: usize| -> Result<Route<'_>, BuildError> {
-        let ephemeral = eph_pub(k)?;
-        if k == 0 {
-            return Ok(match destination {
-                Destination::Node(d) => Route::Node {
-                    ed25519: &d.ed25519,
-                    ephemeral,
-                },
-                Destination::Server(dest) => Route::Server { dest, ephemeral },
-            });
-        }
-        let to = n
-            .checked_sub(k)
-            .and_then(|i| path.get(i))
-            .ok_or(BuildError::PathLength(n))?;
-        Ok(Route::Node {
-            ed25519: &to.ed25519,
-            ephemeral,
+        let layers = n.saturating_add(1);
+        // The peer of layer k, destination first.
+        let peers = core::iter::once(Peer {
+            u: destination.x25519_ref(),
+            point: destination.point(),
         })
-    };
+        .chain(path.iter().rev().map(|node| Peer {
+            u: node.x25519_ref(),
+            point: node.point(),
+        }));
 
-    // Size pass.
-    let nl = cipher.inner().nonce_len();
-    let over = cipher.overhead();
-    let inner0 = match destination {
-        Destination::Node(_) => 4usize
-            .checked_add(payload.len())
-            .and_then(|x| x.checked_add(FINAL_JSON.len())),
-        Destination::Server(_) => Some(payload.len()),
-    }
-    .ok_or(BuildError::TooLarge)?;
-    let mut inner = [0usize; MAX_LAYERS]; // plaintext length of layer k
-    let mut sealed = [0usize; MAX_LAYERS]; // ciphertext length of layer k
-    let mut prev_sealed = 0usize;
-    for k in 0..=n {
-        let pt = if k == 0 {
-            inner0
-        } else {
-            let json = route_len(&route(k.saturating_sub(1))?, cipher);
-            4usize
-                .checked_add(prev_sealed)
-                .and_then(|x| x.checked_add(json))
-                .ok_or(BuildError::TooLarge)?
-        };
-        let ct = pt.checked_add(over).ok_or(BuildError::TooLarge)?;
-        if ct > MAX_PACKET {
-            return Err(BuildError::TooLarge);
+        // Every draw is taken, in layer order, before any key agreement.
+        let mut secrets: [Zeroizing<[u8; 32]>; MAX_LAYERS] =
+            core::array::from_fn(|_| Zeroizing::new([0u8; 32]));
+        let mut nonces = [[0u8; 24]; MAX_LAYERS];
+        let mut peer_list = [Peer {
+            u: &[0u8; 32],
+            point: None,
+        }; MAX_LAYERS];
+        let mut draws = draws.into_iter();
+        for ((secret, nonce), (slot, peer)) in secrets
+            .iter_mut()
+            .zip(nonces.iter_mut())
+            .zip(peer_list.iter_mut().zip(peers))
+        {
+            let draw = draws.next().ok_or(BuildError::PathLength(n))?;
+            *secret = draw.secret;
+            *nonce = draw.nonce;
+            *slot = peer;
         }
-        if let (Some(i), Some(s)) = (inner.get_mut(k), sealed.get_mut(k)) {
-            *i = pt;
-            *s = ct;
-        }
-        prev_sealed = ct;
-    }
-    let entry_route = Route::Entry {
-        ephemeral: eph_pub(n)?,
-    };
-    let total = 4usize
-        .checked_add(prev_sealed)
-        .and_then(|x| x.checked_add(route_len(&entry_route, cipher)))
-        .filter(|&t| t <= MAX_PACKET)
-        .ok_or(BuildError::TooLarge)?;
 
-    // Write pass: the heads of all layers outermost first, the payload, then the tails
-    // innermost first. Tags are placeholders until the encryption pass.
-    let len32 = |x: usize| {
-        u32::try_from(x)
-            .map(u32::to_le_bytes)
-            .map_err(|_| BuildError::TooLarge)
-    };
-    let mut out: Vec<u8> = Vec::with_capacity(total);
-    let mut starts = [0usize; MAX_LAYERS]; // where layer k's plaintext begins
-    out.put(&len32(prev_sealed)?);
-    for k in (0..=n).rev() {
-        out.put(nonces.get(k).and_then(|x| x.get(..nl)).unwrap_or_default());
-        if let Some(s) = starts.get_mut(k) {
-            *s = out.len();
+        // One batch, so the layers share their field inversions.
+        let mut publics = [[0u8; 32]; MAX_LAYERS];
+        let mut shared: [Zeroizing<[u8; 32]>; MAX_LAYERS] =
+            core::array::from_fn(|_| Zeroizing::new([0u8; 32]));
+        let pairs = secrets.get(..layers).unwrap_or_default();
+        crypto::agree_all(
+            pairs,
+            peer_list.get(..layers).unwrap_or_default(),
+            &mut publics,
+            &mut shared,
+        )
+        .map_err(BuildError::InvalidKey)?;
+        let mut keys: [Option<AeadKey>; MAX_LAYERS] = core::array::from_fn(|_| None);
+        for (((slot, peer), public), shared) in keys
+            .iter_mut()
+            .zip(&peer_list)
+            .zip(&publics)
+            .zip(&shared)
+            .take(layers)
+        {
+            *slot = Some(AeadKey::derive(cipher, shared, public, peer.u));
         }
-        if k > 0 {
-            out.put(&len32(
-                sealed.get(k.saturating_sub(1)).copied().unwrap_or(0),
-            )?);
-        }
-    }
-    match destination {
-        Destination::Node(_) => {
-            out.put(&len32(payload.len())?);
-            out.put(payload);
-            out.put(FINAL_JSON);
-        }
-        Destination::Server(_) => out.put(payload),
-    }
-    for k in 0..=n {
-        out.put(&[0u8; TAG_LEN]);
-        if k < n {
-            put_route(&mut out, &route(k)?, cipher);
-        }
-    }
-    put_route(&mut out, &entry_route, cipher);
-    debug_assert_eq!(out.len(), total);
-
-    // Encryption pass, innermost first: layer k's plaintext is `inner[k]` bytes from
-    // `starts[k]`, and its tag follows it.
-    for k in 0..=n {
-        let (start, len) = (
-            starts.get(k).copied().unwrap_or(0),
-            inner.get(k).copied().unwrap_or(0),
+        // The response comes back under the destination layer's key. libsession retries a
+        // failed xchacha20 response as aes-gcm (legacy servers), and so does the response key
+        // unless told not to.
+        let dest_key = keys.first().and_then(Option::as_ref);
+        let fallback = (cipher == HopCipher::XChaCha20).then(|| {
+            let peer = destination.x25519();
+            let shared = shared.first().map_or(&[0u8; 32], |s| &**s);
+            let public = publics.first().unwrap_or(&[0u8; 32]);
+            AeadKey::derive(HopCipher::Aes256Gcm, shared, public, peer.as_bytes())
+        });
+        let response = ResponseKey::new(
+            dest_key.map_or_else(|| AeadKey::from_raw(cipher, &[0u8; 32]), AeadKey::duplicate),
+            fallback,
+            destination.response_kind(),
         );
-        let end = start.checked_add(len).ok_or(BuildError::TooLarge)?;
-        let key = keys
-            .get(k)
-            .and_then(Option::as_ref)
-            .ok_or(BuildError::PathLength(n))?;
-        let nonce = nonces.get(k).and_then(|x| x.get(..nl)).unwrap_or_default();
-        let region = out.get_mut(start..end).ok_or(BuildError::TooLarge)?;
-        let tag = key
-            .seal_in_place(nonce, region)
-            .ok_or(BuildError::TooLarge)?;
-        let slot = out
-            .get_mut(end..end.saturating_add(TAG_LEN))
-            .ok_or(BuildError::TooLarge)?;
-        slot.copy_from_slice(&tag);
+        let mut plan = Self {
+            path,
+            destination,
+            payload,
+            cipher,
+            layers,
+            keys,
+            nonces,
+            publics: publics.map(X25519Public::from_bytes),
+            inner: [0; MAX_LAYERS],
+            sealed: [0; MAX_LAYERS],
+            response,
+            total: 0,
+        };
+        plan.size()?;
+        Ok(plan)
     }
-    Ok(OnionRequest {
-        packet: out,
-        response,
-    })
+
+    /// The routing JSON inside layer `k + 1` telling its node where layer `k` goes.
+    fn route(&self, k: usize) -> Control<'a> {
+        let next = NextKey {
+            ephemeral_key: self
+                .publics
+                .get(k)
+                .copied()
+                .unwrap_or(X25519Public::from_bytes([0; 32])),
+            cipher: self.cipher,
+        };
+        if k == 0 {
+            return self.destination.route(next);
+        }
+        let node = self
+            .path
+            .len()
+            .checked_sub(k)
+            .and_then(|i| self.path.get(i));
+        Control::Forward {
+            next: node.map_or(
+                crate::identity::Ed25519Public::from_bytes([0; 32]),
+                NodeKeys::ed25519,
+            ),
+            key: next,
+        }
+    }
+
+    /// The entry frame's JSON: the outermost layer's key.
+    fn entry(&self) -> EntryControl {
+        EntryControl {
+            key: NextKey {
+                ephemeral_key: self
+                    .publics
+                    .get(self.layers.saturating_sub(1))
+                    .copied()
+                    .unwrap_or(X25519Public::from_bytes([0; 32])),
+                cipher: self.cipher,
+            },
+            hop_no: None,
+        }
+    }
+
+    /// Size pass: every layer's plaintext and sealed length, and the total, each checked
+    /// against 10 MiB.
+    fn size(&mut self) -> Result<(), BuildError> {
+        let over = self.cipher.overhead();
+        let own = self
+            .destination
+            .own_control()
+            .map_or(0, |c| c.encoded_len().saturating_add(4));
+        let mut pt = self
+            .payload
+            .len()
+            .checked_add(own)
+            .ok_or(BuildError::TooLarge)?;
+        for k in 0..self.layers {
+            if k > 0 {
+                let prev = self.sealed.get(k.saturating_sub(1)).copied().unwrap_or(0);
+                pt = prev
+                    .checked_add(4)
+                    .and_then(|x| x.checked_add(self.route(k.saturating_sub(1)).encoded_len()))
+                    .ok_or(BuildError::TooLarge)?;
+            }
+            let ct = pt
+                .checked_add(over)
+                .filter(|&ct| ct <= MAX_PACKET)
+                .ok_or(BuildError::TooLarge)?;
+            if let (Some(i), Some(s)) = (self.inner.get_mut(k), self.sealed.get_mut(k)) {
+                (*i, *s) = (pt, ct);
+            }
+        }
+        let outer = self
+            .sealed
+            .get(self.layers.saturating_sub(1))
+            .copied()
+            .unwrap_or(0);
+        self.total = outer
+            .checked_add(4)
+            .and_then(|x| x.checked_add(self.entry().encoded_len()))
+            .filter(|&t| t <= MAX_PACKET)
+            .ok_or(BuildError::TooLarge)?;
+        Ok(())
+    }
+
+    /// Write pass, then seal pass: appends the packet to `out`.
+    fn write(self, out: &mut Vec<u8>) -> Result<ResponseKey, BuildError> {
+        let base = out.len();
+        out.reserve(self.total);
+        let n = self.layers.saturating_sub(1);
+        let nl = self.cipher.nonce_len();
+        // The heads of all layers outermost first (each layer's length prefix and nonce), the
+        // payload, then the tails innermost first (tag placeholder and routing JSON).
+        let mut starts = [0usize; MAX_LAYERS]; // where layer k's plaintext begins in `out`
+        out.put(&len32(self.sealed.get(n).copied().unwrap_or(0))?);
+        for k in (0..self.layers).rev() {
+            out.put(
+                self.nonces
+                    .get(k)
+                    .and_then(|x| x.get(..nl))
+                    .unwrap_or_default(),
+            );
+            if let Some(s) = starts.get_mut(k) {
+                *s = out.len();
+            }
+            if k > 0 {
+                out.put(&len32(
+                    self.sealed.get(k.saturating_sub(1)).copied().unwrap_or(0),
+                )?);
+            }
+        }
+        match self.destination.own_control() {
+            Some(control) => {
+                out.put(&len32(self.payload.len())?);
+                out.put(self.payload);
+                control.encode(out);
+            }
+            None => out.put(self.payload),
+        }
+        for k in 0..self.layers {
+            out.put(&[0u8; TAG_LEN]);
+            if k < n {
+                self.route(k).encode(out);
+            }
+        }
+        self.entry().encode(out);
+        debug_assert_eq!(out.len().saturating_sub(base), self.total);
+        self.seal(out, &starts);
+        Ok(self.response)
+    }
+
+    /// Seal pass, innermost first: layer `k`'s plaintext is `inner[k]` bytes from
+    /// `starts[k]`, and its tag slot follows it.
+    //
+    // The offsets come from the size pass over lengths checked against 10 MiB, and the write
+    // pass wrote exactly those bytes: indexing cannot fail here, and mapping it to an error
+    // would report something that cannot happen. For the same reason the AEADs, which refuse
+    // only inputs past 2^36 bytes, cannot fail on a layer of at most 10 MiB.
+    #[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+    fn seal(&self, out: &mut [u8], starts: &[usize; MAX_LAYERS]) {
+        let nl = self.cipher.nonce_len();
+        let layers = starts
+            .iter()
+            .zip(&self.inner)
+            .zip(self.keys.iter().zip(&self.nonces))
+            .take(self.layers);
+        for ((&start, &len), (key, nonce)) in layers {
+            let end = start + len;
+            if let Some(key) = key
+                && let Some(tag) = key.seal_in_place(&nonce[..nl], &mut out[start..end])
+            {
+                out[end..end + TAG_LEN].copy_from_slice(&tag);
+            }
+        }
+    }
 }
 
 /// Encrypts `plaintext` as a single layer to the node with X25519 key `node_x25519` and frames
@@ -413,45 +479,42 @@ fn build_core(
 /// [`BuildError::InvalidKey`] for a small-order node key, [`BuildError::TooLarge`] past 10 MiB.
 #[cfg(feature = "hazmat")]
 pub fn seal_layer(
-    node_x25519: &[u8; 32],
+    node_x25519: &X25519Public,
     plaintext: &[u8],
     cipher: HopCipher,
     draw: HopDraw,
 ) -> Result<Vec<u8>, BuildError> {
     let kp = crypto::Keypair::from_secret(*draw.secret);
-    let shared = crypto::x25519(&kp.secret, node_x25519).ok_or(BuildError::InvalidKey(0))?;
-    let key = HopKey::derive(cipher.inner(), &shared, &kp.public, node_x25519);
-    let nl = cipher.inner().nonce_len();
+    let node = node_x25519.as_bytes();
+    let shared = crypto::x25519(&kp.secret, node).ok_or(BuildError::InvalidKey(0))?;
+    let key = AeadKey::derive(cipher, &shared, &kp.public, node);
+    let nl = cipher.nonce_len();
     let sealed_len = plaintext
         .len()
         .checked_add(cipher.overhead())
+        .filter(|&l| l <= MAX_PACKET)
         .ok_or(BuildError::TooLarge)?;
-    if sealed_len > MAX_PACKET {
-        return Err(BuildError::TooLarge);
-    }
-    let entry = Route::Entry {
-        ephemeral: &kp.public,
+    let entry = EntryControl {
+        key: NextKey {
+            ephemeral_key: X25519Public::from_bytes(kp.public),
+            cipher,
+        },
+        hop_no: None,
     };
     let mut out = Vec::with_capacity(
         sealed_len
             .saturating_add(4)
-            .saturating_add(route_len(&entry, cipher)),
+            .saturating_add(entry.encoded_len()),
     );
-    out.put(
-        &u32::try_from(sealed_len)
-            .map_err(|_| BuildError::TooLarge)?
-            .to_le_bytes(),
-    );
-    out.put(draw.nonce.get(..nl).unwrap_or_default());
+    out.put(&len32(sealed_len)?);
+    let nonce = draw.nonce.get(..nl).unwrap_or_default();
+    out.put(nonce);
     let start = out.len();
     out.put(plaintext);
-    let tag = key
-        .seal_in_place(
-            draw.nonce.get(..nl).unwrap_or_default(),
-            out.get_mut(start..).unwrap_or_default(),
-        )
-        .ok_or(BuildError::TooLarge)?;
-    out.put(&tag);
-    put_route(&mut out, &entry, cipher);
+    // As in `Plan::seal`: at most 10 MiB, so the AEAD cannot refuse it.
+    if let Some(tag) = key.seal_in_place(nonce, out.get_mut(start..).unwrap_or_default()) {
+        out.put(&tag);
+    }
+    entry.encode(&mut out);
     Ok(out)
 }

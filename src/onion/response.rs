@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::v4;
-use crate::crypto::HopKey;
+use crate::crypto::AeadKey;
 use crate::wire;
 
 /// What kind of destination answers.
@@ -25,8 +25,8 @@ pub(crate) enum ResponseKind {
 
 /// Opens the response to one request. Kept by the client from [`super::build_request`].
 pub struct ResponseKey {
-    primary: HopKey,
-    fallback: Option<HopKey>,
+    primary: AeadKey,
+    fallback: Option<AeadKey>,
     kind: ResponseKind,
 }
 
@@ -73,11 +73,11 @@ struct NodeAnswer<'a> {
     body: Option<&'a RawValue>,
 }
 
-// Wiped on drop by its `HopKey`s' `Zeroizing` keys.
+// Wiped on drop by its `AeadKey`s' `Zeroizing` keys.
 impl zeroize::ZeroizeOnDrop for ResponseKey {}
 
 impl ResponseKey {
-    pub(crate) fn new(primary: HopKey, fallback: Option<HopKey>, kind: ResponseKind) -> Self {
+    pub(crate) fn new(primary: AeadKey, fallback: Option<AeadKey>, kind: ResponseKind) -> Self {
         Self {
             primary,
             fallback,
@@ -85,11 +85,25 @@ impl ResponseKey {
         }
     }
 
+    /// Stops trying AES-GCM when an XChaCha20 response fails to open (see [`ResponseKey::open`]):
+    /// for clients that talk only to servers known to answer in the request's cipher.
+    pub fn disable_aes_gcm_fallback(&mut self) {
+        self.fallback = None;
+    }
+
+    /// Whether a failed XChaCha20 response is retried as AES-GCM: on by default for
+    /// XChaCha20 requests (never for AES-GCM ones).
+    pub fn aes_gcm_fallback(&self) -> bool {
+        self.fallback.is_some()
+    }
+
     /// Opens what came back for the request.
     ///
     /// From a node: `body` is base64 text (possibly the string `result` of a JSON object) of
     /// the encrypted `{"status", "body"}` JSON. From a server: the encrypted v4 response.
-    /// An XChaCha20 response that fails is retried as AES-GCM, as libsession does.
+    /// An XChaCha20 response that fails is retried as AES-GCM (key `HMAC-SHA256("LOKI",
+    /// shared)` of the same key agreement), as libsession does for legacy servers, unless
+    /// [`ResponseKey::disable_aes_gcm_fallback`] was called.
     ///
     /// Allocates one buffer for the plaintext (smaller than `body`), which becomes the returned
     /// body of a v4 response; nothing else in proportion to the input.
@@ -129,7 +143,7 @@ impl ResponseKey {
         }
     }
 
-    fn keys(&self) -> impl Iterator<Item = &HopKey> {
+    fn keys(&self) -> impl Iterator<Item = &AeadKey> {
         core::iter::once(&self.primary).chain(self.fallback.as_ref())
     }
 
@@ -148,7 +162,7 @@ impl ResponseKey {
 
     /// Decrypts `sealed` into a new buffer of the plaintext's size.
     fn decrypt_from(&self, sealed: &[u8]) -> Result<Vec<u8>, ResponseError> {
-        let len = |key: &HopKey| sealed.len().checked_sub(key.cipher().overhead());
+        let len = |key: &AeadKey| sealed.len().checked_sub(key.cipher().overhead());
         let cap = self
             .keys()
             .filter_map(len)
@@ -200,9 +214,9 @@ impl fmt::Debug for ResponseKey {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crypto::Cipher;
+    use crate::crypto::HopCipher as Cipher;
 
-    fn sealed_with(key: &HopKey, plaintext: &[u8]) -> Vec<u8> {
+    fn sealed_with(key: &AeadKey, plaintext: &[u8]) -> Vec<u8> {
         let nl = key.cipher().nonce_len();
         let mut out = alloc::vec![7u8; nl];
         out.extend_from_slice(plaintext);
@@ -215,7 +229,7 @@ mod tests {
     #[test]
     fn xchacha_requests_accept_aes_gcm_answers_as_libsession_does() {
         let (ss, a, b) = ([1u8; 32], [2u8; 32], [3u8; 32]);
-        let key = |c| HopKey::derive(c, &ss, &a, &b);
+        let key = |c| AeadKey::derive(c, &ss, &a, &b);
         let rk = ResponseKey::new(
             key(Cipher::XChaCha20),
             Some(key(Cipher::Aes256Gcm)),
@@ -235,7 +249,7 @@ mod tests {
 
     #[test]
     fn node_answers_status_variants_and_malformed_plaintexts() {
-        let key = || HopKey::derive(Cipher::XChaCha20, &[4; 32], &[5; 32], &[6; 32]);
+        let key = || AeadKey::derive(Cipher::XChaCha20, &[4; 32], &[5; 32], &[6; 32]);
         let rk = ResponseKey::new(key(), None, ResponseKind::Node);
         let open = |plain: &[u8]| rk.open(&wire::base64_encode(&sealed_with(&key(), plain)));
         assert_eq!(

@@ -19,7 +19,7 @@ use core::ops::Range;
 use serde::Deserialize;
 
 use super::response::Response;
-use crate::wire::{self, JsonStr, Sink};
+use crate::wire::{self, Count, JsonStr, Sink};
 
 /// Why bytes are not a v4 message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -60,6 +60,43 @@ fn put_headers<'h, S: Sink>(out: &mut S, headers: impl Iterator<Item = (&'h str,
     out.put(b"}");
 }
 
+/// A v4 message: `l <len>:<json> [<len>:<body>] e`, the JSON written by `meta`.
+struct Message<'m, M> {
+    meta: M,
+    body: Option<&'m [u8]>,
+}
+
+impl<M: Fn(&mut dyn FnMut(&[u8]))> Message<'_, M> {
+    fn put<S: Sink>(&self, out: &mut S) {
+        let mut meta_len = Count::default();
+        (self.meta)(&mut |b| meta_len.put(b));
+        out.put(b"l");
+        wire::put_decimal(out, meta_len.0 as u64);
+        out.put(b":");
+        (self.meta)(&mut |b| out.put(b));
+        if let Some(body) = self.body {
+            wire::bencode_bytes(out, body);
+        }
+        out.put(b"e");
+    }
+
+    fn write(&self, out: &mut Vec<u8>) {
+        let mut len = Count::default();
+        self.put(&mut len);
+        out.reserve(len.0);
+        self.put(out);
+    }
+}
+
+/// A [`Sink`] behind a closure, so one JSON writer serves both the count and the write.
+struct Put<'f>(&'f mut dyn FnMut(&[u8]));
+
+impl Sink for Put<'_> {
+    fn put(&mut self, bytes: &[u8]) {
+        (self.0)(bytes);
+    }
+}
+
 /// Encodes a request: `l <json> [<body>] e` with `json = {"method", "endpoint", "headers"}`.
 /// `Content-Type: application/json` is added when there is a body and no content type, and any
 /// `User-Agent` header is dropped (it would fingerprint the client).
@@ -69,51 +106,63 @@ pub fn encode_request(
     headers: &[(&str, &str)],
     body: Option<&[u8]>,
 ) -> Vec<u8> {
-    let kept: Vec<(&str, &str)> = headers
-        .iter()
-        .copied()
-        .filter(|(k, _)| !k.eq_ignore_ascii_case("user-agent"))
-        .collect();
-    let needs_type = body.is_some()
-        && !kept
+    let mut out = Vec::new();
+    encode_request_into(method, endpoint, headers, body, &mut out);
+    out
+}
+
+/// [`encode_request`], appending to `out` (reserving the exact length first).
+pub fn encode_request_into(
+    method: &str,
+    endpoint: &str,
+    headers: &[(&str, &str)],
+    body: Option<&[u8]>,
+    out: &mut Vec<u8>,
+) {
+    let kept = || {
+        headers
             .iter()
-            .any(|(k, _)| k.eq_ignore_ascii_case("content-type"));
+            .copied()
+            .filter(|(k, _)| !k.eq_ignore_ascii_case("user-agent"))
+    };
+    let needs_type = body.is_some() && !kept().any(|(k, _)| k.eq_ignore_ascii_case("content-type"));
     let extra = needs_type.then_some(("Content-Type", "application/json"));
-    let mut meta = Vec::new();
-    meta.put(b"{\"method\":");
-    wire::put_json_str(&mut meta, method);
-    meta.put(b",\"endpoint\":");
-    wire::put_json_str(&mut meta, endpoint);
-    meta.put(b",\"headers\":");
-    put_headers(&mut meta, kept.iter().copied().chain(extra));
-    meta.put(b"}");
-    list(&meta, body)
+    let meta = |f: &mut dyn FnMut(&[u8])| {
+        let mut m = Put(f);
+        m.put(b"{\"method\":");
+        wire::put_json_str(&mut m, method);
+        m.put(b",\"endpoint\":");
+        wire::put_json_str(&mut m, endpoint);
+        m.put(b",\"headers\":");
+        put_headers(&mut m, kept().chain(extra));
+        m.put(b"}");
+    };
+    Message { meta, body }.write(out);
 }
 
 /// Encodes a response: `l <json> <body> e` with `json = {"code", "headers"}`. The body element
 /// is always present (empty when there is none), as clients expect.
 pub fn encode_response(code: u16, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
-    let mut meta = Vec::new();
-    meta.put(b"{\"code\":");
-    wire::put_decimal(&mut meta, u64::from(code));
-    meta.put(b",\"headers\":");
-    put_headers(&mut meta, headers.iter().copied());
-    meta.put(b"}");
-    list(&meta, Some(body))
+    let mut out = Vec::new();
+    encode_response_into(code, headers, body, &mut out);
+    out
 }
 
-fn list(meta: &[u8], body: Option<&[u8]>) -> Vec<u8> {
-    let cap = wire::bencode_bytes_len(meta.len())
-        .saturating_add(body.map_or(0, |b| wire::bencode_bytes_len(b.len())))
-        .saturating_add(2);
-    let mut out = Vec::with_capacity(cap);
-    out.push(b'l');
-    wire::bencode_bytes(&mut out, meta);
-    if let Some(b) = body {
-        wire::bencode_bytes(&mut out, b);
+/// [`encode_response`], appending to `out` (reserving the exact length first).
+pub fn encode_response_into(code: u16, headers: &[(&str, &str)], body: &[u8], out: &mut Vec<u8>) {
+    let meta = |f: &mut dyn FnMut(&[u8])| {
+        let mut m = Put(f);
+        m.put(b"{\"code\":");
+        wire::put_decimal(&mut m, u64::from(code));
+        m.put(b",\"headers\":");
+        put_headers(&mut m, headers.iter().copied());
+        m.put(b"}");
+    };
+    Message {
+        meta,
+        body: Some(body),
     }
-    out.push(b'e');
-    out
+    .write(out);
 }
 
 /// `l <meta> [<body>] e`, read with the streaming reader: nothing is allocated, and the two

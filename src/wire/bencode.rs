@@ -14,6 +14,7 @@ use core::ops::Range;
 const MAX_DEPTH: usize = 32;
 
 /// A decoded value; byte strings are ranges of the input.
+#[allow(dead_code)] // TODO(merge): no user left (see wire.rs)
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Bencode {
     Bytes(Range<usize>),
@@ -43,6 +44,7 @@ pub(crate) enum BencodeError {
     TooDeep,
 }
 
+#[allow(dead_code)] // TODO(merge): no user left (see wire.rs)
 impl Bencode {
     /// Decodes exactly one value spanning all of `input`.
     pub(crate) fn decode(input: &[u8]) -> Result<Self, BencodeError> {
@@ -66,10 +68,12 @@ impl Bencode {
     }
 }
 
+#[allow(dead_code)] // TODO(merge): no user left (see wire.rs)
 struct Parser<'a> {
     r: Reader<'a>,
 }
 
+#[allow(dead_code)] // TODO(merge): no user left (see wire.rs)
 impl Parser<'_> {
     fn value(&mut self, depth: usize) -> Result<Bencode, BencodeError> {
         if depth > MAX_DEPTH {
@@ -282,25 +286,26 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// Appends `<len>:<bytes>`.
-pub(crate) fn write_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+/// Puts `<len>:<bytes>`.
+pub(crate) fn write_bytes<S: super::Sink>(out: &mut S, bytes: &[u8]) {
     super::put_decimal(out, bytes.len() as u64);
-    out.push(b':');
-    out.extend_from_slice(bytes);
+    out.put(b":");
+    out.put(bytes);
 }
 
 /// Length of [`write_bytes`]'s output for `len` bytes.
+#[allow(dead_code)] // used by the envelope module's tests only
 pub(crate) fn bytes_len(len: usize) -> usize {
     let mut digits = super::Count::default();
     super::put_decimal(&mut digits, len as u64);
     digits.0.saturating_add(1).saturating_add(len)
 }
 
-/// Appends `i<n>e`.
-pub(crate) fn write_int(out: &mut Vec<u8>, n: u64) {
-    out.push(b'i');
+/// Puts `i<n>e`.
+pub(crate) fn write_int<S: super::Sink>(out: &mut S, n: u64) {
+    out.put(b"i");
     super::put_decimal(out, n);
-    out.push(b'e');
+    out.put(b"e");
 }
 
 #[cfg(test)]
@@ -355,6 +360,39 @@ mod tests {
     }
 
     #[test]
+    fn depth_limit_is_exact_for_tree_and_streaming_reader() {
+        // n nested lists: the outermost at depth 0, the innermost at depth n - 1.
+        let nest = |n: usize| -> Vec<u8> {
+            core::iter::repeat_n(b'l', n)
+                .chain(core::iter::repeat_n(b'e', n))
+                .collect()
+        };
+        let ok = nest(MAX_DEPTH + 1);
+        let deep = nest(MAX_DEPTH + 2);
+        assert!(Bencode::decode(&ok).is_ok());
+        assert_eq!(Bencode::decode(&deep), Err(BencodeError::TooDeep));
+        let mut r = Reader::new(&ok);
+        assert_eq!(r.skip(0), Ok(()));
+        assert_eq!(r.finish(), Ok(()));
+        assert_eq!(Reader::new(&deep).skip(0), Err(BencodeError::TooDeep));
+        // Dictionaries count the same.
+        let dicts = |n: usize| -> Vec<u8> {
+            let mut v = Vec::new();
+            for _ in 0..n {
+                v.extend_from_slice(b"d1:k");
+            }
+            v.extend_from_slice(b"0:");
+            v.extend(core::iter::repeat_n(b'e', n));
+            v
+        };
+        assert_eq!(Reader::new(&dicts(MAX_DEPTH)).skip(0), Ok(()));
+        assert_eq!(
+            Reader::new(&dicts(MAX_DEPTH + 1)).skip(0),
+            Err(BencodeError::TooDeep)
+        );
+    }
+
+    #[test]
     fn writes_what_it_reads() {
         let mut out = Vec::new();
         out.push(b'l');
@@ -363,8 +401,6 @@ mod tests {
         write_int(&mut out, 0);
         write_int(&mut out, 1234567890);
         out.push(b'e');
-        assert_eq!(bytes_len(12), 3 + 12);
-        assert_eq!(bytes_len(0), 2);
         let Bencode::List(items) = Bencode::decode(&out).unwrap() else {
             panic!()
         };

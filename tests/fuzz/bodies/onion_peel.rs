@@ -32,14 +32,14 @@ pub(crate) fn run(data: &[u8]) {
     let peeled = peel(&node, layer).expect("authentic layer peels");
     match peeled.hop {
         Hop::Forward { relay, .. } => {
-            assert!(relay.data.len() < plaintext.len());
-            assert_eq!(relay.hop_no, 1, "an entry layer forwards as hop 1");
+            assert!(relay.data().len() < plaintext.len());
+            assert_eq!(relay.hop_no(), 1, "an entry layer forwards as hop 1");
             let mut msg = relay.encode();
             if let Ok(next) = decode_relay(&mut msg) {
-                assert_eq!(next.ciphertext(), relay.data);
-                assert_eq!(next.ephemeral_key(), &relay.ephemeral_key);
-                assert_eq!(next.cipher(), relay.cipher);
-                assert_eq!(next.hop_no(), relay.hop_no);
+                assert_eq!(next.ciphertext(), relay.data());
+                assert_eq!(next.ephemeral_key(), &relay.ephemeral_key());
+                assert_eq!(next.cipher(), relay.cipher());
+                assert_eq!(next.hop_no(), relay.hop_no());
             }
         }
         Hop::Deliver { body, .. } => assert!(body.len() < plaintext.len()),

@@ -14,16 +14,19 @@ pub(crate) fn run(data: &[u8]) {
     let Ok(layer) = decode_relay(&mut buf) else {
         return;
     };
-    let relay = Relay {
-        data: layer.ciphertext(),
-        ephemeral_key: *layer.ephemeral_key(),
-        cipher: layer.cipher(),
-        hop_no: layer.hop_no(),
-    };
-    let mut again = relay.encode();
+    let relay = Relay::new(
+        layer.ciphertext(),
+        *layer.ephemeral_key(),
+        layer.cipher(),
+        layer.hop_no(),
+    )
+    .expect("a decoded relay's fields are valid");
+    let mut again = Vec::new();
+    relay.encode_into(&mut again);
+    assert_eq!(again.len(), relay.encoded_len());
     let back = decode_relay(&mut again).expect("re-encoded relay decodes");
-    assert_eq!(back.ciphertext(), relay.data);
-    assert_eq!(back.ephemeral_key(), &relay.ephemeral_key);
-    assert_eq!(back.cipher(), relay.cipher);
-    assert_eq!(back.hop_no(), relay.hop_no);
+    assert_eq!(back.ciphertext(), relay.data());
+    assert_eq!(back.ephemeral_key(), &relay.ephemeral_key());
+    assert_eq!(back.cipher(), relay.cipher());
+    assert_eq!(back.hop_no(), relay.hop_no());
 }

@@ -64,7 +64,9 @@ pub(crate) fn run(data: &[u8]) {
     let node = NodeSecret::from_identity(&node_id);
     let mut rng = ChaCha20Rng::from_seed([flags; 32]);
     let payload = v4::encode_request("GET", "/room/general", &[], None);
-    let dest = Destination::Server(ServerDestination::https("example.org", server.public()));
+    let dest = Destination::Server(
+        ServerDestination::https("example.org", server.public()).expect("valid host"),
+    );
     let onion = build_request(
         &[NodeKeys::from_identity(&node_id)],
         &dest,

@@ -1,4 +1,7 @@
-//! Onion hop ciphers: key derivation and in-place AEAD.
+//! The two AEADs of the protocol, their key derivation for onion layers, and encryption in place.
+//!
+//! [`AeadKey`] keys every symmetric encryption of the crate: onion layers and their responses,
+//! push notifications, ONS records, blinded and group messages.
 //!
 //! * `xchacha20`: key `BLAKE2b-256(shared || client_pub || node_pub)`, wire
 //!   `nonce(24) || ciphertext || tag(16)`.
@@ -19,50 +22,86 @@ use super::blake2b_256;
 /// The authentication tag length of both ciphers.
 pub(crate) const TAG_LEN: usize = 16;
 
-/// Which AEAD a layer uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) enum Cipher {
+/// The AEAD protecting an onion layer (`enc_type` on the wire) and its response.
+///
+/// Re-exported as `onion::HopCipher`; the crate also uses it for the other formats that
+/// encrypt with XChaCha20-Poly1305.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum HopCipher {
+    /// `"xchacha20"` (alias `"xchacha20-poly1305"`): XChaCha20-Poly1305, key
+    /// `BLAKE2b-256(shared || client_pub || node_pub)`. What libsession sends.
+    #[default]
     XChaCha20,
+    /// `"aes-gcm"` (alias `"gcm"`): AES-256-GCM, key `HMAC-SHA256("LOKI", shared)`. The
+    /// default when `enc_type` is absent, and what the desktop client sends.
     Aes256Gcm,
 }
 
-impl Cipher {
-    /// Nonce (IV) length on the wire.
-    pub(crate) const fn nonce_len(self) -> usize {
+impl HopCipher {
+    /// The name written in `enc_type`.
+    pub const fn wire_name(self) -> &'static str {
+        match self {
+            Self::XChaCha20 => "xchacha20",
+            Self::Aes256Gcm => "aes-gcm",
+        }
+    }
+
+    /// The cipher named by an `enc_type` value. `aes-cbc` / `cbc`, which the storage server
+    /// also accepts but no client sends, is refused.
+    pub fn from_wire_name(name: &str) -> Option<Self> {
+        match name {
+            "xchacha20" | "xchacha20-poly1305" => Some(Self::XChaCha20),
+            "aes-gcm" | "gcm" => Some(Self::Aes256Gcm),
+            _ => None,
+        }
+    }
+
+    /// Nonce (IV) length on the wire: 24 for XChaCha20, 12 for AES-GCM.
+    pub const fn nonce_len(self) -> usize {
         match self {
             Self::XChaCha20 => 24,
             Self::Aes256Gcm => 12,
         }
     }
 
-    /// Bytes a layer adds: nonce and tag.
-    pub(crate) const fn overhead(self) -> usize {
+    /// Bytes each layer adds (nonce and tag): 40 for XChaCha20, 28 for AES-GCM.
+    pub const fn overhead(self) -> usize {
         self.nonce_len().saturating_add(TAG_LEN)
     }
 }
 
-/// A layer's symmetric key.
-pub(crate) struct HopKey {
-    cipher: Cipher,
+/// A symmetric AEAD key and the cipher it is for. Not `Clone` (see [`AeadKey::duplicate`]);
+/// wiped on drop.
+pub(crate) struct AeadKey {
+    cipher: HopCipher,
     key: Zeroizing<[u8; 32]>,
+}
+
+impl core::fmt::Debug for AeadKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("AeadKey")
+            .field("cipher", &self.cipher)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The AEAD rejected the ciphertext.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Unauthentic;
 
-impl HopKey {
+impl AeadKey {
     /// Derives the key from the X25519 shared secret. `client` is the ephemeral public key,
     /// `node` the node's: this order on both sides and in both directions.
     pub(crate) fn derive(
-        cipher: Cipher,
+        cipher: HopCipher,
         shared: &[u8; 32],
         client: &[u8; 32],
         node: &[u8; 32],
     ) -> Self {
         let key = match cipher {
-            Cipher::XChaCha20 => Zeroizing::new(blake2b_256(&[shared, client, node])),
-            Cipher::Aes256Gcm => {
+            HopCipher::XChaCha20 => Zeroizing::new(blake2b_256(&[shared, client, node])),
+            HopCipher::Aes256Gcm => {
                 let mut key = Zeroizing::new([0u8; 32]);
                 // HMAC accepts keys of any length: `new_from_slice` cannot fail here.
                 if let Ok(mut mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(b"LOKI") {
@@ -76,7 +115,7 @@ impl HopKey {
     }
 
     /// A key used as is (for formats that derive it themselves).
-    pub(crate) fn from_raw(cipher: Cipher, key: &[u8; 32]) -> Self {
+    pub(crate) fn from_raw(cipher: HopCipher, key: &[u8; 32]) -> Self {
         Self {
             cipher,
             key: Zeroizing::new(*key),
@@ -88,7 +127,7 @@ impl HopKey {
         Self::from_raw(self.cipher, &self.key)
     }
 
-    pub(crate) fn cipher(&self) -> Cipher {
+    pub(crate) fn cipher(&self) -> HopCipher {
         self.cipher
     }
 
@@ -97,12 +136,12 @@ impl HopKey {
         &self.key
     }
 
-    /// Encrypts `buf` in place under `nonce` (of [`Cipher::nonce_len`] bytes) and returns the
+    /// Encrypts `buf` in place under `nonce` (of [`HopCipher::nonce_len`] bytes) and returns the
     /// tag.
     pub(crate) fn seal_in_place(&self, nonce: &[u8], buf: &mut [u8]) -> Option<[u8; TAG_LEN]> {
         match self.cipher {
-            Cipher::XChaCha20 => seal_with::<XChaCha20Poly1305>(&self.key, nonce, buf),
-            Cipher::Aes256Gcm => seal_with::<Aes256Gcm>(&self.key, nonce, buf),
+            HopCipher::XChaCha20 => seal_with::<XChaCha20Poly1305>(&self.key, nonce, buf),
+            HopCipher::Aes256Gcm => seal_with::<Aes256Gcm>(&self.key, nonce, buf),
         }
     }
 
@@ -119,14 +158,16 @@ impl HopKey {
         let body_len = rest.len().checked_sub(TAG_LEN).ok_or(Unauthentic)?;
         let (body, tag) = rest.split_at_mut(body_len);
         let ok = match self.cipher {
-            Cipher::XChaCha20 => open_with::<XChaCha20Poly1305>(&self.key, nonce, &mut *body, tag),
-            Cipher::Aes256Gcm => open_with::<Aes256Gcm>(&self.key, nonce, &mut *body, tag),
+            HopCipher::XChaCha20 => {
+                open_with::<XChaCha20Poly1305>(&self.key, nonce, &mut *body, tag)
+            }
+            HopCipher::Aes256Gcm => open_with::<Aes256Gcm>(&self.key, nonce, &mut *body, tag),
         };
         if ok { Ok(body) } else { Err(Unauthentic) }
     }
 }
 
-impl HopKey {
+impl AeadKey {
     /// Decrypts `sealed = nonce || ciphertext || tag` into `out`, which must be exactly
     /// `sealed.len() - overhead` bytes. `sealed` is not modified; `out` is written only when
     /// authentication succeeds.
@@ -140,8 +181,8 @@ impl HopKey {
             return Err(Unauthentic);
         };
         let ok = match self.cipher {
-            Cipher::XChaCha20 => open_inout::<XChaCha20Poly1305>(&self.key, nonce, buf, tag),
-            Cipher::Aes256Gcm => open_inout::<Aes256Gcm>(&self.key, nonce, buf, tag),
+            HopCipher::XChaCha20 => open_inout::<XChaCha20Poly1305>(&self.key, nonce, buf, tag),
+            HopCipher::Aes256Gcm => open_inout::<Aes256Gcm>(&self.key, nonce, buf, tag),
         };
         if ok { Ok(()) } else { Err(Unauthentic) }
     }
@@ -218,9 +259,9 @@ mod tests {
         let ss = x25519(&a_sec, &b_pub).unwrap();
         assert_eq!(*ss, hex32(&v, "expected", "shared_secret_hex"));
         assert_eq!(*x25519(&b_sec, &a_pub).unwrap(), *ss);
-        let gcm = HopKey::derive(Cipher::Aes256Gcm, &ss, &a_pub, &b_pub);
+        let gcm = AeadKey::derive(HopCipher::Aes256Gcm, &ss, &a_pub, &b_pub);
         assert_eq!(gcm.key_bytes(), &hex32(&v, "expected", "aes_gcm_key_hex"));
-        let ab = HopKey::derive(Cipher::XChaCha20, &ss, &a_pub, &b_pub);
+        let ab = AeadKey::derive(HopCipher::XChaCha20, &ss, &a_pub, &b_pub);
         assert_eq!(
             ab.key_bytes(),
             &hex32(
@@ -229,7 +270,7 @@ mod tests {
                 "xchacha20_key_alice_client_to_bob_server_hex"
             )
         );
-        let ba = HopKey::derive(Cipher::XChaCha20, &ss, &b_pub, &a_pub);
+        let ba = AeadKey::derive(HopCipher::XChaCha20, &ss, &b_pub, &a_pub);
         assert_eq!(
             ba.key_bytes(),
             &hex32(
@@ -240,11 +281,11 @@ mod tests {
         );
         let pt_len = v["inputs"]["plaintext_utf8"].as_str().unwrap().len();
         assert_eq!(
-            pt_len + Cipher::Aes256Gcm.overhead(),
+            pt_len + HopCipher::Aes256Gcm.overhead(),
             v["expected"]["ciphertext_len"]["aes-gcm"]
         );
         assert_eq!(
-            pt_len + Cipher::XChaCha20.overhead(),
+            pt_len + HopCipher::XChaCha20.overhead(),
             v["expected"]["ciphertext_len"]["xchacha20"]
         );
 
@@ -254,8 +295,8 @@ mod tests {
             &hex32(&v, "inputs", "client_ephemeral_pubkey_hex"),
         )
         .unwrap();
-        let key = HopKey::derive(
-            Cipher::XChaCha20,
+        let key = AeadKey::derive(
+            HopCipher::XChaCha20,
             &ss,
             &hex32(&v, "inputs", "client_ephemeral_pubkey_hex"),
             &hex32(&v, "inputs", "server_x25519_pubkey_hex"),
@@ -272,8 +313,8 @@ mod tests {
 
     #[test]
     fn seal_then_open_and_tampering_fails() {
-        for cipher in [Cipher::XChaCha20, Cipher::Aes256Gcm] {
-            let key = HopKey::derive(cipher, &[1; 32], &[2; 32], &[3; 32]);
+        for cipher in [HopCipher::XChaCha20, HopCipher::Aes256Gcm] {
+            let key = AeadKey::derive(cipher, &[1; 32], &[2; 32], &[3; 32]);
             let mut buf = alloc::vec![0u8; cipher.nonce_len()];
             buf.extend_from_slice(b"hello");
             let n = cipher.nonce_len();

@@ -22,10 +22,6 @@ mod x25519;
 pub use aead::HopCipher;
 pub(crate) use aead::{AeadKey, TAG_LEN, Unauthentic};
 pub(crate) use batch::{Peer, agree_all};
-// TODO(merge): remove alias (the envelope module's old names for `HopCipher` and `AeadKey`).
-pub(crate) use aead::HopCipher as Cipher;
-// TODO(merge): remove alias
-pub(crate) type HopKey = AeadKey;
 pub(crate) use sealed_box::SEAL_OVERHEAD;
 pub(crate) mod sealed {
     pub(crate) use super::sealed_box::{open, seal};

@@ -12,15 +12,12 @@ mod frame;
 mod hex;
 mod json;
 
+#[cfg(test)]
+pub(crate) use bencode::bytes_len as bencode_bytes_len;
 pub(crate) use bencode::{
     BencodeError, Kind as BencodeKind, Reader as BencodeReader, write_bytes as bencode_bytes,
     write_int as bencode_int,
 };
-// TODO(merge): the tree decoder has no user left since the envelope module moved to the
-// streaming `Reader`; kept (unused) until its removal is agreed. `bencode_bytes_len` is used by
-// the envelope tests only.
-#[allow(unused_imports)]
-pub(crate) use bencode::{Bencode, bytes_len as bencode_bytes_len};
 pub(crate) use codec::Codec;
 pub use frame::FrameError;
 pub(crate) use frame::{split_frame, split_frame_mut};

@@ -41,7 +41,7 @@ use base64ct::{Base64, Encoding};
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::{Rng, SeedableRng};
 use serde_json::{Value, json};
-use session_protocol::envelope::{Content, ProSignature, decode_envelope, encode_for_1o1};
+use session_protocol::envelope::{Content, ProSignature, open_1o1, seal_1o1};
 use session_protocol::onion::{
     Destination, Hop, HopCipher, NodeKeys, NodeSecret, ReplyKey, build_request, decode_relay,
     parse_entry, peel,
@@ -958,21 +958,16 @@ impl Network {
                 let sent_ms = self.now_ms;
                 let mut rng = ChaCha20Rng::seed_from_u64(self.rng.next_u64());
                 let content = Content::text(&text, sent_ms).to_bytes();
-                let stored = timed(
-                    &mut self.timings,
-                    &mut self.stats.ops,
-                    "encode_for_1o1",
-                    || {
-                        encode_for_1o1(
-                            alice,
-                            &bob.session_id(),
-                            &content,
-                            sent_ms,
-                            ProSignature::Decoy,
-                            &mut rng,
-                        )
-                    },
-                )
+                let stored = timed(&mut self.timings, &mut self.stats.ops, "seal_1o1", || {
+                    seal_1o1(
+                        alice,
+                        &bob.session_id(),
+                        &content,
+                        sent_ms,
+                        ProSignature::Decoy,
+                        &mut rng,
+                    )
+                })
                 .expect("encode");
                 // Into the recipient's inbox, namespace 0: a public inbox, stored unsigned
                 // (see the module documentation).
@@ -1041,12 +1036,9 @@ impl Network {
                     self.stats.unexpected("retrieved message without data");
                     continue;
                 };
-                let decoded = timed(
-                    &mut self.timings,
-                    &mut self.stats.ops,
-                    "decode_envelope",
-                    || decode_envelope(bob, &data),
-                );
+                let decoded = timed(&mut self.timings, &mut self.stats.ops, "open_1o1", || {
+                    open_1o1(bob, &data)
+                });
                 match decoded {
                     Ok(msg) => {
                         let text = Content::from_bytes(&msg.content)

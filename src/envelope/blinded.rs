@@ -15,7 +15,7 @@ use curve25519_dalek::scalar::Scalar;
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
-use crate::crypto::{self, Cipher, HopKey};
+use crate::crypto::{self, AeadKey, HopCipher};
 use crate::identity::{
     Blinding, Ed25519Public, IdPrefix, Identity, SessionId, blinded_id_from_ed25519,
     ed25519_to_x25519,
@@ -94,11 +94,11 @@ fn dm_key(
     other: &SessionId,
     sender: &SessionId,
     recipient: &SessionId,
-) -> Result<HopKey, BlindedDmError> {
+) -> Result<AeadKey, BlindedDmError> {
     let point = crypto::decode_canonical_point(other.key()).ok_or(BlindedDmError::InvalidKey)?;
     let s = crypto::mul_noclamp(scalar, &point).ok_or(BlindedDmError::InvalidKey)?;
     let key = crypto::blake2b_256(&[s.compress().as_bytes(), sender.key(), recipient.key()]);
-    Ok(HopKey::from_raw(Cipher::XChaCha20, &key))
+    Ok(AeadKey::from_raw(HopCipher::XChaCha20, &key))
 }
 
 /// Encrypts `msg` from `sender` to the blinded id `recipient` on the community server `server`.

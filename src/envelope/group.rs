@@ -21,7 +21,7 @@ use zeroize::{Zeroize, Zeroizing};
 use super::bencode::{Value, put_bytes, put_uint, read_value, walk_dict};
 use super::proto::EnvelopeProto;
 use super::wrap::ProSignature;
-use crate::crypto::{Cipher, HopKey, TAG_LEN};
+use crate::crypto::{AeadKey, HopCipher, TAG_LEN};
 use crate::identity::{
     Ed25519Public, IdPrefix, Identity, SessionId, SymmetricKey, verify_ed25519_point,
 };
@@ -341,7 +341,7 @@ pub fn seal_group_message_into<R: CryptoRng + ?Sized>(
     out.extend_from_slice(&nonce);
     dict.encode(out);
     out.resize(start.saturating_add(total).saturating_sub(TAG_LEN), 0);
-    let aead = HopKey::from_raw(Cipher::XChaCha20, key.as_bytes());
+    let aead = AeadKey::from_raw(HopCipher::XChaCha20, key.as_bytes());
     let sealed = out
         .get_mut(start..)
         .and_then(|region| region.split_at_mut_checked(NONCE_LEN))
@@ -386,7 +386,7 @@ pub fn open_group_message(
     let key_index = keys
         .iter()
         .position(|k| {
-            HopKey::from_raw(Cipher::XChaCha20, k.as_bytes())
+            AeadKey::from_raw(HopCipher::XChaCha20, k.as_bytes())
                 .open_into(ciphertext, &mut plain)
                 .is_ok()
         })

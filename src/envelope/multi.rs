@@ -8,7 +8,7 @@ use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
 use super::bencode::{Value, put_bytes, read_value, walk_dict};
-use crate::crypto::{self, Cipher, HopKey, TAG_LEN};
+use crate::crypto::{self, AeadKey, HopCipher, TAG_LEN};
 use crate::identity::{Identity, X25519Public};
 use crate::wire::{BencodeKind, BencodeReader, Count, Sink};
 
@@ -44,8 +44,8 @@ fn pair_key(
         .ok_or(MultiError::InvalidKey)
 }
 
-fn aead(key: &[u8; 32]) -> HopKey {
-    HopKey::from_raw(Cipher::XChaCha20, key)
+fn aead(key: &[u8; 32]) -> AeadKey {
+    AeadKey::from_raw(HopCipher::XChaCha20, key)
 }
 
 /// The copy of `msg` for one recipient X25519 key: `ciphertext || tag` (no nonce).
@@ -116,7 +116,7 @@ fn receive_key(me: &Identity, sender: &X25519Public, domain: &[u8]) -> Result<Pa
 /// Opens one copy into `buf` (reused between copies); `None` if it is shorter than the tag or
 /// does not authenticate.
 fn open_copy<'b>(
-    key: &HopKey,
+    key: &AeadKey,
     nonce: &[u8; 24],
     copy: &[u8],
     buf: &'b mut Vec<u8>,

@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 use zeroize::Zeroizing;
 
 use super::error::SmallFormatError;
-use crate::crypto::{self, Cipher, HopKey, TAG_LEN};
+use crate::crypto::{self, AeadKey, HopCipher, TAG_LEN};
 use crate::identity::{SessionId, SymmetricKey};
 
 /// The key an ONS answer for `name` is encrypted with (current records):
@@ -67,7 +67,7 @@ pub fn open_ons_response_with_key(
     let mut buf = Zeroizing::new(Vec::with_capacity(len));
     buf.extend_from_slice(nonce);
     buf.extend_from_slice(ciphertext);
-    let plain = HopKey::from_raw(Cipher::XChaCha20, key.as_bytes())
+    let plain = AeadKey::from_raw(HopCipher::XChaCha20, key.as_bytes())
         .open_in_place(&mut buf)
         .map_err(|_| SmallFormatError::Decrypt)?;
     SessionId::from_slice(plain).map_err(|_| SmallFormatError::NotSessionId)

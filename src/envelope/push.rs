@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 use zeroize::Zeroizing;
 
 use super::error::SmallFormatError;
-use crate::crypto::{Cipher, HopKey, TAG_LEN};
+use crate::crypto::{AeadKey, HopCipher, TAG_LEN};
 use crate::identity::SymmetricKey;
 
 /// Decrypts a push-notification payload `nonce(24) || XChaCha20-Poly1305(key, nonce, data)`
@@ -33,7 +33,7 @@ pub fn open_push_notification(
         return Err(SmallFormatError::TooShort);
     }
     let mut buf = Zeroizing::new(payload.to_vec());
-    let len = HopKey::from_raw(Cipher::XChaCha20, key.as_bytes())
+    let len = AeadKey::from_raw(HopCipher::XChaCha20, key.as_bytes())
         .open_in_place(&mut buf)
         .map_err(|_| SmallFormatError::Decrypt)?
         .iter()

@@ -1,27 +1,14 @@
 //! A strict subset of bencode: byte strings, integers, lists and dictionaries, in canonical
 //! form only (no leading zeros, dictionary keys strictly ascending), nested at most 32 deep.
 //!
-//! Byte strings are returned as ranges of the input, so a caller can borrow them (mutably, for
-//! decryption in place) without copying. Every value takes at least two input bytes, so the
-//! tree decoder allocates at most in proportion to its input. Decoders of untrusted bytes that
-//! expect a fixed shape use [`Reader`] instead, which walks the input without building a tree
-//! and allocates nothing.
+//! [`Reader`] walks the input without building a tree and allocates nothing; byte strings come
+//! back as ranges of the input, so a caller can borrow them (mutably, for decryption in place)
+//! without copying. Each format's decoder reads the fixed shape it expects with it.
 
-use alloc::vec::Vec;
 use core::ops::Range;
 
 /// Deepest nesting accepted.
 const MAX_DEPTH: usize = 32;
-
-/// A decoded value; byte strings are ranges of the input.
-#[allow(dead_code)] // TODO(merge): no user left (see wire.rs)
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Bencode {
-    Bytes(Range<usize>),
-    Int(i64),
-    List(Vec<Bencode>),
-    Dict(Vec<(Range<usize>, Bencode)>),
-}
 
 /// Why bytes are not canonical bencode of the supported subset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -42,66 +29,6 @@ pub(crate) enum BencodeError {
     /// Nested deeper than 32 levels.
     #[error("bencode nested too deeply")]
     TooDeep,
-}
-
-#[allow(dead_code)] // TODO(merge): no user left (see wire.rs)
-impl Bencode {
-    /// Decodes exactly one value spanning all of `input`.
-    pub(crate) fn decode(input: &[u8]) -> Result<Self, BencodeError> {
-        let mut p = Parser {
-            r: Reader::new(input),
-        };
-        let v = p.value(0)?;
-        p.r.finish()?;
-        Ok(v)
-    }
-
-    /// The dictionary entry for `key`, if this is a dictionary that has it.
-    pub(crate) fn get<'v>(&'v self, input: &[u8], key: &[u8]) -> Option<&'v Self> {
-        match self {
-            Self::Dict(entries) => entries
-                .iter()
-                .find(|(k, _)| input.get(k.clone()) == Some(key))
-                .map(|(_, v)| v),
-            _ => None,
-        }
-    }
-}
-
-#[allow(dead_code)] // TODO(merge): no user left (see wire.rs)
-struct Parser<'a> {
-    r: Reader<'a>,
-}
-
-#[allow(dead_code)] // TODO(merge): no user left (see wire.rs)
-impl Parser<'_> {
-    fn value(&mut self, depth: usize) -> Result<Bencode, BencodeError> {
-        if depth > MAX_DEPTH {
-            return Err(BencodeError::TooDeep);
-        }
-        match self.r.kind()? {
-            Kind::Int => Ok(Bencode::Int(self.r.int()?)),
-            Kind::List => {
-                self.r.enter(Kind::List)?;
-                let mut items = Vec::new();
-                while !self.r.end_of_container()? {
-                    items.push(self.value(depth.saturating_add(1))?);
-                }
-                Ok(Bencode::List(items))
-            }
-            Kind::Dict => {
-                self.r.enter(Kind::Dict)?;
-                let mut entries: Vec<(Range<usize>, Bencode)> = Vec::new();
-                let mut last = None;
-                while let Some(key) = self.r.dict_key(&mut last)? {
-                    let v = self.value(depth.saturating_add(1))?;
-                    entries.push((key, v));
-                }
-                Ok(Bencode::Dict(entries))
-            }
-            Kind::Bytes => Ok(Bencode::Bytes(self.r.bytes()?)),
-        }
-    }
 }
 
 /// What the next value is, from its first byte.
@@ -294,7 +221,7 @@ pub(crate) fn write_bytes<S: super::Sink>(out: &mut S, bytes: &[u8]) {
 }
 
 /// Length of [`write_bytes`]'s output for `len` bytes.
-#[allow(dead_code)] // used by the envelope module's tests only
+#[cfg(test)]
 pub(crate) fn bytes_len(len: usize) -> usize {
     let mut digits = super::Count::default();
     super::put_decimal(&mut digits, len as u64);
@@ -311,18 +238,38 @@ pub(crate) fn write_int<S: super::Sink>(out: &mut S, n: u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::vec::Vec;
+
+    /// Reads one whole value with the streaming reader (validating it) and the end of input.
+    fn read_all(input: &[u8]) -> Result<(), BencodeError> {
+        let mut r = Reader::new(input);
+        r.skip(0)?;
+        r.finish()
+    }
 
     #[test]
-    fn decodes_the_subset_and_ranges_point_into_the_input() {
+    fn reads_the_subset_and_ranges_point_into_the_input() {
         let input = b"d4:data5:hello6:hop_noi3e4:listl1:ai-7eee";
-        let v = Bencode::decode(input).unwrap();
-        let Some(Bencode::Bytes(r)) = v.get(input, b"data") else {
-            panic!()
-        };
-        assert_eq!(&input[r.clone()], b"hello");
-        assert_eq!(v.get(input, b"hop_no"), Some(&Bencode::Int(3)));
-        assert!(matches!(v.get(input, b"list"), Some(Bencode::List(l)) if l.len() == 2));
-        assert_eq!(v.get(input, b"missing"), None);
+        let mut r = Reader::new(input);
+        r.enter(Kind::Dict).unwrap();
+        let mut last = None;
+        let key = r.dict_key(&mut last).unwrap().unwrap();
+        assert_eq!(&input[key], b"data");
+        let data = r.bytes().unwrap();
+        assert_eq!(&input[data], b"hello");
+        let key = r.dict_key(&mut last).unwrap().unwrap();
+        assert_eq!(&input[key], b"hop_no");
+        assert_eq!(r.int(), Ok(3));
+        let key = r.dict_key(&mut last).unwrap().unwrap();
+        assert_eq!(&input[key], b"list");
+        assert_eq!(r.kind(), Ok(Kind::List));
+        r.enter(Kind::List).unwrap();
+        assert_eq!(r.end_of_container(), Ok(false));
+        assert_eq!(&input[r.bytes().unwrap()], b"a");
+        assert_eq!(r.int(), Ok(-7));
+        assert_eq!(r.end_of_container(), Ok(true));
+        assert_eq!(r.dict_key(&mut last), Ok(None));
+        assert_eq!(r.finish(), Ok(()));
     }
 
     #[test]
@@ -347,7 +294,7 @@ mod tests {
             (b"i99999999999999999999e", BencodeError::Malformed),
         ] {
             assert_eq!(
-                Bencode::decode(input),
+                read_all(input),
                 Err(err),
                 "{}",
                 alloc::string::String::from_utf8_lossy(input)
@@ -356,11 +303,11 @@ mod tests {
         let deep: Vec<u8> = core::iter::repeat_n(b'l', 40)
             .chain(core::iter::repeat_n(b'e', 40))
             .collect();
-        assert_eq!(Bencode::decode(&deep), Err(BencodeError::TooDeep));
+        assert_eq!(read_all(&deep), Err(BencodeError::TooDeep));
     }
 
     #[test]
-    fn depth_limit_is_exact_for_tree_and_streaming_reader() {
+    fn depth_limit_is_exact() {
         // n nested lists: the outermost at depth 0, the innermost at depth n - 1.
         let nest = |n: usize| -> Vec<u8> {
             core::iter::repeat_n(b'l', n)
@@ -369,8 +316,6 @@ mod tests {
         };
         let ok = nest(MAX_DEPTH + 1);
         let deep = nest(MAX_DEPTH + 2);
-        assert!(Bencode::decode(&ok).is_ok());
-        assert_eq!(Bencode::decode(&deep), Err(BencodeError::TooDeep));
         let mut r = Reader::new(&ok);
         assert_eq!(r.skip(0), Ok(()));
         assert_eq!(r.finish(), Ok(()));
@@ -401,10 +346,13 @@ mod tests {
         write_int(&mut out, 0);
         write_int(&mut out, 1234567890);
         out.push(b'e');
-        let Bencode::List(items) = Bencode::decode(&out).unwrap() else {
-            panic!()
-        };
-        assert_eq!(items[2], Bencode::Int(0));
-        assert_eq!(items[3], Bencode::Int(1234567890));
+        let mut r = Reader::new(&out);
+        r.enter(Kind::List).unwrap();
+        assert_eq!(r.bytes().map(|b| b.len()), Ok(0));
+        assert_eq!(r.bytes().map(|b| b.len()), Ok(12));
+        assert_eq!(r.int(), Ok(0));
+        assert_eq!(r.int(), Ok(1234567890));
+        assert_eq!(r.end_of_container(), Ok(true));
+        assert_eq!(r.finish(), Ok(()));
     }
 }

@@ -19,7 +19,7 @@ use core::ops::Range;
 use serde::Deserialize;
 
 use super::response::Response;
-use crate::wire::{self, Count, JsonStr, Sink};
+use crate::wire::{self, Codec, Count, JsonStr, Sink};
 
 /// Why bytes are not a v4 message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -79,13 +79,6 @@ impl<M: Fn(&mut dyn FnMut(&[u8]))> Message<'_, M> {
         }
         out.put(b"e");
     }
-
-    fn write(&self, out: &mut Vec<u8>) {
-        let mut len = Count::default();
-        self.put(&mut len);
-        out.reserve(len.0);
-        self.put(out);
-    }
 }
 
 /// A [`Sink`] behind a closure, so one JSON writer serves both the count and the write.
@@ -119,6 +112,20 @@ pub fn encode_request_into(
     body: Option<&[u8]>,
     out: &mut Vec<u8>,
 ) {
+    let mut len = Count::default();
+    put_request(&mut len, method, endpoint, headers, body);
+    out.reserve(len.0);
+    put_request(out, method, endpoint, headers, body);
+}
+
+/// Writes a v4 request (shared by [`encode_request_into`] and [`Request`]'s codec).
+fn put_request<S: Sink>(
+    out: &mut S,
+    method: &str,
+    endpoint: &str,
+    headers: &[(&str, &str)],
+    body: Option<&[u8]>,
+) {
     let kept = || {
         headers
             .iter()
@@ -137,7 +144,7 @@ pub fn encode_request_into(
         put_headers(&mut m, kept().chain(extra));
         m.put(b"}");
     };
-    Message { meta, body }.write(out);
+    Message { meta, body }.put(out);
 }
 
 /// Encodes a response: `l <json> <body> e` with `json = {"code", "headers"}`. The body element
@@ -150,6 +157,14 @@ pub fn encode_response(code: u16, headers: &[(&str, &str)], body: &[u8]) -> Vec<
 
 /// [`encode_response`], appending to `out` (reserving the exact length first).
 pub fn encode_response_into(code: u16, headers: &[(&str, &str)], body: &[u8], out: &mut Vec<u8>) {
+    let mut len = Count::default();
+    put_response(&mut len, code, headers, body);
+    out.reserve(len.0);
+    put_response(out, code, headers, body);
+}
+
+/// Writes a v4 response (shared by [`encode_response_into`] and [`Response`]'s codec).
+fn put_response<S: Sink>(out: &mut S, code: u16, headers: &[(&str, &str)], body: &[u8]) {
     let meta = |f: &mut dyn FnMut(&[u8])| {
         let mut m = Put(f);
         m.put(b"{\"code\":");
@@ -162,7 +177,7 @@ pub fn encode_response_into(code: u16, headers: &[(&str, &str)], body: &[u8], ou
         meta,
         body: Some(body),
     }
-    .write(out);
+    .put(out);
 }
 
 /// `l <meta> [<body>] e`, read with the streaming reader: nothing is allocated, and the two
@@ -294,4 +309,117 @@ pub(crate) fn decode_response_owned(mut buf: Vec<u8>) -> Result<Response, V4Erro
         headers: m.headers.0,
         body: buf,
     })
+}
+
+impl<'a> Request<'a> {
+    /// Decodes a request ([`decode_request`]).
+    ///
+    /// # Errors
+    /// As [`decode_request`].
+    pub fn decode(bytes: &'a [u8]) -> Result<Self, V4Error> {
+        decode_request(bytes)
+    }
+
+    /// Encodes the request ([`encode_request`]: a body gets a JSON content type unless it has
+    /// one, and `User-Agent` headers are dropped), appending to `out`.
+    pub fn encode_into(&self, out: &mut Vec<u8>) {
+        <Self as Codec<'a>>::encode_into(self, out);
+    }
+
+    /// [`Request::encode_into`] into a new buffer.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.encode_into(&mut out);
+        out
+    }
+
+    fn message<S: Sink>(&self, out: &mut S) {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        put_request(out, &self.method, &self.endpoint, &headers, self.body);
+    }
+}
+
+/// The v4 request format: [`Request`] both writes and reads it.
+impl<'a> Codec<'a> for Request<'a> {
+    type Error = V4Error;
+
+    fn encode<S: Sink>(&self, out: &mut S) {
+        self.message(out);
+    }
+
+    fn decode(bytes: &'a [u8]) -> Result<Self, V4Error> {
+        decode_request(bytes)
+    }
+}
+
+/// The v4 response format: [`Response`] (status, headers, body) both writes and reads it.
+impl<'a> Codec<'a> for Response {
+    type Error = V4Error;
+
+    fn encode<S: Sink>(&self, out: &mut S) {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        put_response(out, self.status, &headers, &self.body);
+    }
+
+    fn decode(bytes: &'a [u8]) -> Result<Self, V4Error> {
+        decode_response(bytes)
+    }
+}
+
+#[cfg(test)]
+mod codec_tests {
+    use super::*;
+    use alloc::borrow::ToOwned;
+    use alloc::vec;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn request_round_trips_through_its_codec(
+            method in "[A-Z]{1,7}",
+            endpoint in "/[ -~]{0,40}",
+            headers in proptest::collection::vec(("[A-Za-z-]{1,12}", "[ -~]{0,20}"), 0..4),
+            body in proptest::option::of(proptest::collection::vec(any::<u8>(), 0..200)),
+        ) {
+            let mut headers: Vec<(String, String)> = headers
+                .into_iter()
+                .filter(|(k, _)| !k.eq_ignore_ascii_case("user-agent"))
+                .collect();
+            if body.is_some() && !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
+                headers.push(("Content-Type".to_owned(), "application/json".to_owned()));
+            }
+            let req = Request { method, endpoint, headers, body: body.as_deref() };
+            let bytes = req.encode();
+            prop_assert_eq!(bytes.len(), <Request<'_> as Codec<'_>>::encoded_len(&req));
+            prop_assert_eq!(&Request::decode(&bytes).unwrap(), &req);
+            // The free function writes the same bytes.
+            let borrowed: Vec<(&str, &str)> = req.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            prop_assert_eq!(encode_request(&req.method, &req.endpoint, &borrowed, req.body), bytes);
+        }
+
+        #[test]
+        fn response_round_trips_through_its_codec(
+            status in any::<u16>(),
+            headers in proptest::collection::vec(("[a-z-]{1,12}", "[ -~]{0,20}"), 0..4),
+            body in proptest::collection::vec(any::<u8>(), 0..200),
+        ) {
+            let resp = Response { status, headers, body };
+            let mut bytes = vec![];
+            <Response as Codec<'_>>::encode_into(&resp, &mut bytes);
+            let decoded = <Response as Codec<'_>>::decode(&bytes).unwrap();
+            prop_assert_eq!(&decoded, &resp);
+            let borrowed: Vec<(&str, &str)> = resp.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            prop_assert_eq!(encode_response(resp.status, &borrowed, &resp.body), bytes);
+        }
+    }
 }

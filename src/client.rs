@@ -851,7 +851,12 @@ impl Client {
             self.fail(op, FailReason::NoNodes);
             return;
         };
-        let guard_addr = SocketAddrV4::new(guard.ip(), guard.https_port());
+        // The pool holds only nodes with an HTTPS port (see `replace_pool`).
+        let Some(port) = guard.https_port() else {
+            self.fail(op, FailReason::NoNodes);
+            return;
+        };
+        let guard_addr = SocketAddrV4::new(guard.ip(), port);
         let dest = Destination::Node(NodeKeys::from_node(&target));
         let built = onion::build_request(&keys, &dest, &call.to_json(), self.config.cipher, rng);
         let Ok(onion) = built else {
@@ -1060,8 +1065,11 @@ impl Client {
     }
 
     fn replace_pool(&mut self, nodes: Vec<ServiceNode>, now_ms: u64) {
+        // Requests go over HTTPS: a node whose HTTPS port the list does not give cannot be
+        // reached (lists that carry only the QUIC port serve other transports).
+        let reachable = nodes.into_iter().filter(|n| n.https_port().is_some());
         // Keep strikes of nodes still listed.
-        let old = core::mem::replace(&mut self.pool, NodePool::new(nodes));
+        let old = core::mem::replace(&mut self.pool, NodePool::new(reachable));
         for n in old.nodes() {
             let f = old.failures(n.ed25519());
             if self.pool.get(n.ed25519()).is_some() {
@@ -1107,9 +1115,8 @@ impl Client {
                 {
                     let keys: Vec<Ed25519Public> =
                         swarm.nodes.iter().map(|n| *n.ed25519()).collect();
-                    for n in swarm.nodes {
-                        let n = n.with_swarm(swarm.swarm);
-                        self.pool.upsert(n);
+                    for n in swarm.nodes.into_iter().filter(|n| n.https_port().is_some()) {
+                        self.pool.upsert(n.with_swarm(swarm.swarm));
                     }
                     if !keys.is_empty() {
                         self.swarms.insert(account, keys);

@@ -1587,32 +1587,44 @@ fn node_list_cases(s: &mut Suite) {
         format!(r#"{{"pubkey_ed25519":"{k}","ip":"{ip}"{ports}}}"#)
     };
     let p = r#","port_https":443,"port_omq":20200"#;
+    let ed_field = Some("pubkey_ed25519");
+    let x_field = Some("pubkey_x25519");
+    let ip_field = Some("ip");
     let entries = [
         (
             "entry without fields",
             "{}".to_owned(),
-            NodeError::Malformed,
+            (NodeError::Missing("pubkey_ed25519"), ed_field),
         ),
-        ("entry a number", "5".to_owned(), NodeError::Malformed),
+        (
+            "entry a number",
+            "5".to_owned(),
+            (NodeError::Malformed, None),
+        ),
         (
             "entry an array of the fields",
             format!(r#"["{ed}",null,"1.2.3.4",443,20200]"#),
-            NodeError::Malformed,
+            (NodeError::Malformed, None),
         ),
         (
             "key not hex",
             entry(&"zz".repeat(32), "1.2.3.4", p),
-            NodeError::BadKeyHex,
+            (NodeError::BadKeyHex, ed_field),
         ),
         (
             "key too short",
             entry(&ed[..62], "1.2.3.4", p),
-            NodeError::BadKeyHex,
+            (NodeError::BadKeyHex, ed_field),
+        ),
+        (
+            "key a number",
+            format!(r#"{{"pubkey_ed25519":7,"ip":"1.2.3.4"{p}}}"#),
+            (NodeError::WrongType("pubkey_ed25519"), ed_field),
         ),
         (
             "key of small order",
             entry(&small, "1.2.3.4", p),
-            NodeError::InvalidKey,
+            (NodeError::InvalidKey, ed_field),
         ),
         (
             "x25519 key of another node",
@@ -1620,33 +1632,57 @@ fn node_list_cases(s: &mut Suite) {
                 r#"{{"pubkey_ed25519":"{ed}","pubkey_x25519":"{}","ip":"1.2.3.4"{p}}}"#,
                 "11".repeat(32)
             ),
-            NodeError::KeyMismatch,
+            (NodeError::KeyMismatch, x_field),
         ),
         (
             "x25519 key not hex",
             format!(r#"{{"pubkey_ed25519":"{ed}","pubkey_x25519":"zz","ip":"1.2.3.4"{p}}}"#),
-            NodeError::KeyMismatch,
+            (NodeError::KeyMismatch, x_field),
+        ),
+        (
+            "x25519 key an object",
+            format!(r#"{{"pubkey_ed25519":"{ed}","pubkey_x25519":{{}},"ip":"1.2.3.4"{p}}}"#),
+            (NodeError::WrongType("pubkey_x25519"), x_field),
         ),
         (
             "address 0.0.0.0",
             entry(&ed, "0.0.0.0", p),
-            NodeError::BadAddress,
+            (NodeError::BadAddress, ip_field),
         ),
-        ("IPv6 address", entry(&ed, "::1", p), NodeError::BadAddress),
+        (
+            "IPv6 address",
+            entry(&ed, "::1", p),
+            (NodeError::BadAddress, ip_field),
+        ),
         (
             "address with a port",
             entry(&ed, "1.2.3.4:80", p),
-            NodeError::BadAddress,
+            (NodeError::BadAddress, ip_field),
         ),
         (
-            "https port 0",
-            entry(&ed, "1.2.3.4", r#","port_https":0,"port_omq":20200"#),
-            NodeError::BadPort,
+            "no address",
+            format!(r#"{{"pubkey_ed25519":"{ed}"{p}}}"#),
+            (NodeError::Missing("ip"), ip_field),
         ),
         (
-            "no quic port",
-            entry(&ed, "1.2.3.4", r#","port_https":443"#),
-            NodeError::BadPort,
+            "both ports 0",
+            entry(&ed, "1.2.3.4", r#","port_https":0,"port_omq":0"#),
+            (NodeError::BadPort, None),
+        ),
+        (
+            "no port",
+            entry(&ed, "1.2.3.4", ""),
+            (NodeError::BadPort, None),
+        ),
+        (
+            "https port a string",
+            entry(&ed, "1.2.3.4", r#","port_https":"443","port_omq":20200"#),
+            (NodeError::WrongType("port_https"), Some("port_https")),
+        ),
+        (
+            "omq port out of range",
+            entry(&ed, "1.2.3.4", r#","port_https":443,"port_omq":70000"#),
+            (NodeError::WrongType("port_omq"), Some("port_omq")),
         ),
     ];
     let valid = format!(r#"{{"pubkey_ed25519":"{ed}","pubkey_x25519":"{x}","ip":"1.2.3.4"{p}}}"#);
@@ -1668,7 +1704,8 @@ fn node_list_cases(s: &mut Suite) {
             *got,
             SkippedNode {
                 index,
-                reason: *reason,
+                reason: reason.0,
+                field: reason.1,
             },
         );
     }
@@ -1694,6 +1731,7 @@ fn node_list_cases(s: &mut Suite) {
         vec![SkippedNode {
             index: 1,
             reason: NodeError::Malformed,
+            field: None,
         }],
     );
 }
@@ -1719,7 +1757,8 @@ fn skip_records_stop_at_the_cap_and_the_count_goes_on() {
             *sk,
             SkippedNode {
                 index: i,
-                reason: NodeError::Malformed
+                reason: NodeError::Missing("pubkey_ed25519"),
+                field: Some("pubkey_ed25519"),
             }
         );
     }

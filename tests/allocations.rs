@@ -664,10 +664,12 @@ fn huge_counts_allocate_in_proportion_to_the_input_only() {
     const N: usize = 32 * 1024;
     // The node-list decoders stream their arrays: an entry is decoded where it lies in the
     // input and leaves at most a node (kept) or a count (skipped); skip records stop at
-    // `MAX_LISTED` (16 bytes each, in a vector grown by doubling: the old and new buffers
-    // live together for a moment). So a list of bad entries costs a fixed amount whatever its
-    // length: here under a fifth of the smaller input.
-    let skip_records = 3 * 16 * SkippedNode::MAX_LISTED / 2 + 1024;
+    // `MAX_LISTED` (each holds its index, the reason and the field named, in a vector grown by
+    // doubling: the old and new buffers live together for a moment). So a list of bad entries
+    // costs a fixed amount whatever its length (about 18 KiB).
+    let record = size_of::<SkippedNode>();
+    assert!(record <= 48, "a skip record is {record} bytes");
+    let skip_records = 3 * record * SkippedNode::MAX_LISTED / 2 + 1024;
     // One valid node, repeated: 132 bytes of input per entry for an 80-byte `ServiceNode`,
     // in a vector grown by doubling (old and new buffers, 3 x 80 bytes per entry at worst,
     // counted as live together at a moving reallocation): at most twice the input.

@@ -126,14 +126,17 @@ fn decodes_a_get_swarm_answer_and_skips_bad_entries() {
     );
     let r = decode_swarm_response(json.as_bytes()).unwrap();
     assert_eq!(r.swarm, SwarmId(0x1f));
-    assert_eq!(r.nodes.len(), 2);
+    // The entry with `port_https: 0` is kept with only its QUIC port known.
+    assert_eq!(r.nodes.len(), 3);
+    assert_eq!(r.nodes[2].https_port(), None);
+    assert_eq!(r.nodes[2].quic_port(), Some(1));
     assert_eq!(r.nodes[0].ed25519(), &k[0]);
     assert_eq!(
         r.nodes[0].quic_port(),
-        22021,
+        Some(22021),
         "port_quic is preferred over port_omq"
     );
-    assert_eq!(r.nodes[1].quic_port(), 22020);
+    assert_eq!(r.nodes[1].quic_port(), Some(22020));
     assert_eq!(
         r.nodes[1].x25519(),
         &ed25519_to_x25519(&Ed25519Public::from_bytes(k[1])).unwrap()
@@ -146,8 +149,7 @@ fn decodes_a_get_swarm_answer_and_skips_bad_entries() {
             (2, NodeError::KeyMismatch),
             (3, NodeError::BadKeyHex),
             (4, NodeError::BadAddress),
-            (5, NodeError::BadPort),
-            (6, NodeError::Malformed),
+            (6, NodeError::WrongType("port_https")),
             (7, NodeError::BadAddress),
             (8, NodeError::InvalidKey),
             (9, NodeError::Malformed),
@@ -200,14 +202,17 @@ fn decodes_get_service_nodes_bare_or_wrapped() {
         assert_eq!(n.swarm(), SwarmId(18446744073709551596));
         assert_eq!(
             (n.ip(), n.https_port(), n.quic_port()),
-            (Ipv4Addr::new(10, 1, 0, 1), 22021, 22020)
+            (Ipv4Addr::new(10, 1, 0, 1), Some(22021), Some(22020))
         );
         assert_eq!(
             list.skipped
                 .iter()
                 .map(|s| (s.index, s.reason))
                 .collect::<Vec<_>>(),
-            [(1, NodeError::BadAddress), (2, NodeError::Malformed)]
+            [
+                (1, NodeError::BadAddress),
+                (2, NodeError::WrongType("swarm_id"))
+            ]
         );
     }
     assert_eq!(
@@ -639,4 +644,78 @@ proptest! {
             prop_assert_eq!(pool.failures(&Ed25519Public::from_bytes(*k)), *n);
         }
     }
+}
+
+/// The field subsets deployed clients ask `get_service_nodes` for decode, and a skipped entry
+/// names the field that was missing or wrong.
+#[test]
+fn node_lists_with_the_fields_clients_request() {
+    let k = keys();
+    // libsession asks for public_ip, pubkey_ed25519, storage_lmq_port, storage_server_version
+    // and swarm_id (no HTTPS port).
+    let libsession = format!(
+        r#"{{"result":{{"service_node_states":[
+            {{"public_ip":"10.2.0.1","pubkey_ed25519":"{e0}","storage_lmq_port":22020,"storage_server_version":[2,10,0],"swarm_id":7}},
+            {{"public_ip":"10.2.0.2","pubkey_ed25519":"{e1}","storage_server_version":"2.10.0","swarm_id":7}}
+        ]}}}}"#,
+        e0 = hex(&k[0]),
+        e1 = hex(&k[1]),
+    );
+    let list = decode_service_nodes(libsession.as_bytes()).unwrap();
+    assert_eq!(list.nodes.len(), 1);
+    let n = &list.nodes[0];
+    assert_eq!(
+        (n.https_port(), n.quic_port(), n.swarm()),
+        (None, Some(22020), SwarmId(7))
+    );
+    assert_eq!(list.skipped.len(), 1);
+    assert_eq!(list.skipped[0].index, 1);
+    assert_eq!(list.skipped[0].reason, NodeError::BadPort);
+
+    // session-desktop asks for public_ip, storage_port, pubkey_x25519 and pubkey_ed25519 (no
+    // swarm, no QUIC port).
+    let x0 = ed25519_to_x25519(&Ed25519Public::from_bytes(k[0])).unwrap();
+    let desktop = format!(
+        r#"{{"result":{{"service_node_states":[
+            {{"public_ip":"10.3.0.1","storage_port":22021,"pubkey_x25519":"{x0}","pubkey_ed25519":"{e0}","requested_unlock_height":0}},
+            {{"storage_port":22021,"pubkey_x25519":"{x0}","pubkey_ed25519":"{e0}"}},
+            {{"public_ip":"10.3.0.3","storage_port":"22021","pubkey_ed25519":"{e0}"}},
+            {{"public_ip":"10.3.0.4","storage_port":22021,"pubkey_ed25519":"{e0}","swarm_id":null}}
+        ],"height":1}}}}"#,
+        x0 = hex(x0.as_bytes()),
+        e0 = hex(&k[0]),
+    );
+    let list = decode_service_nodes(desktop.as_bytes()).unwrap();
+    assert_eq!(list.nodes.len(), 2);
+    let n = &list.nodes[0];
+    assert_eq!(
+        (n.ip(), n.https_port(), n.quic_port(), n.swarm()),
+        (
+            Ipv4Addr::new(10, 3, 0, 1),
+            Some(22021),
+            None,
+            SwarmId::INVALID
+        )
+    );
+    assert_eq!(
+        list.nodes[1].swarm(),
+        SwarmId::INVALID,
+        "a null swarm_id is absent"
+    );
+    let skipped: Vec<_> = list
+        .skipped
+        .iter()
+        .map(|s| (s.index, s.reason, s.field))
+        .collect();
+    assert_eq!(
+        skipped,
+        [
+            (1, NodeError::Missing("public_ip"), Some("public_ip")),
+            (
+                2,
+                NodeError::WrongType("storage_port"),
+                Some("storage_port")
+            ),
+        ]
+    );
 }

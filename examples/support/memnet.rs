@@ -104,7 +104,7 @@ impl MemNet {
     fn node_at(&self, addr: SocketAddrV4) -> Option<usize> {
         self.nodes
             .iter()
-            .position(|n| n.record.ip() == *addr.ip() && n.record.https_port() == addr.port())
+            .position(|n| n.record.ip() == *addr.ip() && n.record.https_port() == Some(addr.port()))
     }
 
     fn node_by_key(&self, key: &Ed25519Public) -> Option<usize> {

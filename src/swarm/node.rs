@@ -1,9 +1,9 @@
 //! Service-node records and the decoders for the node lists a client receives.
 
-use alloc::borrow::Cow;
 use alloc::vec::Vec;
 use core::fmt;
 use core::net::Ipv4Addr;
+use core::num::NonZeroU16;
 
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -25,13 +25,14 @@ pub struct ServiceNode {
     ed25519: Ed25519Public,
     x25519: X25519Public,
     ip: Ipv4Addr,
-    https_port: u16,
-    quic_port: u16,
+    https_port: Option<NonZeroU16>,
+    quic_port: Option<NonZeroU16>,
     swarm: SwarmId,
 }
 
 impl ServiceNode {
-    /// A node record; its X25519 key is derived from `ed25519`.
+    /// A node record; its X25519 key is derived from `ed25519`. A port of 0 means the port is
+    /// not known (node lists that clients fetch often carry only one of the two).
     ///
     /// # Errors
     /// [`NodeError::InvalidKey`] when `ed25519` is not a usable public key.
@@ -47,8 +48,8 @@ impl ServiceNode {
             ed25519,
             x25519,
             ip,
-            https_port,
-            quic_port,
+            https_port: NonZeroU16::new(https_port),
+            quic_port: NonZeroU16::new(quic_port),
             swarm,
         })
     }
@@ -68,14 +69,14 @@ impl ServiceNode {
         self.ip
     }
 
-    /// The storage server's HTTPS port (`/onion_req/v2`, `/storage_rpc/v1`).
-    pub fn https_port(&self) -> u16 {
-        self.https_port
+    /// The storage server's HTTPS port (`/onion_req/v2`, `/storage_rpc/v1`), when known.
+    pub fn https_port(&self) -> Option<u16> {
+        self.https_port.map(NonZeroU16::get)
     }
 
-    /// The storage server's QUIC / OxenMQ port.
-    pub fn quic_port(&self) -> u16 {
-        self.quic_port
+    /// The storage server's QUIC / OxenMQ port, when known.
+    pub fn quic_port(&self) -> Option<u16> {
+        self.quic_port.map(NonZeroU16::get)
     }
 
     /// The node's swarm ([`SwarmId::INVALID`] when it is in none).
@@ -83,12 +84,12 @@ impl ServiceNode {
         self.swarm
     }
 
-    /// The same node at a new address.
+    /// The same node at a new address (a port of 0: not known).
     #[must_use]
     pub fn with_address(mut self, ip: Ipv4Addr, https_port: u16, quic_port: u16) -> Self {
         self.ip = ip;
-        self.https_port = https_port;
-        self.quic_port = quic_port;
+        self.https_port = NonZeroU16::new(https_port);
+        self.quic_port = NonZeroU16::new(quic_port);
         self
     }
 
@@ -123,9 +124,15 @@ impl fmt::Debug for ServiceNode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum NodeError {
-    /// The entry is not an object with the expected fields and types.
+    /// The entry is not a JSON object.
     #[error("malformed node entry")]
     Malformed,
+    /// A field the record needs is absent (or `null`).
+    #[error("field `{0}` missing")]
+    Missing(&'static str),
+    /// A field has the wrong JSON type or is out of range.
+    #[error("field `{0}` has the wrong type")]
+    WrongType(&'static str),
     /// `pubkey_ed25519` is not 64 hex characters.
     #[error("bad Ed25519 key hex")]
     BadKeyHex,
@@ -138,7 +145,7 @@ pub enum NodeError {
     /// The IP address is not a dotted IPv4 address, or is `0.0.0.0` (a node not reachable).
     #[error("bad or unroutable IPv4 address")]
     BadAddress,
-    /// A port is missing or zero.
+    /// Neither port is given (or both are zero).
     #[error("missing or zero port")]
     BadPort,
 }
@@ -150,13 +157,16 @@ pub struct SkippedNode {
     pub index: usize,
     /// Why it was left out.
     pub reason: NodeError,
+    /// The field that was missing or wrong, as the list names it (`None` when the entry as a
+    /// whole was unusable).
+    pub field: Option<&'static str>,
 }
 
 impl SkippedNode {
     /// Most skipped entries a decoded list names one by one ([`SwarmResponse::skipped`],
     /// [`NodeList::skipped`]): the first ones in list order. Past this only the count
     /// (`skipped_total`) grows, so a list of many tiny bad entries (`{},{},…`, 3 bytes each
-    /// against 16 for a record) costs a fixed 4 KiB of records, not a multiple of its size.
+    /// against 48 for a record) costs a fixed 12 KiB of records, not a multiple of its size.
     pub const MAX_LISTED: usize = 256;
 }
 
@@ -203,88 +213,155 @@ pub struct NodeList {
     pub skipped_total: usize,
 }
 
+/// One node entry, every field kept raw so that each can be checked (and named) on its own.
+/// Unknown fields are ignored; a repeated field makes the entry malformed.
 #[derive(Deserialize)]
-struct SwarmEntry<'a> {
-    #[serde(borrow)]
-    pubkey_ed25519: Cow<'a, str>,
+struct RawEntry<'a> {
     #[serde(borrow, default)]
-    pubkey_x25519: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    ip: Cow<'a, str>,
-    #[serde(default)]
-    port_https: Option<u16>,
-    #[serde(default)]
-    port_quic: Option<u16>,
-    #[serde(default)]
-    port_omq: Option<u16>,
+    pubkey_ed25519: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pubkey_x25519: Option<&'a RawValue>,
+    // `get_swarm` / 421 entries.
+    #[serde(borrow, default)]
+    ip: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    port_https: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    port_quic: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    port_omq: Option<&'a RawValue>,
+    // `get_service_nodes` entries.
+    #[serde(borrow, default)]
+    public_ip: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    storage_port: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    storage_lmq_port: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    swarm_id: Option<&'a RawValue>,
 }
 
-#[derive(Deserialize)]
-struct StateEntry<'a> {
-    #[serde(borrow)]
-    pubkey_ed25519: Cow<'a, str>,
-    #[serde(borrow, default)]
-    pubkey_x25519: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    public_ip: Cow<'a, str>,
-    #[serde(default)]
-    storage_port: Option<u16>,
-    #[serde(default)]
-    storage_lmq_port: Option<u16>,
-    swarm_id: u64,
-}
-
-fn record(
-    ed: &str,
-    x: Option<&str>,
-    ip: &str,
-    https: Option<u16>,
-    quic: Option<u16>,
-    swarm: SwarmId,
-) -> Result<ServiceNode, NodeError> {
-    let ed25519 = wire::decode_hex::<32>(ed).map_err(|_| NodeError::BadKeyHex)?;
-    let ip: Ipv4Addr = ip.parse().map_err(|_| NodeError::BadAddress)?;
-    if ip.is_unspecified() {
-        return Err(NodeError::BadAddress);
+/// A field's value as `T`: `Ok(None)` when absent or `null`, `WrongType(name)` when it is not
+/// a `T`.
+fn field<'a, T: Deserialize<'a>>(
+    raw: Option<&'a RawValue>,
+    name: &'static str,
+) -> Result<Option<T>, (NodeError, &'static str)> {
+    match raw {
+        None => Ok(None),
+        Some(v) if v.get() == "null" => Ok(None),
+        Some(v) => serde_json::from_str::<T>(v.get())
+            .map(Some)
+            .map_err(|_| (NodeError::WrongType(name), name)),
     }
-    let (Some(https), Some(quic)) = (https.filter(|&p| p != 0), quic.filter(|&p| p != 0)) else {
-        return Err(NodeError::BadPort);
+}
+
+fn required<'a, T: Deserialize<'a>>(
+    raw: Option<&'a RawValue>,
+    name: &'static str,
+) -> Result<T, (NodeError, &'static str)> {
+    field(raw, name)?.ok_or((NodeError::Missing(name), name))
+}
+
+/// An entry's record, or why it was skipped and which field was at fault.
+type Entry = Result<ServiceNode, (NodeError, Option<&'static str>)>;
+
+fn with_field(e: (NodeError, &'static str)) -> (NodeError, Option<&'static str>) {
+    (e.0, Some(e.1))
+}
+
+/// A `get_swarm` entry: `pubkey_ed25519`, `ip`, and at least one of `port_https` and
+/// `port_quic` / `port_omq`; `pubkey_x25519` checked when present. Its swarm is filled in once
+/// the document's `swarm` field is read (which may come after the list).
+fn swarm_entry(raw: &str) -> Entry {
+    let e: RawEntry<'_> =
+        wire::from_json_object(raw.as_bytes()).ok_or((NodeError::Malformed, None))?;
+    let quic = match field::<u16>(e.port_quic, "port_quic").map_err(with_field)? {
+        Some(p) => Some((p, "port_quic")),
+        None => field::<u16>(e.port_omq, "port_omq")
+            .map_err(with_field)?
+            .map(|p| (p, "port_omq")),
     };
-    let node = ServiceNode::new(Ed25519Public::from_bytes(ed25519), ip, https, quic, swarm)?;
-    if let Some(x) = x {
-        let x = wire::decode_hex::<32>(x).map_err(|_| NodeError::KeyMismatch)?;
-        if node.x25519 != x {
-            return Err(NodeError::KeyMismatch);
-        }
-    }
-    Ok(node)
-}
-
-/// A `get_swarm` entry; its swarm is filled in once the document's `swarm` field is read
-/// (which may come after the list).
-fn swarm_entry(raw: &str) -> Result<ServiceNode, NodeError> {
-    let e: SwarmEntry<'_> = wire::from_json_object(raw.as_bytes()).ok_or(NodeError::Malformed)?;
     record(
-        &e.pubkey_ed25519,
-        e.pubkey_x25519.as_deref(),
-        &e.ip,
-        e.port_https,
-        e.port_quic.or(e.port_omq),
+        (
+            &required::<JsonStr<'_>>(e.pubkey_ed25519, "pubkey_ed25519").map_err(with_field)?,
+            "pubkey_ed25519",
+        ),
+        field::<JsonStr<'_>>(e.pubkey_x25519, "pubkey_x25519")
+            .map_err(with_field)?
+            .as_deref(),
+        (
+            &required::<JsonStr<'_>>(e.ip, "ip").map_err(with_field)?,
+            "ip",
+        ),
+        field::<u16>(e.port_https, "port_https")
+            .map_err(with_field)?
+            .map(|p| (p, "port_https")),
+        quic,
         SwarmId::INVALID,
     )
 }
 
-/// A `get_service_nodes` entry.
-fn state_entry(raw: &str) -> Result<ServiceNode, NodeError> {
-    let e: StateEntry<'_> = wire::from_json_object(raw.as_bytes()).ok_or(NodeError::Malformed)?;
+/// A `get_service_nodes` entry: `pubkey_ed25519`, `public_ip` and at least one of
+/// `storage_port` (HTTPS) and `storage_lmq_port`, as libsession and session-desktop each ask
+/// for them; `swarm_id` when given (else [`SwarmId::INVALID`]), `pubkey_x25519` checked when
+/// present.
+fn state_entry(raw: &str) -> Entry {
+    let e: RawEntry<'_> =
+        wire::from_json_object(raw.as_bytes()).ok_or((NodeError::Malformed, None))?;
+    let swarm = field::<u64>(e.swarm_id, "swarm_id").map_err(with_field)?;
     record(
-        &e.pubkey_ed25519,
-        e.pubkey_x25519.as_deref(),
-        &e.public_ip,
-        e.storage_port,
-        e.storage_lmq_port,
-        SwarmId(e.swarm_id),
+        (
+            &required::<JsonStr<'_>>(e.pubkey_ed25519, "pubkey_ed25519").map_err(with_field)?,
+            "pubkey_ed25519",
+        ),
+        field::<JsonStr<'_>>(e.pubkey_x25519, "pubkey_x25519")
+            .map_err(with_field)?
+            .as_deref(),
+        (
+            &required::<JsonStr<'_>>(e.public_ip, "public_ip").map_err(with_field)?,
+            "public_ip",
+        ),
+        field::<u16>(e.storage_port, "storage_port")
+            .map_err(with_field)?
+            .map(|p| (p, "storage_port")),
+        field::<u16>(e.storage_lmq_port, "storage_lmq_port")
+            .map_err(with_field)?
+            .map(|p| (p, "storage_lmq_port")),
+        swarm.map_or(SwarmId::INVALID, SwarmId),
     )
+}
+
+fn record(
+    (ed, ed_name): (&str, &'static str),
+    x: Option<&str>,
+    (ip, ip_name): (&str, &'static str),
+    https: Option<(u16, &'static str)>,
+    quic: Option<(u16, &'static str)>,
+    swarm: SwarmId,
+) -> Entry {
+    let ed25519 = wire::decode_hex::<32>(ed).map_err(|_| (NodeError::BadKeyHex, Some(ed_name)))?;
+    let ip: Ipv4Addr = ip
+        .parse()
+        .map_err(|_| (NodeError::BadAddress, Some(ip_name)))?;
+    if ip.is_unspecified() {
+        return Err((NodeError::BadAddress, Some(ip_name)));
+    }
+    let https = https.map_or(0, |(p, _)| p);
+    let quic = quic.map_or(0, |(p, _)| p);
+    if https == 0 && quic == 0 {
+        return Err((NodeError::BadPort, None));
+    }
+    let node = ServiceNode::new(Ed25519Public::from_bytes(ed25519), ip, https, quic, swarm)
+        .map_err(|e| (e, Some(ed_name)))?;
+    if let Some(x) = x {
+        let x = wire::decode_hex::<32>(x)
+            .map_err(|_| (NodeError::KeyMismatch, Some("pubkey_x25519")))?;
+        if node.x25519 != x {
+            return Err((NodeError::KeyMismatch, Some("pubkey_x25519")));
+        }
+    }
+    Ok(node)
 }
 
 /// What a node list decoded to so far.
@@ -303,14 +380,18 @@ struct Collected {
 }
 
 impl Collected {
-    fn take(&mut self, node: Result<ServiceNode, NodeError>) {
+    fn take(&mut self, node: Entry) {
         let index = self.seen;
         self.seen = self.seen.saturating_add(1);
         match node {
             Ok(n) => self.nodes.push(n),
-            Err(reason) => {
+            Err((reason, field)) => {
                 if self.skipped.len() < SkippedNode::MAX_LISTED {
-                    self.skipped.push(SkippedNode { index, reason });
+                    self.skipped.push(SkippedNode {
+                        index,
+                        reason,
+                        field,
+                    });
                 }
                 self.skipped_total = self.skipped_total.saturating_add(1);
             }
@@ -322,7 +403,7 @@ impl Collected {
 /// input for the moment it takes to decode it, and nothing is staged per entry.
 struct Entries<'c> {
     out: &'c mut Collected,
-    decode: fn(&str) -> Result<ServiceNode, NodeError>,
+    decode: fn(&str) -> Entry,
 }
 
 impl<'de> DeserializeSeed<'de> for Entries<'_> {
@@ -489,8 +570,11 @@ fn check_size(json: &[u8]) -> Result<(), NodeListError> {
 
 /// Decodes a storage server's `get_swarm` answer, or the body of its 421 reply:
 /// `{"snodes": [{"pubkey_ed25519", "pubkey_x25519", "ip", "port_https", "port_quic"|"port_omq",
-/// …}], "swarm": "<hex>", …}`. Unknown fields are ignored; unusable entries (including any
-/// that is not a JSON object) are skipped and listed in [`SwarmResponse::skipped`].
+/// …}], "swarm": "<hex>", …}`. An entry needs `pubkey_ed25519`, `ip` and at least one port
+/// (`port_quic` is preferred over `port_omq`); `pubkey_x25519`, when present, must match.
+/// Unknown fields are ignored and `null` counts as absent. Unusable entries (including any
+/// that is not a JSON object) are skipped and listed in [`SwarmResponse::skipped`], with the
+/// field that was missing or wrong.
 ///
 /// Entries are decoded as the parser reaches them, with nothing staged per entry: what is
 /// allocated is the returned nodes (80 bytes each, for entries of over 100 bytes of input) and
@@ -517,9 +601,16 @@ pub fn decode_swarm_response(json: &[u8]) -> Result<SwarmResponse, NodeListError
 
 /// Decodes oxend's `get_service_nodes` answer (bare, or inside `{"result": …}` as the
 /// `oxend_request` RPC relays it): `{"service_node_states": [{"pubkey_ed25519", "public_ip",
-/// "storage_port", "storage_lmq_port", "swarm_id", "pubkey_x25519"?, …}]}`. Unusable entries
-/// (including nodes announcing `0.0.0.0`, and any entry that is not a JSON object) are skipped
-/// and listed in [`NodeList::skipped`].
+/// "storage_port", "storage_lmq_port", "swarm_id", "pubkey_x25519"?, …}]}`.
+///
+/// An entry needs `pubkey_ed25519`, `public_ip` and at least one of `storage_port` (HTTPS) and
+/// `storage_lmq_port`, so the field sets deployed clients request all decode: libsession's
+/// (`public_ip`, `pubkey_ed25519`, `storage_lmq_port`, `storage_server_version`, `swarm_id`) and
+/// session-desktop's (`public_ip`, `storage_port`, `pubkey_x25519`, `pubkey_ed25519`). Without
+/// `swarm_id` a node's swarm is [`SwarmId::INVALID`]; `pubkey_x25519`, when present, must
+/// match. Unusable entries (including nodes announcing `0.0.0.0`, and any entry that is not a
+/// JSON object) are skipped and listed in [`NodeList::skipped`], with the field that was
+/// missing or wrong.
 ///
 /// Allocates as [`decode_swarm_response`] does: the returned nodes and at most
 /// [`SkippedNode::MAX_LISTED`] skip records.

@@ -46,7 +46,9 @@ fn benches(c: &mut Criterion) {
         timestamp_ms: NOW,
     }
     .message();
-    g.bench_function("prim/ed25519_sign", |b| b.iter(|| me.sign(black_box(&signed))));
+    g.bench_function("prim/ed25519_sign", |b| {
+        b.iter(|| me.sign(black_box(&signed)))
+    });
 
     // A retrieve answer of 100 messages of 400 bytes each (a typical padded 1:1 message).
     let messages: Vec<serde_json::Value> = (0..100u32)

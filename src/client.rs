@@ -362,6 +362,10 @@ struct Op {
     bad_paths: BTreeSet<Ed25519Public>,
     /// For retrieves: how many pages this poll fetched before this one.
     page: u32,
+    /// Held until an operation of this kind (a clock sync, a pool refresh) has finished.
+    waiting_on: Option<Kind>,
+    /// For pool refreshes: the node lists gathered so far, from distinct nodes.
+    collected: Vec<Vec<ServiceNode>>,
     flight: Option<InFlight>,
 }
 
@@ -376,6 +380,8 @@ impl Op {
             tried: BTreeSet::new(),
             bad_paths: BTreeSet::new(),
             page: 0,
+            waiting_on: None,
+            collected: Vec::new(),
             flight: None,
         }
     }
@@ -388,6 +394,15 @@ struct Path {
 
 /// Most answers one poll of a namespace follows while they say `more`.
 pub const MAX_PAGES: u32 = 16;
+
+/// How many nodes' lists a pool refresh intersects: a node is kept only if every one of them
+/// lists it identically, so no single node can fill the pool with nodes of its choosing.
+pub const REFRESH_SOURCES: usize = 3;
+
+/// A clock sync whose answer differs from the estimate by more than this (ms) replaces the
+/// estimate instead of joining it (the local clock was changed, or the samples were wrong);
+/// storage servers accept signed timestamps within 60 s.
+const CLOCK_RESET_MS: i64 = 30_000;
 
 /// Which nodes of a failed path may be at fault.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -439,7 +454,15 @@ impl fmt::Debug for Client {
 impl Client {
     /// A client for `me` that will bootstrap from `seeds` (the seed nodes' `json_rpc`
     /// addresses).
-    pub fn new(me: Identity, config: Config, seeds: Vec<SocketAddrV4>) -> Self {
+    ///
+    /// Out-of-range settings are brought into range: `hops` to 1..=15, `max_attempts` and
+    /// `seen_capacity` to at least 1, `message_ttl_ms` to what public inboxes accept.
+    pub fn new(me: Identity, mut config: Config, seeds: Vec<SocketAddrV4>) -> Self {
+        config.hops = config.hops.clamp(1, PathRules::MAX_HOPS);
+        config.max_attempts = config.max_attempts.max(1);
+        config.seen_capacity = config.seen_capacity.max(1);
+        let (min_ttl, max_ttl) = request::ttl_range(Namespace::DEFAULT);
+        config.message_ttl_ms = config.message_ttl_ms.clamp(min_ttl, max_ttl);
         Self {
             me,
             config,
@@ -491,6 +514,58 @@ impl Client {
     /// The last message hash seen in `namespace` (what the next poll asks after).
     pub fn last_hash(&self, namespace: Namespace) -> Option<&str> {
         self.last_hash.get(&namespace).map(String::as_str)
+    }
+
+    /// Restores a last hash saved from an earlier run ([`Client::last_hash`]), so polling
+    /// resumes after it instead of from the oldest stored message.
+    ///
+    /// # Errors
+    /// [`request::RequestError::BadHash`] when `hash` is not a storage-server hash.
+    pub fn set_last_hash(
+        &mut self,
+        namespace: Namespace,
+        hash: &str,
+    ) -> Result<(), request::RequestError> {
+        if !request::is_message_hash(hash) {
+            return Err(request::RequestError::BadHash);
+        }
+        self.last_hash.insert(namespace, String::from(hash));
+        Ok(())
+    }
+
+    /// The message hashes remembered for de-duplication, oldest first (at most
+    /// [`Config::seen_capacity`]); save them with the last hashes to resume without
+    /// redelivering.
+    pub fn seen_hashes(&self) -> impl Iterator<Item = &str> + '_ {
+        self.seen_order.iter().map(String::as_str)
+    }
+
+    /// Remembers `hash` as already delivered (restoring [`Client::seen_hashes`]).
+    pub fn mark_seen(&mut self, hash: &str) {
+        self.remember(hash);
+    }
+
+    /// Adds `hash` to the de-duplication set; false if it was there already.
+    fn remember(&mut self, hash: &str) -> bool {
+        if !self.seen.insert(String::from(hash)) {
+            return false;
+        }
+        self.seen_order.push_back(String::from(hash));
+        while self.seen_order.len() > self.config.seen_capacity {
+            if let Some(old) = self.seen_order.pop_front() {
+                self.seen.remove(&old);
+            }
+        }
+        true
+    }
+
+    /// Nodes that may still be used: listed with an HTTPS port and not struck out.
+    fn usable_nodes(&self) -> usize {
+        self.pool
+            .nodes()
+            .iter()
+            .filter(|n| self.pool.failures(n.ed25519()) < NodePool::FAILURE_LIMIT)
+            .count()
     }
 
     /// Encrypts `content` (a `Content` protobuf, e.g. [`envelope::Content::text`]) for `to`
@@ -564,9 +639,10 @@ impl Client {
             .map(|t| t.saturating_add(self.config.pool_refresh_ms));
         self.ops
             .values()
-            .map(|op| match &op.flight {
-                Some(f) => f.deadline_ms,
-                None => op.ready_ms,
+            .filter_map(|op| match &op.flight {
+                Some(f) => Some(f.deadline_ms),
+                None if op.waiting_on.is_some() => None,
+                None => Some(op.ready_ms),
             })
             .chain(refresh)
             .min()
@@ -637,6 +713,8 @@ impl Client {
                 } else {
                     match key.open(body) {
                         Ok(answer) => {
+                            // The path and the destination worked: their strikes are forgiven.
+                            self.path_worked(&flight);
                             self.answer(k, op, &flight, answer.status, &answer.body, now_ms);
                         }
                         Err(_) => {
@@ -676,8 +754,29 @@ impl Client {
         match op.kind {
             Kind::Store { id, .. } => self.event(Event::MessageFailed { id, reason }),
             Kind::Retrieve { namespace } => self.event(Event::PollFailed { namespace, reason }),
-            Kind::Bootstrap | Kind::RefreshPool | Kind::ClockSync => {}
+            Kind::Bootstrap => {}
+            // What waited for it goes on (and meets its own limits).
+            Kind::RefreshPool | Kind::ClockSync => self.release(&op.kind),
         }
+    }
+
+    /// Lets the operations held for a finished `kind` (clock sync, pool refresh) go on.
+    fn release(&mut self, kind: &Kind) {
+        for op in self.ops.values_mut() {
+            if op.waiting_on.as_ref() == Some(kind) {
+                op.waiting_on = None;
+            }
+        }
+    }
+
+    /// Holds `op` until an operation of `kind` has finished, starting one if none is pending.
+    fn hold_for(&mut self, k: u64, mut op: Op, kind: Kind, now_ms: u64) {
+        if !self.has_op(&kind) {
+            self.push_op(kind.clone(), now_ms);
+        }
+        op.waiting_on = Some(kind);
+        op.ready_ms = now_ms;
+        self.ops.insert(k, op);
     }
 
     /// Schedules another attempt after backoff, or gives up.
@@ -744,7 +843,8 @@ impl Client {
         if let Some(guard) = flight.path {
             op.bad_paths.insert(guard);
         }
-        if let Some(t) = flight.target {
+        // An unreachable guard says nothing about the destination it never reached.
+        if !unreachable && let Some(t) = flight.target {
             op.tried.insert(t);
         }
         self.retry(k, op, now_ms);
@@ -753,7 +853,7 @@ impl Client {
     /// Sends every operation that is ready.
     fn drive<R: CryptoRng + ?Sized>(&mut self, now_ms: u64, rng: &mut R) {
         // The pool: bootstrap when (nearly) empty, refresh when due.
-        let pool_low = self.pool.len() < self.config.min_pool;
+        let pool_low = self.usable_nodes() < self.config.min_pool;
         if pool_low && !self.has_op(&Kind::Bootstrap) && !self.seeds.is_empty() {
             let waiting = self
                 .ops
@@ -766,9 +866,12 @@ impl Client {
         let refresh_due = self
             .pool_refreshed_ms
             .is_some_and(|t| now_ms >= t.saturating_add(self.config.pool_refresh_ms));
-        if refresh_due && !pool_low && !self.has_op(&Kind::RefreshPool) {
+        if refresh_due {
+            // Due either way (a low pool is refilled from the seeds when something waits).
             self.pool_refreshed_ms = Some(now_ms);
-            self.push_op(Kind::RefreshPool, now_ms);
+            if !pool_low && !self.has_op(&Kind::RefreshPool) {
+                self.push_op(Kind::RefreshPool, now_ms);
+            }
         }
         if self.pool.is_empty() && self.seeds.is_empty() {
             self.fail_waiting_for_pool();
@@ -776,7 +879,9 @@ impl Client {
         let ready: Vec<u64> = self
             .ops
             .iter()
-            .filter(|(_, op)| op.flight.is_none() && op.ready_ms <= now_ms)
+            .filter(|(_, op)| {
+                op.flight.is_none() && op.waiting_on.is_none() && op.ready_ms <= now_ms
+            })
             .map(|(&k, _)| k)
             .collect();
         for k in ready {
@@ -820,7 +925,7 @@ impl Client {
             self.ops.insert(k, op);
             return;
         }
-        if self.pool.len() < self.config.hops.saturating_add(1) {
+        if self.usable_nodes() < self.config.hops.saturating_add(1) {
             // Wait for the bootstrap (which `drive` started); it fails these if it fails.
             op.ready_ms = now_ms.saturating_add(self.config.backoff_base_ms);
             if self.has_op(&Kind::Bootstrap) {
@@ -1018,6 +1123,20 @@ impl Client {
         }
     }
 
+    /// A decrypted answer came back: every node on the path and the destination did their
+    /// part, so their strikes are cleared.
+    fn path_worked(&mut self, flight: &InFlight) {
+        let nodes: Vec<Ed25519Public> = self
+            .paths
+            .iter()
+            .find(|p| path_guard(p) == flight.path)
+            .map(|p| p.nodes.iter().map(|n| *n.ed25519()).collect())
+            .unwrap_or_default();
+        for n in nodes.iter().chain(flight.target.as_ref()) {
+            self.pool.clear_failures(n);
+        }
+    }
+
     /// The guard answered with an error of its own (502 next node not found, 503, 504…).
     fn path_error(&mut self, op: &mut Op, flight: &InFlight, body: &[u8]) {
         if let Some(guard) = flight.path {
@@ -1032,9 +1151,9 @@ impl Client {
             for _ in 0..NodePool::FAILURE_LIMIT {
                 self.pool.record_failure(&bad);
             }
-            if let Some(guard) = flight.path {
-                self.paths.retain(|p| path_guard(p) != Some(guard));
-            }
+            let guard = flight.path;
+            self.paths
+                .retain(|p| path_guard(p) != guard && p.nodes.iter().all(|n| *n.ed25519() != bad));
         } else {
             self.strike_path(flight, Fault::Beyond);
         }
@@ -1051,9 +1170,15 @@ impl Client {
         body: &[u8],
         now_ms: u64,
     ) {
+        let enough = self.config.min_pool.max(self.config.hops.saturating_add(1));
         if status == 200
             && let Ok(list) = decode_service_nodes(body)
-            && !list.nodes.is_empty()
+            && list
+                .nodes
+                .iter()
+                .filter(|n| n.https_port().is_some())
+                .count()
+                >= enough
         {
             self.replace_pool(list.nodes, now_ms);
             return;
@@ -1067,21 +1192,14 @@ impl Client {
     fn replace_pool(&mut self, nodes: Vec<ServiceNode>, now_ms: u64) {
         // Requests go over HTTPS: a node whose HTTPS port the list does not give cannot be
         // reached (lists that carry only the QUIC port serve other transports).
+        // A fresh list starts with no strikes; paths through nodes no longer listed go. Swarms
+        // learned from 421 answers stay (they are newer than any list).
         let reachable = nodes.into_iter().filter(|n| n.https_port().is_some());
-        // Keep strikes of nodes still listed.
-        let old = core::mem::replace(&mut self.pool, NodePool::new(reachable));
-        for n in old.nodes() {
-            let f = old.failures(n.ed25519());
-            if self.pool.get(n.ed25519()).is_some() {
-                for _ in 0..f {
-                    self.pool.record_failure(n.ed25519());
-                }
-            }
-        }
+        self.pool = NodePool::new(reachable);
         self.paths
             .retain(|p| p.nodes.iter().all(|n| self.pool.get(n.ed25519()).is_some()));
-        self.swarms.clear();
         self.pool_refreshed_ms = Some(now_ms);
+        self.release(&Kind::RefreshPool);
         let nodes = self.pool.len();
         self.event(Event::PoolUpdated { nodes });
     }
@@ -1110,31 +1228,33 @@ impl Client {
                     self.fail(op, FailReason::WrongSwarm);
                     return;
                 }
+                // The node names the account's swarm. Only members the pool already lists are
+                // taken (their records stay the pool's), so one node cannot bring in nodes of
+                // its choosing.
                 if let (Some(account), Ok(swarm)) =
                     (self.account_of(&op.kind), decode_swarm_response(body))
                 {
-                    let keys: Vec<Ed25519Public> =
-                        swarm.nodes.iter().map(|n| *n.ed25519()).collect();
-                    for n in swarm.nodes.into_iter().filter(|n| n.https_port().is_some()) {
-                        self.pool.upsert(n.with_swarm(swarm.swarm));
+                    let known: Vec<Ed25519Public> = swarm
+                        .nodes
+                        .iter()
+                        .map(|n| *n.ed25519())
+                        .filter(|k| self.pool.get(k).is_some())
+                        .collect();
+                    if !known.is_empty() {
+                        self.swarms.insert(account, known);
                     }
-                    if !keys.is_empty() {
-                        self.swarms.insert(account, keys);
-                    }
-                }
-                // A second 421 for an account's request: the pool is stale, refresh it (once;
-                // a refresh that itself meets 421s only retries elsewhere).
-                if op.wrong_swarm > 1
-                    && op.kind != Kind::RefreshPool
-                    && !self.has_op(&Kind::RefreshPool)
-                {
-                    self.push_op(Kind::RefreshPool, now_ms);
                 }
                 if let Some(t) = flight.target {
                     op.tried.insert(t);
                 }
-                op.ready_ms = now_ms;
-                self.ops.insert(k, op);
+                // A second 421 for an account's request: the pool is stale; retry once it has
+                // been refreshed (a refresh that itself meets 421s only retries elsewhere).
+                if op.wrong_swarm > 1 && op.kind != Kind::RefreshPool {
+                    self.hold_for(k, op, Kind::RefreshPool, now_ms);
+                } else {
+                    op.ready_ms = now_ms;
+                    self.ops.insert(k, op);
+                }
             }
             Status::ClockOutOfSync => {
                 op.clock_retries = op.clock_retries.saturating_add(1);
@@ -1142,12 +1262,8 @@ impl Client {
                     self.fail(op, FailReason::ClockOutOfSync);
                     return;
                 }
-                if !self.has_op(&Kind::ClockSync) {
-                    self.push_op(Kind::ClockSync, now_ms);
-                }
-                // Wait for the clock to be corrected (the sync is sent first: lower key).
-                op.ready_ms = now_ms.saturating_add(self.config.backoff_base_ms);
-                self.ops.insert(k, op);
+                // Retry once a node's clock has been read.
+                self.hold_for(k, op, Kind::ClockSync, now_ms);
             }
             Status::Refused | Status::BadRequest => self.fail(op, FailReason::Refused(status)),
             Status::NodeFailure => {
@@ -1162,9 +1278,9 @@ impl Client {
 
     fn success(&mut self, k: u64, mut op: Op, flight: &InFlight, body: &[u8], now_ms: u64) {
         match &op.kind {
-            Kind::Store { id, hash, .. } => match response::decode_store(body) {
-                Ok(stored) if stored.confirmations(hash) > 0 => {
-                    let confirmations = stored.confirmations(hash);
+            Kind::Store { id, hash, to, .. } => match response::decode_store(body) {
+                Ok(stored) if stored.confirmations_from(hash, &self.members(to)) > 0 => {
+                    let confirmations = stored.confirmations_from(hash, &self.members(to));
                     let (id, hash) = (*id, hash.clone());
                     self.event(Event::MessageStored {
                         id,
@@ -1185,8 +1301,21 @@ impl Client {
                 match response::decode_retrieve(body) {
                     Ok(got) => {
                         let more = got.more && !got.messages.is_empty();
+                        let me = self.me.session_id();
+                        let mut forged = false;
                         for m in got.messages {
-                            self.deliver(namespace, m);
+                            // The hash names the message: one that does not match its bytes
+                            // is a node's forgery, neither remembered nor delivered.
+                            if crate::storage::message_hash(&me, namespace, &m.data) == m.hash {
+                                self.deliver(namespace, m);
+                            } else {
+                                forged = true;
+                            }
+                        }
+                        if forged && let Some(t) = flight.target {
+                            for _ in 0..NodePool::FAILURE_LIMIT {
+                                self.pool.record_failure(&t);
+                            }
                         }
                         let page = op.page.saturating_add(1);
                         if more && page < MAX_PAGES {
@@ -1213,21 +1342,44 @@ impl Client {
                 if let Ok(info) = response::decode_info(body)
                     && let Some(t) = info.meta.server_time_ms
                 {
-                    // A 406 means the estimate is wrong: start again from this answer.
-                    self.clock.reset();
-                    if self.clock.add_sample(flight.sent_ms, now_ms, t).is_ok() {
+                    // Far from the estimate: the local clock moved (or the samples were wrong),
+                    // so the estimate starts again from this answer; otherwise it joins them.
+                    let mut fresh = NetworkClock::new();
+                    if let Ok(offset) = fresh.add_sample(flight.sent_ms, now_ms, t) {
+                        if offset.abs_diff(self.clock.offset_ms()) > CLOCK_RESET_MS.unsigned_abs() {
+                            self.clock = fresh;
+                        } else {
+                            let _ = self.clock.add_sample(flight.sent_ms, now_ms, t);
+                        }
                         let offset_ms = self.clock.offset_ms();
                         self.event(Event::ClockAdjusted { offset_ms });
+                        self.release(&Kind::ClockSync);
                         return;
                     }
                 }
                 self.retry(k, op, now_ms);
             }
             Kind::RefreshPool => match decode_service_nodes(body) {
-                Ok(list) if list.nodes.len() >= self.config.min_pool => {
-                    self.replace_pool(list.nodes, now_ms);
+                Ok(list) => {
+                    if let Some(t) = flight.target {
+                        op.tried.insert(t);
+                    }
+                    op.collected.push(list.nodes);
+                    if op.collected.len() < REFRESH_SOURCES {
+                        // Ask another node right away.
+                        op.ready_ms = now_ms;
+                        self.ops.insert(k, op);
+                        return;
+                    }
+                    let agreed = intersect(core::mem::take(&mut op.collected));
+                    let usable = agreed.iter().filter(|n| n.https_port().is_some()).count();
+                    if usable >= self.config.min_pool {
+                        self.replace_pool(agreed, now_ms);
+                    } else {
+                        self.retry(k, op, now_ms);
+                    }
                 }
-                _ => self.retry(k, op, now_ms),
+                Err(_) => self.retry(k, op, now_ms),
             },
             Kind::Bootstrap => {}
         }
@@ -1236,14 +1388,8 @@ impl Client {
     /// One retrieved message: de-duplicated, remembered as the last hash, decoded.
     fn deliver(&mut self, namespace: Namespace, m: response::StoredMessage) {
         self.last_hash.insert(namespace, m.hash.clone());
-        if !self.seen.insert(m.hash.clone()) {
+        if !self.remember(&m.hash) {
             return;
-        }
-        self.seen_order.push_back(m.hash.clone());
-        while self.seen_order.len() > self.config.seen_capacity {
-            if let Some(old) = self.seen_order.pop_front() {
-                self.seen.remove(&old);
-            }
         }
         if namespace != Namespace::DEFAULT {
             self.event(Event::Retrieved {
@@ -1264,6 +1410,66 @@ impl Client {
     }
 }
 
+impl Client {
+    /// The members of `account`'s swarm as the client knows them (from a 421, or computed from
+    /// the pool).
+    fn members(&self, account: &SessionId) -> Vec<Ed25519Public> {
+        match self.swarms.get(account) {
+            Some(keys) => keys.clone(),
+            None => self
+                .pool
+                .swarm_of(account)
+                .map(|(_, m)| m.iter().map(|n| *n.ed25519()).collect())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// The records every list holds identically.
+fn intersect(mut lists: Vec<Vec<ServiceNode>>) -> Vec<ServiceNode> {
+    let Some(first) = lists.pop() else {
+        return Vec::new();
+    };
+    let others: Vec<BTreeMap<Ed25519Public, &ServiceNode>> = lists
+        .iter()
+        .map(|l| l.iter().map(|n| (*n.ed25519(), n)).collect())
+        .collect();
+    first
+        .into_iter()
+        .filter(|n| {
+            others
+                .iter()
+                .all(|m| m.get(n.ed25519()).is_some_and(|o| *o == n))
+        })
+        .collect()
+}
+
 fn path_guard(p: &Path) -> Option<Ed25519Public> {
     p.nodes.first().map(|n| *n.ed25519())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::swarm::SwarmId;
+    use core::net::Ipv4Addr;
+
+    fn node(seed: u8, port: u16) -> ServiceNode {
+        let key = Identity::from_seed(&[seed; 32]).ed25519_public();
+        ServiceNode::new(key, Ipv4Addr::new(10, 0, seed, 1), port, 1, SwarmId(1))
+            .unwrap_or_else(|_| unreachable!("a real key"))
+    }
+
+    #[test]
+    fn a_refresh_keeps_only_records_every_source_agrees_on() {
+        let a = alloc::vec![node(1, 443), node(2, 443), node(3, 443)];
+        // The second source lists node 2 at another port and does not list node 3; the third
+        // adds a node of its own.
+        let b = alloc::vec![node(1, 443), node(2, 444), node(3, 443)];
+        let c = alloc::vec![node(4, 443), node(3, 443), node(1, 443), node(2, 443)];
+        let kept = intersect(alloc::vec![a, b, c]);
+        let keys: Vec<_> = kept.iter().map(|n| *n.ed25519()).collect();
+        assert_eq!(keys, [*node(3, 443).ed25519(), *node(1, 443).ed25519()]);
+        assert!(intersect(Vec::new()).is_empty());
+    }
 }

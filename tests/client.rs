@@ -387,3 +387,89 @@ fn a_node_claiming_more_forever_is_followed_a_bounded_number_of_pages() {
         Some(hash.as_str())
     );
 }
+
+#[test]
+fn a_message_whose_hash_does_not_match_its_bytes_is_dropped() {
+    let mut net = MemNet::new(8, 40, 8);
+    let mut rng = ChaCha20Rng::seed_from_u64(8);
+    let ns = session_protocol::storage::Namespace(5);
+    let mut c = config();
+    c.namespaces = vec![ns];
+    let mut client = Client::new(Identity::from_seed(&[1; 32]), c, vec![SEED]);
+    // A real hash, but of other bytes than the ones served with it.
+    let hash = session_protocol::storage::message_hash(
+        &client.identity().session_id(),
+        ns,
+        b"the real message",
+    );
+    let body = format!(
+        r#"{{"messages":[{{"hash":"{hash}","timestamp":1,"expiration":2,"data":"Zm9yZ2Vk"}}],"more":false,"t":{}}}"#,
+        net.now_ms
+    );
+    net.forced = Some((200, body));
+    client.poll(net.now_ms, &mut rng);
+    let ev = net.run(&mut [&mut client], &[0], &mut rng, 500);
+    assert!(
+        !ev[0].iter().any(|e| matches!(e, Event::Retrieved { .. })),
+        "{:?}",
+        ev[0]
+    );
+    assert_eq!(
+        client.last_hash(ns),
+        None,
+        "a forged hash is not remembered"
+    );
+    assert_eq!(client.seen_hashes().count(), 0);
+    // Whoever served it is struck out.
+    assert!(
+        client
+            .pool()
+            .nodes()
+            .iter()
+            .any(|n| client.pool().failures(n.ed25519())
+                >= session_protocol::swarm::NodePool::FAILURE_LIMIT)
+    );
+}
+
+#[test]
+fn polling_state_can_be_saved_and_restored() {
+    let mut net = MemNet::new(9, 40, 8);
+    let mut rng = ChaCha20Rng::seed_from_u64(9);
+    let alice = Identity::from_seed(&[0xa1; 32]);
+    let bob_id = Identity::from_seed(&[0xb0; 32]);
+    let bob_sid = bob_id.session_id();
+    let mut alice = Client::new(alice, config(), vec![SEED]);
+    for text in ["one", "two"] {
+        let c = Content::text(text, net.now_ms).to_bytes();
+        alice
+            .send_message(net.now_ms, &bob_sid, &c, &mut rng)
+            .unwrap();
+        net.run(&mut [&mut alice], &[0], &mut rng, 500);
+    }
+    let mut bob = Client::new(Identity::from_seed(&[0xb0; 32]), config(), vec![SEED]);
+    bob.poll(net.now_ms, &mut rng);
+    let ev = net.run(&mut [&mut bob], &[0], &mut rng, 500);
+    assert_eq!(received(&ev[0]).len(), 2);
+    let ns = session_protocol::storage::Namespace::DEFAULT;
+    let last = bob.last_hash(ns).unwrap().to_owned();
+    let seen: Vec<String> = bob.seen_hashes().map(str::to_owned).collect();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(seen.last(), Some(&last));
+
+    // A restarted client with the saved state receives nothing again...
+    let mut again = Client::new(Identity::from_seed(&[0xb0; 32]), config(), vec![SEED]);
+    again.set_last_hash(ns, &last).unwrap();
+    for h in &seen {
+        again.mark_seen(h);
+    }
+    again.poll(net.now_ms, &mut rng);
+    let ev = net.run(&mut [&mut again], &[0], &mut rng, 500);
+    assert!(received(&ev[0]).is_empty(), "{:?}", ev[0]);
+    // ...and a bad saved hash is refused.
+    assert!(again.set_last_hash(ns, "not a hash").is_err());
+    // Without the state, everything comes again.
+    let mut fresh = Client::new(Identity::from_seed(&[0xb0; 32]), config(), vec![SEED]);
+    fresh.poll(net.now_ms, &mut rng);
+    let ev = net.run(&mut [&mut fresh], &[0], &mut rng, 500);
+    assert_eq!(received(&ev[0]).len(), 2);
+}

@@ -316,6 +316,8 @@ fn retrieve_carries_last_hash_and_limits() {
     );
     assert_eq!(p["namespace"], -10);
     assert!(p.get("signature").is_none() && p.get("last_hash").is_none());
+    // Without a signature no timestamp either (the server would then demand the signature).
+    assert!(p.get("timestamp").is_none() && p.get("pubkey_ed25519").is_none());
 }
 
 #[test]

@@ -27,7 +27,9 @@ pub const MAX_TTL_PRIVATE_MS: u64 = 30 * 24 * 60 * 60 * 1000;
 /// Most sub-requests a `batch` or `sequence` may carry.
 pub const MAX_SUBREQUESTS: usize = 20;
 
-/// Most message hashes one `delete`, `expire` or `get_expiries` request may name.
+/// Most message hashes one `delete`, `expire` or `get_expiries` request built here may name.
+/// The storage server sets no such limit; the crate does, to keep requests (and the
+/// signed strings members answer with) bounded. Split longer lists across requests.
 pub const MAX_HASHES: usize = 1000;
 
 /// Why a request could not be built.
@@ -467,8 +469,10 @@ pub fn retrieve(
         }
         wire::put_decimal(&mut out, u64::from(n.unsigned_abs()));
     }
-    put_u64(&mut out, "timestamp", now_ms);
+    // The timestamp goes only with a signature: the server reads the authentication fields
+    // whenever a timestamp is present, and then requires the signature too.
     if let Some(auth) = auth {
+        put_u64(&mut out, "timestamp", now_ms);
         let request = SignedRequest::Retrieve {
             namespace,
             timestamp_ms: now_ms,

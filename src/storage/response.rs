@@ -45,7 +45,9 @@ pub enum Status {
     /// 406 (or 425 from HTTP servers): the request's timestamp is too far from the node's
     /// clock. Correct the clock (see [`super::NetworkClock`]) before trying again.
     ClockOutOfSync,
-    /// 401 or 403: refused (signature, permissions, TTL); trying again will not help.
+    /// 401 or 403: refused (signature, permissions, TTL). Trying the same request again will
+    /// not help; note that a few clock errors also come as 401 (`delete_before` in the future,
+    /// `expire` in the past), which a corrected clock fixes.
     Refused,
     /// 400 or 404: the node did not accept the request's form or found nothing.
     BadRequest,
@@ -258,11 +260,25 @@ pub struct Stored {
 }
 
 impl Stored {
-    /// How many members stored the message under `hash` with a valid signature.
+    /// How many listed members stored the message under `hash` with a valid signature.
+    ///
+    /// The entry node makes the list: a hostile one can list keys it holds itself. Where the
+    /// swarm's members are known, count with [`Stored::confirmations_from`].
     pub fn confirmations(&self, hash: &str) -> usize {
         self.nodes
             .iter()
             .filter(|(_, n)| matches!(n, NodeStore::Stored { hash: h, .. } if h == hash))
+            .count()
+    }
+
+    /// How many of `members` (the swarm as the caller knows it) stored the message under
+    /// `hash` with a valid signature.
+    pub fn confirmations_from(&self, hash: &str, members: &[Ed25519Public]) -> usize {
+        self.nodes
+            .iter()
+            .filter(|(k, n)| {
+                members.contains(k) && matches!(n, NodeStore::Stored { hash: h, .. } if h == hash)
+            })
             .count()
     }
 }

@@ -427,7 +427,13 @@ fn store_own_signs_a_profile_into_the_own_swarm_and_polling_reads_it_back() {
     assert_eq!(client.pending(), 0);
 
     let id = client
-        .store_own(net.now_ms, Namespace::USER_PROFILE, b"profile", ttl, &mut rng)
+        .store_own(
+            net.now_ms,
+            Namespace::USER_PROFILE,
+            b"profile",
+            ttl,
+            &mut rng,
+        )
         .unwrap();
     let mut rpcs = Vec::new();
     let ev = net.run_traced(&mut [&mut client], &[0], &mut rng, 1000, |_, t| {
@@ -435,7 +441,9 @@ fn store_own_signs_a_profile_into_the_own_swarm_and_polling_reads_it_back() {
     });
     let hash = session_protocol::storage::message_hash(&sid, Namespace::USER_PROFILE, b"profile");
     assert!(
-        ev[0].iter().any(|e| matches!(e, Event::MessageStored { id: i, hash: h, .. } if *i == id && *h == hash)),
+        ev[0].iter().any(
+            |e| matches!(e, Event::MessageStored { id: i, hash: h, .. } if *i == id && *h == hash)
+        ),
         "{:?}",
         ev[0]
     );
@@ -443,7 +451,13 @@ fn store_own_signs_a_profile_into_the_own_swarm_and_polling_reads_it_back() {
     assert_eq!(rpcs.len(), 1);
     let rpc = &rpcs[0];
     assert_eq!(
-        (rpc.method.as_str(), rpc.namespace, rpc.account, rpc.signed, rpc.status),
+        (
+            rpc.method.as_str(),
+            rpc.namespace,
+            rpc.account,
+            rpc.signed,
+            rpc.status
+        ),
         ("store", 2, Some(sid), true, 200)
     );
 

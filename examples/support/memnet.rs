@@ -591,7 +591,8 @@ impl MemNet {
                 };
                 layer.and_then(|layer| {
                     let hop_no = layer.hop_no();
-                    let peeled = timed(timings, "peel (one hop, node side)", || peel(secret, layer))?;
+                    let peeled =
+                        timed(timings, "peel (one hop, node side)", || peel(secret, layer))?;
                     let step = match peeled.hop {
                         Hop::Forward { next, relay } => Step::Forward {
                             next,
@@ -980,11 +981,14 @@ impl MemNet {
                         Answer::Http(status, body) => {
                             let dest = trace.as_ref().and_then(|tr| tr.nodes.last().copied());
                             let before = dest.map(|d| client.pool().failures(&d));
-                            timed(&mut self.timings, "Client::handle_response", || {
+                            let op = match t.endpoint {
+                                Endpoint::SeedRpc => "Client::handle_response (seed)",
+                                _ => "Client::handle_response (onion)",
+                            };
+                            timed(&mut self.timings, op, || {
                                 client.handle_response(local, t.request_id, status, &body, rng);
                             });
-                            if let Some(tr) = trace.as_mut().filter(|tr| tr.reply_corruptions > 0)
-                            {
+                            if let Some(tr) = trace.as_mut().filter(|tr| tr.reply_corruptions > 0) {
                                 let after = dest.map(|d| client.pool().failures(&d));
                                 let n = tr.reply_corruptions;
                                 if after > before {

@@ -5,7 +5,8 @@
 //! the polling state, and does no I/O: the application feeds it inputs and carries out its
 //! outputs, in the style of `quinn-proto`.
 //!
-//! * Inputs: [`Client::send_message`], [`Client::poll`], [`Client::handle_response`] (an HTTP
+//! * Inputs: [`Client::send_message`], [`Client::store_own`] (a profile or config message in
+//!   the account's own swarm, signed), [`Client::poll`], [`Client::handle_response`] (an HTTP
 //!   answer to a [`Transmit`]), [`Client::handle_failure`] (the connection failed) and
 //!   [`Client::handle_timeout`] (the time [`Client::next_timeout`] asked for has come).
 //! * Outputs: [`Client::poll_transmit`] (an HTTP `POST` to make), [`Client::poll_event`]
@@ -312,6 +313,10 @@ pub enum SendError {
     /// The encrypted message is larger than a swarm stores.
     #[error("the message is too large to store")]
     TooLarge,
+    /// The time to live is outside what the namespace allows
+    /// ([`request::ttl_range`]).
+    #[error("the time to live is outside the namespace's range")]
+    TtlOutOfRange,
 }
 
 /// What an operation is for.
@@ -321,10 +326,13 @@ enum Kind {
     Bootstrap,
     /// Fetch the node list through the network.
     RefreshPool,
-    /// Store a message.
+    /// Store a message: a 1:1 message in `to`'s namespace 0 (unsigned), or data in the
+    /// account's own `namespace` (signed when the namespace requires it).
     Store {
         id: MessageId,
         to: SessionId,
+        namespace: Namespace,
+        ttl_ms: u64,
         data: Vec<u8>,
         hash: String,
     },
@@ -590,20 +598,64 @@ impl Client {
         if data.len() > request::MAX_MESSAGE_SIZE {
             return Err(SendError::TooLarge);
         }
-        let hash = crate::storage::message_hash(to, Namespace::DEFAULT, &data);
+        let ttl_ms = self.config.message_ttl_ms;
+        Ok(self.queue_store(now_ms, *to, Namespace::DEFAULT, ttl_ms, data, rng))
+    }
+
+    /// Queues `data`, as given, for storing in the account's own swarm in `namespace`, to live
+    /// `ttl_ms`: a user profile (namespace 2) or another config message the application
+    /// encoded. The store is signed by the account when the namespace requires it (SPEC 6.3:
+    /// every namespace not divisible by 10), with network time. Its fate arrives as
+    /// [`Event::MessageStored`] or [`Event::MessageFailed`] with the returned id.
+    ///
+    /// # Errors
+    /// [`SendError::TooLarge`] when `data` is larger than a swarm stores,
+    /// [`SendError::TtlOutOfRange`] when `ttl_ms` is outside [`request::ttl_range`] for
+    /// `namespace`; nothing is queued.
+    pub fn store_own<R: CryptoRng + ?Sized>(
+        &mut self,
+        now_ms: u64,
+        namespace: Namespace,
+        data: &[u8],
+        ttl_ms: u64,
+        rng: &mut R,
+    ) -> Result<MessageId, SendError> {
+        if data.len() > request::MAX_MESSAGE_SIZE {
+            return Err(SendError::TooLarge);
+        }
+        let (min_ms, max_ms) = request::ttl_range(namespace);
+        if !(min_ms..=max_ms).contains(&ttl_ms) {
+            return Err(SendError::TtlOutOfRange);
+        }
+        let me = self.me.session_id();
+        Ok(self.queue_store(now_ms, me, namespace, ttl_ms, data.to_vec(), rng))
+    }
+
+    fn queue_store<R: CryptoRng + ?Sized>(
+        &mut self,
+        now_ms: u64,
+        to: SessionId,
+        namespace: Namespace,
+        ttl_ms: u64,
+        data: Vec<u8>,
+        rng: &mut R,
+    ) -> MessageId {
+        let hash = crate::storage::message_hash(&to, namespace, &data);
         let id = MessageId(self.next_message);
         self.next_message = self.next_message.saturating_add(1);
         self.push_op(
             Kind::Store {
                 id,
-                to: *to,
+                to,
+                namespace,
+                ttl_ms,
                 data,
                 hash,
             },
             now_ms,
         );
         self.drive(now_ms, rng);
-        Ok(id)
+        id
     }
 
     /// Polls the account's swarm: one `retrieve` per configured namespace not already being
@@ -1010,15 +1062,19 @@ impl Client {
             Kind::Bootstrap => None,
             Kind::RefreshPool => Some(request::get_service_nodes()),
             Kind::ClockSync => Some(request::info()),
-            Kind::Store { to, data, .. } => request::store(
+            Kind::Store {
                 to,
-                Namespace::DEFAULT,
+                namespace,
+                ttl_ms,
                 data,
-                self.config.message_ttl_ms,
-                net_ms,
-                None,
-            )
-            .ok(),
+                ..
+            } => {
+                // Signed only in the account's own namespaces that require it; a 1:1 message
+                // goes unsigned into the recipient's public inbox.
+                let signed = *to == me && namespace.store_needs_signature();
+                let auth = signed.then_some(&auth);
+                request::store(to, *namespace, data, *ttl_ms, net_ms, auth).ok()
+            }
             Kind::Retrieve { namespace } => {
                 let last = self.last_hash.get(namespace).map(String::as_str);
                 let auth = namespace.retrieve_needs_signature().then_some(&auth);

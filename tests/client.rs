@@ -473,3 +473,88 @@ fn polling_state_can_be_saved_and_restored() {
     let ev = net.run(&mut [&mut fresh], &[0], &mut rng, 500);
     assert_eq!(received(&ev[0]).len(), 2);
 }
+
+#[test]
+fn store_own_signs_a_profile_into_the_own_swarm_and_polling_reads_it_back() {
+    use session_protocol::storage::{Namespace, request};
+    let mut net = MemNet::new(8, 40, 8);
+    let mut rng = ChaCha20Rng::seed_from_u64(8);
+    let mut c = config();
+    c.namespaces = vec![Namespace::DEFAULT, Namespace::USER_PROFILE];
+    let me = Identity::from_seed(&[1; 32]);
+    let sid = me.session_id();
+    let mut client = Client::new(me, c, vec![SEED]);
+    let ttl = request::MAX_TTL_PRIVATE_MS;
+    // Out of range for the namespace, or too large: refused, nothing queued.
+    assert_eq!(
+        client.store_own(net.now_ms, Namespace::USER_PROFILE, b"p", ttl + 1, &mut rng),
+        Err(SendError::TtlOutOfRange)
+    );
+    assert_eq!(
+        client.store_own(
+            net.now_ms,
+            Namespace::DEFAULT,
+            b"p",
+            request::MAX_TTL_PUBLIC_MS + 1,
+            &mut rng
+        ),
+        Err(SendError::TtlOutOfRange)
+    );
+    assert_eq!(
+        client.store_own(
+            net.now_ms,
+            Namespace::USER_PROFILE,
+            &[0; 80_000],
+            ttl,
+            &mut rng
+        ),
+        Err(SendError::TooLarge)
+    );
+    assert_eq!(client.pending(), 0);
+
+    let id = client
+        .store_own(
+            net.now_ms,
+            Namespace::USER_PROFILE,
+            b"profile",
+            ttl,
+            &mut rng,
+        )
+        .unwrap();
+    let mut rpcs = Vec::new();
+    let ev = net.run_traced(&mut [&mut client], &[0], &mut rng, 1000, |_, t| {
+        rpcs.extend(t.rpc)
+    });
+    let hash = session_protocol::storage::message_hash(&sid, Namespace::USER_PROFILE, b"profile");
+    assert!(
+        ev[0].iter().any(
+            |e| matches!(e, Event::MessageStored { id: i, hash: h, .. } if *i == id && *h == hash)
+        ),
+        "{:?}",
+        ev[0]
+    );
+    // The node checked the owner's signature (namespace 2 requires it) and stored it there.
+    assert_eq!(rpcs.len(), 1);
+    let rpc = &rpcs[0];
+    assert_eq!(
+        (
+            rpc.method.as_str(),
+            rpc.namespace,
+            rpc.account,
+            rpc.signed,
+            rpc.status
+        ),
+        ("store", 2, Some(sid), true, 200)
+    );
+
+    client.poll(net.now_ms, &mut rng);
+    let ev = net.run(&mut [&mut client], &[0], &mut rng, 1000);
+    let got: Vec<_> = ev[0]
+        .iter()
+        .filter_map(|e| match e {
+            Event::Retrieved { namespace, message } => Some((*namespace, message.data.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(got, vec![(Namespace::USER_PROFILE, b"profile".to_vec())]);
+}

@@ -1,4 +1,5 @@
-//! A small in-memory network (the `network` example's simulation) run end to end.
+//! A small in-memory network (the `network` example's simulation: sans-io clients over real
+//! node-side handlers) run end to end, with and without injected faults.
 #![allow(
     clippy::unwrap_used,
     clippy::indexing_slicing,
@@ -16,8 +17,8 @@ use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
 use session_protocol::Identity;
 use session_protocol::onion::{
-    Destination, Hop, HopCipher, NodeKeys, NodeSecret, PeelError, ResponseError, build_request,
-    decode_relay, parse_entry, peel,
+    Destination, Hop, HopCipher, NodeKeys, NodeSecret, PeelError, build_request, decode_relay,
+    parse_entry, peel,
 };
 use sim::observe::{Party, reveals_identity};
 
@@ -61,9 +62,13 @@ fn every_message_arrives_intact_from_the_right_sender() {
     let out = net.run(|_, _| {});
     let s = &net.stats;
     assert_eq!(out.sent.len(), 30);
-    assert_eq!(out.acknowledged, out.sent, "every store was acknowledged");
-    // What the recipients decoded (sender recovered from the envelope) is exactly what was
-    // sent, each once.
+    assert_eq!(
+        counts(&out.acknowledged),
+        counts(&out.sent),
+        "every store was reported stored"
+    );
+    // What the recipients' clients reported (sender as the client verified it) is exactly what
+    // was sent, each once.
     assert_eq!(counts(&out.received), counts(&out.sent));
     assert!(out.sent.iter().all(|m| m.sender != m.recipient));
     assert!(s.failures.is_empty(), "{:?}", s.failures);
@@ -71,20 +76,33 @@ fn every_message_arrives_intact_from_the_right_sender() {
     assert!(s.unexpected.is_empty(), "{:?}", s.unexpected);
     assert_eq!(s.faults, sim::Faults::default());
     assert_eq!((s.delivered, s.intact, s.wrong), (30, 30, 0));
-    assert_eq!(s.retries, 0);
-    // Profile stores and retrieves signed, message stores (public inbox) not.
+    assert_eq!((s.profiles_stored, s.delivered_unacknowledged), (10, 0));
+    // What the destinations handled: profile stores and retrieves signed, message stores
+    // (public inbox) not; one onion request each, nothing retried.
+    let requests: Vec<(&str, usize)> = s.requests.iter().map(|(k, n)| (k.as_str(), *n)).collect();
     assert_eq!(
-        s.requests.values().copied().collect::<Vec<_>>(),
-        [10, 30, 10]
+        requests,
+        [
+            ("retrieve, namespace 0 (an inbox), signed", 10),
+            ("store, namespace 0 (an inbox), unsigned", 30),
+            ("store, namespace 2 (profile), signed", 10),
+        ]
     );
-    assert!(
-        s.requests
-            .keys()
-            .any(|k| k.contains("namespace 0") && k.ends_with("unsigned"))
+    assert_eq!(s.attempts, 50);
+    // Every onion request crossed 3 path nodes and a destination; each user bootstrapped once.
+    let t = net.timings();
+    assert_eq!(t["peel (one hop, node side)"].len(), 4 * s.attempts);
+    assert_eq!(t["seal reply (node side)"].len(), s.attempts);
+    assert_eq!(t["Client::handle_response (onion)"].len(), s.attempts);
+    assert_eq!(t["Client::handle_response (seed)"].len(), 10);
+    assert_eq!(t["Client::send_message"].len(), 30);
+    assert_eq!(
+        s.bytes_per_hop
+            .values()
+            .map(|(_, n)| *n)
+            .collect::<Vec<_>>(),
+        [50, 50, 50, 50, 50]
     );
-    // Every onion request crossed 3 path nodes and a destination.
-    assert_eq!(s.ops["peel (one hop)"], 4 * s.ops["onion build (3 hops)"]);
-    assert_eq!(s.ops["onion build (3 hops)"], 50);
 }
 
 #[test]
@@ -118,7 +136,7 @@ fn the_metadata_table_is_what_each_node_handled() {
     // The same holds for every message, not just the sample.
     let m = &s.metadata;
     assert_eq!(m.messages, 30);
-    assert_eq!(m.node_views, 4 * 30);
+    assert_eq!(m.node_views, 4 * 30, "one attempt each, four nodes");
     assert_eq!((m.knew_both, m.saw_sender_identity), (0, 0));
     assert_eq!(m.guards_saw_sender_address, 30);
     assert_eq!(m.destinations_saw_recipient, 30);
@@ -184,6 +202,7 @@ fn every_fault_is_dropped_caught_or_harmless_and_nothing_arrives_wrong() {
     let caught: usize = f.caught.values().sum();
     let harmless: usize = f.harmless.values().sum();
     assert_eq!(f.total(), f.dropped + caught + harmless + f.overtaken);
+    assert_eq!(f.total(), f.accounted());
     let drops = [
         sim::REQUEST_DROPPED_ON_PATH,
         sim::REQUEST_DROPPED_AT_DESTINATION,
@@ -195,19 +214,17 @@ fn every_fault_is_dropped_caught_or_harmless_and_nothing_arrives_wrong() {
     );
 
     // Only the errors the crate defines for these cases, and only the one known harmless flip.
-    let by_node = [
+    let peel_errors = [
         PeelError::Decrypt,
         PeelError::UnsupportedCipher,
         PeelError::WeakKey,
         PeelError::TooManyHops,
-    ]
-    .map(|e| format!("{}{e}", sim::CAUGHT_BY_NEXT_NODE));
+    ];
+    let by_node = peel_errors.map(|e| format!("{}{e}", sim::CAUGHT_BY_NEXT_NODE));
     let control = format!("{}{}", sim::CAUGHT_BY_NEXT_NODE, PeelError::Control(""));
-    let by_client = [ResponseError::Decrypt, ResponseError::Malformed]
-        .map(|e| format!("{}{e}", sim::CAUGHT_BY_CLIENT));
     for key in f.caught.keys() {
         assert!(
-            by_node.contains(key) || by_client.contains(key) || key.starts_with(&control),
+            by_node.contains(key) || key == sim::CAUGHT_BY_CLIENT || key.starts_with(&control),
             "unexpected error kind: {key}"
         );
     }
@@ -216,15 +233,39 @@ fn every_fault_is_dropped_caught_or_harmless_and_nothing_arrives_wrong() {
         "a corrupted request failed to decrypt"
     );
     assert!(
-        f.caught[&by_client[0]] > 0,
-        "a corrupted reply failed to open"
+        f.caught[sim::CAUGHT_BY_CLIENT] > 0,
+        "a corrupted reply was rejected by the client"
     );
     assert!(
         f.harmless.keys().all(|k| *k == sim::HARMLESS_HOP_NO),
         "{f:?}"
     );
     assert!(s.unexpected.is_empty(), "{:?}", s.unexpected);
-    assert!(s.retries > 0);
+    // What the clients met: silence, a 504, a refusal in the clear with a `PeelError`'s text,
+    // or a reply they rejected; and what they gave up with: the client's reasons.
+    let clear: Vec<String> = [PeelError::Decrypt, PeelError::Control("")]
+        .iter()
+        .map(|e| format!("400 \"{}\" from the path", e.message()))
+        .collect();
+    for why in s.attempt_errors.keys() {
+        assert!(
+            why.starts_with("no answer from the guard")
+                || why.starts_with("504 from the path")
+                || why.starts_with("reply did not open")
+                || clear.contains(why),
+            "{why}"
+        );
+    }
+    let failed_attempts: usize = s.attempt_errors.values().sum();
+    assert!(failed_attempts > 0 && failed_attempts < s.attempts);
+    for why in s.failures.keys() {
+        assert!(
+            ["Attempts", "NoNodes"]
+                .iter()
+                .any(|r| why.ends_with(&format!(": {r}"))),
+            "{why}"
+        );
+    }
 
     // Whatever arrived was sent, by that sender to that recipient, with that text, once.
     let sent = counts(&out.sent);
@@ -234,6 +275,14 @@ fn every_fault_is_dropped_caught_or_harmless_and_nothing_arrives_wrong() {
     }
     assert!(!out.received.is_empty());
     assert_eq!((s.intact, s.wrong), (out.received.len(), 0));
+    // The clients' reports add up: every message was reported stored or failed, once.
+    let message_failures: usize = s
+        .failures
+        .iter()
+        .filter(|(k, _)| k.starts_with("message store"))
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(s.acknowledged + message_failures, s.sent);
     // And faults do not make nodes learn more.
     assert_eq!(
         (s.metadata.knew_both, s.metadata.saw_sender_identity),
@@ -278,7 +327,7 @@ fn runs_with_faults_are_deterministic_for_a_seed() {
         (out, net.stats)
     };
     let (a, b) = (run(5), run(5));
-    assert!(a.1.retries > 0 && a.1.faults.total() > 0);
+    assert!(!a.1.attempt_errors.is_empty() && a.1.faults.total() > 0);
     assert_eq!(a, b);
     let c = run(6);
     assert_ne!(a.1, c.1);

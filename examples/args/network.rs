@@ -4,18 +4,19 @@ use crate::cli::{Args, Parsed, is_help, probability, unknown, whole};
 
 /// `--help` for the network example.
 pub(crate) const USAGE: &str = "\
-Runs an in-memory Session network end to end: service nodes grouped into swarms, users who
-store signed profiles in their swarms, send each other messages through 3-node onion paths and
-poll their swarms for them. Every byte is built and checked by session-protocol; the network is
-function calls. Prints delivery and fault accounting, what each node on one message's path
-knew, per-operation costs and packet sizes.
+Runs an in-memory Session network end to end: service nodes grouped into swarms and a seed node,
+and users who each run the crate's sans-io client: they bootstrap from the seed, store signed
+profiles in their swarms, send each other messages through 3-node onion paths and poll their
+swarms for them. Every byte is built and checked by session-protocol (the clients' requests,
+the nodes' peeling and storage handlers); the network is function calls. Prints delivery and
+fault accounting, what each node on one message's path knew, per-call costs and packet sizes.
 
 Usage: cargo run --release --example network -- [OPTIONS]
 
 Options:
   --nodes N       service nodes (default 1500; 8 to 100000)
   --swarms N      swarms the nodes are grouped into (default 250; 1 to 100000)
-  --users N       users, each with an identity and a profile (default 200; 2 to 100000)
+  --users N       users, each a client with an identity and a profile (default 200; 2 to 100000)
   --messages N    messages each user sends to other users (default 3; 0 to 1000)
   --seed N        seed of every random choice: the same seed gives the same run
                   (default 1; 0 to 18446744073709551615)
@@ -23,8 +24,8 @@ Options:
                   (default 0; 0 to 1)
   --corrupt F     fraction of nodes that flip a bit in about half the packets they handle
                   (default 0; 0 to 1)
-  --attempts N    attempts per request, each on a fresh path to a fresh swarm member
-                  (default 3; 1 to 20)
+  --attempts N    attempts per request before the client gives up; it retries on a fresh
+                  path, avoiding the nodes it blamed (default 3; 1 to 20)
   -h, --help      print this help
 
 Exit status: 0 when nothing arrived altered or from the wrong sender, every error is explained

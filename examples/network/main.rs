@@ -1,4 +1,5 @@
-//! The main demonstration: an in-memory Session network, end to end.
+//! The main demonstration: an in-memory Session network, end to end, driven by the crate's
+//! sans-io client.
 //!
 //! ```text
 //! cargo run --release --example network
@@ -7,25 +8,34 @@
 //! cargo run --release --example network -- --help
 //! ```
 //!
-//! Service nodes (default 1 500) are grouped into swarms (default 250). Users (default 200)
-//! each store a profile in their own swarm (namespace 2, a store signed by the owner as SPEC 6.3
-//! requires), send messages to other users (a padded, signed, sealed `Content` in an
-//! `Envelope`, stored through a 3-node onion path at a random member of the recipient's swarm
-//! and replicated across it; the store goes into the recipient's namespace 0, a public inbox,
-//! and is unsigned: SPEC 6.3 signs only namespaces not divisible by 10, the storage server
-//! checks nothing there, and deployed clients send it unsigned), then poll their swarm with a
-//! signed `retrieve` through their own path and decode what they find. Answers travel back
-//! along the same path. Every byte a node or client handles goes through the crate; the
-//! "network" is function calls in `sim.rs`.
+//! Service nodes (default 1 500) are grouped into swarms (default 250); a seed node lists them.
+//! Users (default 200) are each a [`session_protocol::client::Client`]: it bootstraps its node
+//! pool from the seed, stores a profile in its own swarm (`Client::store_own`, namespace 2,
+//! signed by the owner as SPEC 6.3 requires), sends messages to other users
+//! (`Client::send_message`: a padded, signed, sealed `Content` in an `Envelope`, stored through
+//! a 3-node onion path at a member of the recipient's swarm, into the recipient's namespace 0,
+//! a public inbox, unsigned as deployed clients send it) and polls its swarm (`Client::poll`, a
+//! signed `retrieve` through its own path). The clients choose targets and paths, retry on
+//! fresh ones and decode what they retrieve; deliveries and failures in the summary are their
+//! events (`MessageStored`, `MessageReceived`, `MessageFailed`, `PollFailed`), matched to what
+//! was sent.
 //!
-//! The metadata table is observed, not asserted: for each node it reports whether the packet
-//! came from the sender's device address, and whether the sender's or recipient's Session ID
-//! or keys appear anywhere in the bytes the node held (see `observe.rs`).
+//! The nodes are real node-side handlers (`examples/support/memnet.rs`): each peels its layer
+//! with the crate's node API and relays the packet; the destination runs the storage RPC the
+//! request JSON names (`store`, `retrieve`, with signatures, clocks, swarms and TTLs checked)
+//! and seals the answer, which travels back along the path. The "network" is function calls.
+//!
+//! The metadata table is observed, not asserted: for each node on the paths of message stores,
+//! it reports whether the packet came from the sender's device address, and whether the
+//! sender's or recipient's Session ID or keys appear anywhere in the bytes the node held (see
+//! `observe.rs`).
 //!
 //! With `--drop`/`--corrupt`, that fraction of nodes misbehaves on about half the packets it
-//! handles; the summary accounts for every injected fault: dropped, caught (and by which
-//! error), or harmless (a flip in `hop_no`, which travels in the clear and is not
-//! authenticated).
+//! handles, as a relay (requests and replies) and as a destination; the summary accounts for
+//! every injected fault: dropped (the client timed out or got a 504 and retried), caught (a
+//! corrupted request refused by the next node, with its error; a corrupted reply rejected by
+//! the client), harmless (a flip in `hop_no`, which travels in the clear and is not
+//! authenticated), or overtaken (a corrupted reply dropped further back).
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -73,7 +83,7 @@ fn main() -> ExitCode {
     let mut net = sim::Network::new(cfg.clone());
     let (dropping, corrupting) = net.faulty_nodes();
     println!(
-        "{} swarms in use; {dropping} nodes drop and {corrupting} corrupt about half the packets they\nhandle, as path nodes (requests and replies) and as destinations ({:.1?} to set up)\n",
+        "{} swarms in use; {dropping} nodes drop and {corrupting} corrupt about half the packets they\nhandle, as path nodes (requests and replies) and as destinations ({:.1?} to set up)\neach user is a sans-io client: bootstrap from the seed, store a profile, send, poll\n",
         net.swarm_count(),
         started.elapsed()
     );
@@ -96,17 +106,17 @@ fn main() -> ExitCode {
 
     let s = &net.stats;
     println!(
-        "\nmessages sent {}, stores acknowledged {}, delivered {}, delivered intact with the right sender {}, wrong {}",
-        s.sent, s.acknowledged, s.delivered, s.intact, s.wrong
+        "\nprofiles stored {} of {}; messages sent {}, stored {}, delivered {}, delivered intact with the right sender {}, wrong {}",
+        s.profiles_stored, cfg.users, s.sent, s.acknowledged, s.delivered, s.intact, s.wrong
     );
     if s.delivered_unacknowledged > 0 {
         println!(
-            "  ({} of those arrived although every answer to their store was lost: the store took effect)",
+            "  ({} of those arrived although the sender's client gave up on them: the store took effect, every answer was lost)",
             s.delivered_unacknowledged
         );
     }
     println!(
-        "\nstorage requests (SPEC 6.3 signs every namespace not divisible by 10, and retrieves):"
+        "\nstorage requests the destinations handled (retries included; SPEC 6.3 signs every namespace\nnot divisible by 10, and retrieves):"
     );
     for (kind, n) in &s.requests {
         println!("  {n:>6}  {kind}");
@@ -115,17 +125,17 @@ fn main() -> ExitCode {
         "  namespace 0 is a public inbox: the server checks no signature there, and the only one it\n  could check is the recipient's, so senders (like the deployed clients) store unsigned."
     );
     if s.failures.is_empty() {
-        println!("\nfailures: none");
+        println!("\nfailures the clients reported: none");
     } else {
-        println!("\nfailures (after all attempts):");
+        println!("\nfailures the clients reported (after all attempts):");
         for (why, n) in &s.failures {
             println!("  {n:>6}  {why}");
         }
     }
     if !s.attempt_errors.is_empty() {
         println!(
-            "\nfailed attempts, as the client saw them ({} retries on a fresh path and swarm member):",
-            s.retries
+            "\nonion requests that failed, of {} sent (the clients retried on fresh paths and swarm members):",
+            s.attempts
         );
         for (why, n) in &s.attempt_errors {
             println!("  {n:>6}  {why}");
@@ -138,7 +148,10 @@ fn main() -> ExitCode {
             println!("  {n:>6}  {kind}");
         }
         println!("what became of them:");
-        println!("  {:>6}  dropped (noticed as a timeout)", f.dropped);
+        println!(
+            "  {:>6}  dropped (noticed as a timeout or a 504)",
+            f.dropped
+        );
         for (how, n) in &f.caught {
             println!("  {n:>6}  caught: {how}");
         }
@@ -167,12 +180,12 @@ fn main() -> ExitCode {
         }
     }
 
-    println!("\ncost per operation (this machine, this run):");
+    println!("\ncost per call (this machine, this run):");
     println!(
-        "  {:<24} {:>8} {:>10} {:>10}",
+        "  {:<28} {:>8} {:>10} {:>10}",
         "operation", "count", "mean", "p99"
     );
-    for (op, times) in &net.timings {
+    for (op, times) in net.timings() {
         let mut sorted = times.clone();
         sorted.sort();
         let mean = sorted.iter().sum::<Duration>()
@@ -182,7 +195,7 @@ fn main() -> ExitCode {
             .copied()
             .unwrap_or_default();
         println!(
-            "  {op:<24} {:>8} {:>10} {:>10}",
+            "  {op:<28} {:>8} {:>10} {:>10}",
             sorted.len(),
             fmt_dur(mean),
             fmt_dur(p99)
@@ -190,8 +203,8 @@ fn main() -> ExitCode {
     }
 
     println!("\nbytes on the wire (mean over all packets):");
-    for (hop, sizes) in &s.bytes_per_hop {
-        let mean = sizes.iter().sum::<usize>() / sizes.len().max(1);
+    for (hop, (total, count)) in &s.bytes_per_hop {
+        let mean = total / (*count).max(1);
         println!("  {hop:<46} {mean:>6} bytes");
     }
 
@@ -235,8 +248,8 @@ fn main() -> ExitCode {
     }
     let m = &s.metadata;
     println!(
-        "over all {} message stores ({} node records, failed attempts included): a node knew both ends {} times;\n  the sender's key or ID appeared {} times; guards saw the sender's address {} times, destinations the recipient's ID {} times",
-        s.sent,
+        "over all {} messages stored ({} node records, failed attempts included): a node knew both ends {} times;\n  the sender's key or ID appeared {} times; guards saw the sender's address {} times, destinations the recipient's ID {} times",
+        m.messages,
         m.node_views,
         m.knew_both,
         m.saw_sender_identity,

@@ -1,9 +1,9 @@
 //! What a node on a path could learn, computed from what it actually handled.
 //!
-//! Each node's record ([`Seen`]) holds the network address it received the packet from, where
-//! it sent it next, and every byte it held: the packet as it arrived, the buffer after its layer
-//! was decrypted in place (its plaintext), and the reply it passed back (for the destination,
-//! also the answer it wrote). [`judge`] then looks for a party's identity in all of that: its
+//! Each node's record ([`Seen`], kept by the in-memory network) holds the network address it
+//! received the packet from, where it sent it next, and every byte it held: the packet as it
+//! arrived, the buffer after its layer was decrypted in place (its plaintext), and the reply it
+//! passed back (for the destination, also the answer it wrote). [`judge`] then looks for a party's identity in all of that: its
 //! Session ID, X25519 and Ed25519 keys as raw bytes and as lower- or upper-case hex, also inside
 //! any base64 text found in those bytes (the storage RPC carries its payload as base64), and
 //! whether the packet came straight from the party's device address.
@@ -12,6 +12,8 @@ use std::net::Ipv4Addr;
 
 use base64ct::{Base64Unpadded, Encoding};
 use session_protocol::SessionId;
+
+pub use super::memnet::Seen;
 
 /// Someone whose traces we look for.
 #[derive(Debug, Clone)]
@@ -39,24 +41,6 @@ impl Party {
         }
         out
     }
-}
-
-/// What one node handled for one request attempt.
-#[derive(Debug, Clone)]
-pub struct Seen {
-    /// guard, relay or destination
-    pub role: &'static str,
-    /// Short form of the node's Ed25519 key.
-    pub node: String,
-    /// The node's own address.
-    pub addr: Ipv4Addr,
-    /// Address of whoever handed it the packet.
-    pub from: Ipv4Addr,
-    /// Address it passed the packet on to; `None` for the destination (it answers and
-    /// replicates to its swarm).
-    pub to: Option<Ipv4Addr>,
-    /// Every buffer it held.
-    pub bytes: Vec<Vec<u8>>,
 }
 
 /// What one node could tell about a message's sender and recipient.
@@ -189,7 +173,7 @@ pub fn judge(seen: &Seen, sender: &Party, recipient: &Party) -> HopView {
     let in_bytes = |f: &dyn Fn(&[u8]) -> bool| seen.bytes.iter().any(|b| f(b));
     HopView {
         role: seen.role,
-        node: seen.node.clone(),
+        node: super::short(seen.node.as_bytes()),
         addr: seen.addr.to_string(),
         from: seen.from.to_string(),
         to: seen

@@ -21,7 +21,7 @@ mod x25519;
 
 pub use aead::HopCipher;
 pub(crate) use aead::{AeadKey, TAG_LEN, Unauthentic};
-pub(crate) use batch::{Peer, agree_all};
+pub(crate) use batch::{Peer, agree_all, dh_many};
 pub(crate) use sealed_box::SEAL_OVERHEAD;
 pub(crate) mod sealed {
     pub(crate) use super::sealed_box::{open, seal};

@@ -4,8 +4,9 @@
 //! inversions: one to map the peer's `u` to an Edwards `y`, one to map each result back to `u`.
 //! A request with `n` layers needs `n` ephemeral public keys and `n` shared secrets, so done one
 //! by one it pays `3n` inversions (plus `n` square roots). Here they are shared: one inversion
-//! for all the peers' `y`, one for all the results' affine `y` (curve25519-dalek's
-//! `compress_batch`) and one for all the results' `u`, using Montgomery's trick. The results are
+//! for all the peers' `y` (Montgomery's trick) and one for all the results' `u`
+//! (curve25519-dalek's `to_montgomery_batch`, which inverts every `Z - Y` at once). Peers
+//! whose Edwards point the caller has cached skip the first inversion and the square root. The results are
 //! bit for bit those of [`Keypair::from_secret`](super::Keypair::from_secret) and
 //! [`x25519`](super::x25519); the tests check that on random and exceptional inputs.
 //!
@@ -147,45 +148,17 @@ fn invert_all(xs: &mut [Fe]) {
 }
 
 /// The `u` coordinates of `points`, as `EdwardsPoint::to_montgomery` gives them (the identity
-/// maps to 0), with two inversions for the whole slice.
+/// maps to 0), with one inversion for the whole slice: curve25519-dalek's
+/// `to_montgomery_batch` inverts every `Z - Y` at once and multiplies by `Z + Y`.
 fn to_montgomery_all(points: &[EdwardsPoint], out: &mut [[u8; 32]]) {
-    // Affine y with one inversion (x's sign lands in bit 255, which from_bytes ignores).
-    let mut ys = [Fe::ZERO; 2 * MAX_PAIRS];
-    if points.len() <= 8 {
-        compressed_ys::<8>(points, &mut ys);
-    } else if points.len() <= 16 {
-        compressed_ys::<16>(points, &mut ys);
-    } else {
-        compressed_ys::<32>(points, &mut ys);
+    let mut us = EdwardsPoint::to_montgomery_batch(points);
+    for (o, u) in out.iter_mut().zip(us.iter()) {
+        *o = u.to_bytes();
     }
-    // u = (1 + y) / (1 - y), with one more inversion.
-    let mut dens = [Fe::ZERO; 2 * MAX_PAIRS];
-    for (d, y) in dens.iter_mut().zip(ys.iter()).take(points.len()) {
-        *d = Fe::ONE.sub(*y);
+    // Each `u` determines a shared secret.
+    for u in us.iter_mut() {
+        u.zeroize();
     }
-    let dens = dens.get_mut(..points.len()).unwrap_or_default();
-    invert_all(dens);
-    for ((o, y), d) in out.iter_mut().zip(ys.iter_mut()).zip(dens.iter_mut()) {
-        *o = Fe::ONE.add(*y).mul(*d).to_bytes();
-        y.wipe();
-        d.wipe();
-    }
-}
-
-fn compressed_ys<const N: usize>(points: &[EdwardsPoint], ys: &mut [Fe]) {
-    let mut padded: [EdwardsPoint; N] = core::array::from_fn(|i| {
-        points
-            .get(i)
-            .copied()
-            .unwrap_or_else(EdwardsPoint::identity)
-    });
-    let mut compressed = EdwardsPoint::compress_batch(&padded);
-    for (y, c) in ys.iter_mut().zip(compressed.iter()).take(points.len()) {
-        *y = Fe::from_bytes(c.as_bytes());
-    }
-    // The shared points and their encodings each determine a shared secret.
-    padded.zeroize();
-    compressed.zeroize();
 }
 
 /// A peer's X25519 key, with the Edwards point whose Montgomery `u` it is when the caller has
@@ -194,6 +167,76 @@ fn compressed_ys<const N: usize>(points: &[EdwardsPoint], ys: &mut [Fe]) {
 pub(crate) struct Peer<'a> {
     pub(crate) u: &'a [u8; 32],
     pub(crate) point: Option<&'a EdwardsPoint>,
+}
+
+/// The peers' Edwards points (at most `2 * MAX_PAIRS`): `y = (u - 1) / (u + 1)`, one inversion
+/// for all of them, then a square root each. `u = -1` (zero denominator) and `u` with no Edwards
+/// point lie on the twist: `None`, for the ladder. A peer that brings its point skips both (its
+/// denominator is left at 1, which costs the shared inversion nothing).
+fn decode_peers(peers: &[Peer<'_>], out: &mut [Option<EdwardsPoint>]) {
+    let n = peers.len().min(out.len()).min(2 * MAX_PAIRS);
+    let mut ys = [Fe::ZERO; 2 * MAX_PAIRS];
+    let mut dens = [Fe::ONE; 2 * MAX_PAIRS];
+    for ((y, d), peer) in ys.iter_mut().zip(dens.iter_mut()).zip(peers).take(n) {
+        if peer.point.is_none() {
+            let u = Fe::from_bytes(peer.u);
+            *y = u.sub(Fe::ONE);
+            *d = u.add(Fe::ONE);
+        }
+    }
+    invert_all(dens.get_mut(..n).unwrap_or_default());
+    for (((p, y), d), peer) in out.iter_mut().zip(&ys).zip(&dens).zip(peers).take(n) {
+        *p = match peer.point {
+            Some(point) => Some(*point),
+            None => {
+                let usable = !bool::from(d.is_zero());
+                usable
+                    .then(|| CompressedEdwardsY(y.mul(*d).to_bytes()).decompress())
+                    .flatten()
+            }
+        };
+    }
+}
+
+/// `x25519(secret, u)` for every `u` in `peers`, exactly as [`x25519`](super::x25519) computes
+/// it (`None` where the result is all zero: a small-order peer), with the inversions shared:
+/// per chunk of `2 * MAX_PAIRS` peers, one for the peers' Edwards `y` and one for the results'
+/// `u`, instead of two per peer. `out` gets one entry per peer (extra entries are untouched).
+pub(crate) fn dh_many(
+    secret: &[u8; 32],
+    peers: &[&[u8; 32]],
+    out: &mut [Option<Zeroizing<[u8; 32]>>],
+) {
+    const CHUNK: usize = 2 * MAX_PAIRS;
+    for (peers, out) in peers.chunks(CHUNK).zip(out.chunks_mut(CHUNK)) {
+        let n = peers.len().min(out.len());
+        let mut list = [Peer {
+            u: &[0u8; 32],
+            point: None,
+        }; CHUNK];
+        for (slot, u) in list.iter_mut().zip(peers) {
+            slot.u = u;
+        }
+        let mut points: [Option<EdwardsPoint>; CHUNK] = [None; CHUNK];
+        decode_peers(list.get(..n).unwrap_or_default(), &mut points);
+        let mut products = [EdwardsPoint::identity(); CHUNK];
+        for (prod, p) in products.iter_mut().zip(&points).take(n) {
+            if let Some(p) = p {
+                *prod = p.mul_clamped(*secret);
+            }
+        }
+        let mut us = [[0u8; 32]; CHUNK];
+        to_montgomery_all(products.get(..n).unwrap_or_default(), &mut us);
+        products.zeroize();
+        for (((o, u), p), peer) in out.iter_mut().zip(&us).zip(&points).zip(peers) {
+            let shared = Zeroizing::new(match p {
+                Some(_) => *u,
+                None => MontgomeryPoint(**peer).mul_clamped(*secret).to_bytes(),
+            });
+            *o = (!bool::from(shared.ct_eq(&[0u8; 32]))).then_some(shared);
+        }
+        us.zeroize();
+    }
 }
 
 /// For each `(secret, peer)`: the public key of `secret` and `x25519(secret, peer)`, exactly as
@@ -210,38 +253,11 @@ pub(crate) fn agree_all(
 ) -> Result<(), usize> {
     let n = secrets.len().min(peers.len()).min(MAX_PAIRS);
 
-    // The peers' Edwards points: y = (u - 1) / (u + 1), one inversion for all of them, then a
-    // square root each. u = -1 (zero denominator) and u with no Edwards point lie on the twist;
-    // the ladder handles those. A peer that brings its point skips both (its denominator is
-    // left at 1, which costs the shared inversion nothing).
-    let mut ys = [Fe::ZERO; 2 * MAX_PAIRS];
-    let mut dens = [Fe::ONE; 2 * MAX_PAIRS];
-    for ((y, d), peer) in ys.iter_mut().zip(dens.iter_mut()).zip(peers).take(n) {
-        if peer.point.is_none() {
-            let u = Fe::from_bytes(peer.u);
-            *y = u.sub(Fe::ONE);
-            *d = u.add(Fe::ONE);
-        }
-    }
-    invert_all(dens.get_mut(..n).unwrap_or_default());
     let mut peer_points: [Option<EdwardsPoint>; MAX_PAIRS] = [None; MAX_PAIRS];
-    for (((p, y), d), peer) in peer_points
-        .iter_mut()
-        .zip(&ys)
-        .zip(&dens)
-        .zip(peers)
-        .take(n)
-    {
-        *p = match peer.point {
-            Some(point) => Some(*point),
-            None => {
-                let usable = !bool::from(d.is_zero());
-                usable
-                    .then(|| CompressedEdwardsY(y.mul(*d).to_bytes()).decompress())
-                    .flatten()
-            }
-        };
-    }
+    decode_peers(
+        peers.get(..n).unwrap_or_default(),
+        peer_points.get_mut(..n).unwrap_or_default(),
+    );
 
     // Ephemeral public points first, then the shared points.
     let mut points = [EdwardsPoint::identity(); 2 * MAX_PAIRS];
@@ -432,6 +448,44 @@ mod tests {
         }
     }
 
+    fn check_many(secret: &[u8; 32], peers: &[[u8; 32]]) {
+        let refs: Vec<&[u8; 32]> = peers.iter().collect();
+        let mut out: Vec<Option<Zeroizing<[u8; 32]>>> = vec![None; peers.len()];
+        dh_many(secret, &refs, &mut out);
+        for (i, (peer, got)) in peers.iter().zip(&out).enumerate() {
+            let expected = x25519(secret, peer);
+            assert_eq!(got.as_deref(), expected.as_deref(), "peer {i}");
+        }
+    }
+
+    #[test]
+    fn dh_many_equals_one_by_one_across_chunks_and_exceptions() {
+        let torsion: Vec<[u8; 32]> = EIGHT_TORSION
+            .iter()
+            .map(|t| t.to_montgomery().to_bytes())
+            .collect();
+        let mut peers: Vec<[u8; 32]> = (0..70u8)
+            .map(|i| match i % 5 {
+                0 => torsion[usize::from(i / 5) % 8],
+                1 => {
+                    let mut t = [0u8; 32];
+                    t[0] = 2; // the twist
+                    t[1] = i;
+                    t
+                }
+                _ => Keypair::from_secret([i; 32]).public,
+            })
+            .collect();
+        let mut minus_one = [0xffu8; 32];
+        minus_one[0] = 0xec;
+        minus_one[31] = 0x7f;
+        peers.push(minus_one);
+        peers.push([0xff; 32]);
+        for n in [0, 1, 2, 31, 32, 33, peers.len()] {
+            check_many(&[0x33; 32], &peers[..n]);
+        }
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(32))]
         #[test]
@@ -445,6 +499,18 @@ mod tests {
                 .map(|(_, u, honest)| if *honest { Keypair::from_secret(*u).public } else { *u })
                 .collect();
             check(&secrets, &peers);
+        }
+
+        #[test]
+        fn dh_many_equals_one_by_one(
+            secret in any::<[u8; 32]>(),
+            peers in prop::collection::vec((any::<[u8; 32]>(), any::<bool>()), 0..40)
+        ) {
+            let peers: Vec<[u8; 32]> = peers
+                .iter()
+                .map(|(u, honest)| if *honest { Keypair::from_secret(*u).public } else { *u })
+                .collect();
+            check_many(&secret, &peers);
         }
     }
 }

@@ -530,8 +530,14 @@ fn one_draw_per_request_equals_layer_by_layer_draws() {
     for cipher in [HopCipher::XChaCha20, HopCipher::Aes256Gcm] {
         for hops in 1..=15 {
             let seed = [hops as u8; 32];
-            let one = build_request(&keys[..hops], &dest, b"body", cipher, &mut ChaCha20Rng::from_seed(seed))
-                .unwrap();
+            let one = build_request(
+                &keys[..hops],
+                &dest,
+                b"body",
+                cipher,
+                &mut ChaCha20Rng::from_seed(seed),
+            )
+            .unwrap();
             let mut rng = ChaCha20Rng::from_seed(seed);
             let draws: Vec<HopDraw> = (0..=hops).map(|_| HopDraw::from_rng(&mut rng)).collect();
             let each = build_request_with(&keys[..hops], &dest, b"body", cipher, draws).unwrap();

@@ -354,7 +354,11 @@ mod tests {
         y_plus_p[31] = 0x7f;
         cases.push((y_plus_p, sig));
         for (key, sig) in cases {
-            assert_eq!(fast(&key, msg, &sig), reference(&key, msg, &sig), "{key:02x?}");
+            assert_eq!(
+                fast(&key, msg, &sig),
+                reference(&key, msg, &sig),
+                "{key:02x?}"
+            );
         }
     }
 

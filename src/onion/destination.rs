@@ -368,7 +368,10 @@ mod tests {
                 SwarmId::INVALID,
             )
             .unwrap();
-            let (a, b) = (NodeKeys::from_node(&node), NodeKeys::new(id.ed25519_public()).unwrap());
+            let (a, b) = (
+                NodeKeys::from_node(&node),
+                NodeKeys::new(id.ed25519_public()).unwrap(),
+            );
             assert_eq!(a, b);
             assert_eq!(a.point(), b.point());
             assert_eq!(a.x25519(), id.x25519_public());

@@ -24,7 +24,9 @@ pub(crate) use aead::{AeadKey, TAG_LEN, Unauthentic};
 pub(crate) use batch::{Peer, agree_all, dh_many};
 pub(crate) use sealed_box::SEAL_OVERHEAD;
 pub(crate) mod sealed {
-    pub(crate) use super::sealed_box::{open, seal, seal_shared};
+    #[cfg(feature = "hazmat")]
+    pub(crate) use super::sealed_box::seal;
+    pub(crate) use super::sealed_box::{open, seal_shared};
 }
 pub(crate) use x25519::{Keypair, is_canonical_u, x25519};
 

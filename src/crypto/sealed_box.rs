@@ -16,7 +16,9 @@ use salsa20::cipher::{KeyIvInit, StreamCipher};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use super::{Keypair, Unauthentic, x25519};
+#[cfg(any(test, feature = "hazmat"))]
+use super::Keypair;
+use super::{Unauthentic, x25519};
 
 /// Bytes a sealed box adds: the ephemeral key and the tag.
 pub(crate) const SEAL_OVERHEAD: usize = 32 + 16;
@@ -39,6 +41,7 @@ fn box_key(secret: &[u8; 32], public: &[u8; 32]) -> Option<Zeroizing<[u8; 32]>> 
 
 /// Seals `msg` to `recipient` with the ephemeral pair `eph` (`crypto_box_seal` when `eph` is
 /// fresh; the deterministic variant when it is derived).
+#[cfg(any(test, feature = "hazmat"))]
 pub(crate) fn seal(eph: &Keypair, recipient: &[u8; 32], msg: &[u8]) -> Option<Vec<u8>> {
     let shared = x25519(&eph.secret, recipient)?;
     seal_shared(&eph.public, &shared, recipient, msg)

@@ -6,7 +6,14 @@
 //! `RUSTFLAGS='--cfg curve25519_dalek_backend="avx512"' cargo bench --bench paired` (IFMA where
 //! the CPU has it). `PAIRS=n` sets the pairs per operation (default 101). The comparison with
 //! the libsodium C stand-in is `perf/compare.sh`.
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    clippy::cast_precision_loss,
+    missing_docs
+)]
 
 use core::hint::black_box;
 

@@ -3,7 +3,13 @@
 //! busy, a frequency change) hits both members of a pair, so the ratio survives it where two
 //! separate medians would not. Shared by `benches/paired.rs` (each operation against its
 //! primitive floor) and `perf/libsodium-standin` (the crate against the C stand-in).
-#![allow(dead_code)]
+#![allow(
+    dead_code,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    clippy::cast_precision_loss,
+    clippy::cast_sign_loss
+)]
 
 use std::time::Instant;
 

@@ -24,7 +24,13 @@ use harness::{fmt_ns, paired};
 
 unsafe extern "C" {
     fn standin_init() -> i32;
-    fn standin_identity(seed: *const u8, ed_pk: *mut u8, ed_sk: *mut u8, x_sk: *mut u8, x_pk: *mut u8);
+    fn standin_identity(
+        seed: *const u8,
+        ed_pk: *mut u8,
+        ed_sk: *mut u8,
+        x_sk: *mut u8,
+        x_pk: *mut u8,
+    );
     fn standin_onion_build(
         path_x: *const [u8; 32],
         path_ed: *const [u8; 32],
@@ -109,7 +115,9 @@ fn main() {
     assert_eq!(unsafe { standin_init() }, 0);
     let pairs = harness::pairs_from_env(101);
     println!("host: {}", harness::host());
-    println!("{pairs} pairs per row; ratio = crate / C stand-in, median of per-pair ratios (IQR)\n");
+    println!(
+        "{pairs} pairs per row; ratio = crate / C stand-in, median of per-pair ratios (IQR)\n"
+    );
     println!("| operation | crate | libsodium C | ratio |");
     println!("|---|---|---|---|");
 
@@ -157,8 +165,7 @@ fn main() {
         pairs,
         &mut || {
             black_box(
-                build_request(&keys[..3], &dest, &payload, HopCipher::XChaCha20, &mut rng)
-                    .unwrap(),
+                build_request(&keys[..3], &dest, &payload, HopCipher::XChaCha20, &mut rng).unwrap(),
             );
         },
         &mut || {
@@ -224,7 +231,10 @@ fn main() {
     // The C box opens with the crate and the other way round.
     c_seal(&mut scratch, &mut out);
     let c_ct = out[..payload.len() + 144].to_vec();
-    assert_eq!(open_incoming(bob, &c_ct).unwrap().sender().unwrap(), alice.session_id());
+    assert_eq!(
+        open_incoming(bob, &c_ct).unwrap().sender().unwrap(),
+        alice.session_id()
+    );
     let p = paired(
         pairs,
         &mut || {
@@ -308,7 +318,10 @@ fn main() {
         },
         &mut || {
             // SAFETY: 32-byte buffers.
-            assert_eq!(unsafe { standin_dh(o.as_mut_ptr(), [3u8; 32].as_ptr(), peer.as_ptr()) }, 0);
+            assert_eq!(
+                unsafe { standin_dh(o.as_mut_ptr(), [3u8; 32].as_ptr(), peer.as_ptr()) },
+                0
+            );
             black_box(o);
         },
     );

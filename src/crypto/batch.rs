@@ -5,7 +5,8 @@
 //! A request with `n` layers needs `n` ephemeral public keys and `n` shared secrets, so done one
 //! by one it pays `3n` inversions (plus `n` square roots). Here they are shared: one inversion
 //! for all the peers' `y` (Montgomery's trick) and one for all the results' `u`
-//! (curve25519-dalek's `to_montgomery_batch`, which inverts every `Z - Y` at once). Peers
+//! (curve25519-dalek's `to_montgomery_batch`, which inverts every `Z - Y` at once, where the
+//! caller may allocate; otherwise two, via `compress_batch`). Peers
 //! whose Edwards point the caller has cached skip the first inversion and the square root. The results are
 //! bit for bit those of [`Keypair::from_secret`](super::Keypair::from_secret) and
 //! [`x25519`](super::x25519); the tests check that on random and exceptional inputs.
@@ -149,7 +150,8 @@ fn invert_all(xs: &mut [Fe]) {
 
 /// The `u` coordinates of `points`, as `EdwardsPoint::to_montgomery` gives them (the identity
 /// maps to 0), with one inversion for the whole slice: curve25519-dalek's
-/// `to_montgomery_batch` inverts every `Z - Y` at once and multiplies by `Z + Y`.
+/// `to_montgomery_batch` inverts every `Z - Y` at once and multiplies by `Z + Y`. It allocates
+/// three small vectors, so callers that promise no allocation use [`to_montgomery_no_alloc`].
 fn to_montgomery_all(points: &[EdwardsPoint], out: &mut [[u8; 32]]) {
     let mut us = EdwardsPoint::to_montgomery_batch(points);
     for (o, u) in out.iter_mut().zip(us.iter()) {
@@ -159,6 +161,47 @@ fn to_montgomery_all(points: &[EdwardsPoint], out: &mut [[u8; 32]]) {
     for u in us.iter_mut() {
         u.zeroize();
     }
+}
+
+/// [`to_montgomery_all`] without allocating, at the cost of a second inversion: affine `y`
+/// with one (`compress_batch`), then `u = (1 + y) / (1 - y)` with another. curve25519-dalek
+/// keeps the projective coordinates private, so one inversion needs its allocating batch.
+fn to_montgomery_no_alloc(points: &[EdwardsPoint], out: &mut [[u8; 32]]) {
+    let mut ys = [Fe::ZERO; 2 * MAX_PAIRS];
+    if points.len() <= 8 {
+        compressed_ys::<8>(points, &mut ys);
+    } else if points.len() <= 16 {
+        compressed_ys::<16>(points, &mut ys);
+    } else {
+        compressed_ys::<32>(points, &mut ys);
+    }
+    let mut dens = [Fe::ZERO; 2 * MAX_PAIRS];
+    for (d, y) in dens.iter_mut().zip(ys.iter()).take(points.len()) {
+        *d = Fe::ONE.sub(*y);
+    }
+    let dens = dens.get_mut(..points.len()).unwrap_or_default();
+    invert_all(dens);
+    for ((o, y), d) in out.iter_mut().zip(ys.iter_mut()).zip(dens.iter_mut()) {
+        *o = Fe::ONE.add(*y).mul(*d).to_bytes();
+        y.wipe();
+        d.wipe();
+    }
+}
+
+fn compressed_ys<const N: usize>(points: &[EdwardsPoint], ys: &mut [Fe]) {
+    let mut padded: [EdwardsPoint; N] = core::array::from_fn(|i| {
+        points
+            .get(i)
+            .copied()
+            .unwrap_or_else(EdwardsPoint::identity)
+    });
+    let mut compressed = EdwardsPoint::compress_batch(&padded);
+    for (y, c) in ys.iter_mut().zip(compressed.iter()).take(points.len()) {
+        *y = Fe::from_bytes(c.as_bytes());
+    }
+    // The shared points and their encodings each determine a shared secret.
+    padded.zeroize();
+    compressed.zeroize();
 }
 
 /// A peer's X25519 key, with the Edwards point whose Montgomery `u` it is when the caller has
@@ -244,12 +287,16 @@ pub(crate) fn dh_many(
 /// them. `Err(i)` names the first pair whose shared secret is all zero (the peer has small
 /// order), as [`x25519`](super::x25519) refuses it.
 ///
-/// At most [`MAX_PAIRS`] pairs; extra pairs are ignored (callers never pass more).
+/// At most [`MAX_PAIRS`] pairs; extra pairs are ignored (callers never pass more). With
+/// `may_allocate`, the results share one inversion (curve25519-dalek's allocating
+/// `to_montgomery_batch`); without, two and no allocation (request building promises one
+/// allocation per packet).
 pub(crate) fn agree_all(
     secrets: &[Zeroizing<[u8; 32]>],
     peers: &[Peer<'_>],
     publics: &mut [[u8; 32]],
     shared: &mut [Zeroizing<[u8; 32]>],
+    may_allocate: bool,
 ) -> Result<(), usize> {
     let n = secrets.len().min(peers.len()).min(MAX_PAIRS);
 
@@ -280,7 +327,12 @@ pub(crate) fn agree_all(
     }
     let mut us = [[0u8; 32]; 2 * MAX_PAIRS];
     let count = n.saturating_mul(2);
-    to_montgomery_all(points.get(..count).unwrap_or_default(), &mut us);
+    let points_used = points.get(..count).unwrap_or_default();
+    if may_allocate {
+        to_montgomery_all(points_used, &mut us);
+    } else {
+        to_montgomery_no_alloc(points_used, &mut us);
+    }
     points.zeroize();
 
     let (eph_us, shared_us) = us.split_at_mut(n);
@@ -332,7 +384,13 @@ mod tests {
         let mut publics = vec![[0u8; 32]; s.len()];
         let mut shared: Vec<Zeroizing<[u8; 32]>> =
             (0..s.len()).map(|_| Zeroizing::new([0u8; 32])).collect();
-        let got = agree_all(&s, &p, &mut publics, &mut shared);
+        let got = agree_all(&s, &p, &mut publics, &mut shared, true);
+        let mut publics2 = vec![[0u8; 32]; s.len()];
+        let mut shared2: Vec<Zeroizing<[u8; 32]>> =
+            (0..s.len()).map(|_| Zeroizing::new([0u8; 32])).collect();
+        assert_eq!(agree_all(&s, &p, &mut publics2, &mut shared2, false), got);
+        assert_eq!(publics, publics2);
+        assert!(shared.iter().zip(&shared2).all(|(a, b)| **a == **b));
         let mut expected = Ok(());
         for (i, (secret, peer)) in secrets.iter().zip(peers).enumerate() {
             assert_eq!(
@@ -433,7 +491,7 @@ mod tests {
             let mut publics = vec![[0u8; 32]; MAX_PAIRS];
             let mut shared: Vec<Zeroizing<[u8; 32]>> =
                 (0..MAX_PAIRS).map(|_| Zeroizing::new([0u8; 32])).collect();
-            agree_all(secrets, &peers, &mut publics, &mut shared).unwrap();
+            agree_all(secrets, &peers, &mut publics, &mut shared, false).unwrap();
             (publics, shared.iter().map(|s| **s).collect::<Vec<_>>())
         }
         let plain = run_with(&us, &secrets, &|_| None);

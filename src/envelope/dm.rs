@@ -265,7 +265,7 @@ fn seal_to(
     let inner = signed_inner(sender, to.u, msg)?;
     let mut public = [[0u8; 32]];
     let mut shared = [Zeroizing::new([0u8; 32])];
-    crypto::agree_all(&[e], &[to], &mut public, &mut shared)
+    crypto::agree_all(&[e], &[to], &mut public, &mut shared, true)
         .map_err(|_| EncryptError::InvalidRecipient)?;
     let [public] = public;
     let [shared] = shared;

@@ -295,6 +295,7 @@ impl<'a> Plan<'a> {
             peer_list.get(..layers).unwrap_or_default(),
             &mut publics,
             &mut shared,
+            false,
         )
         .map_err(BuildError::InvalidKey)?;
         let mut keys: [Option<AeadKey>; MAX_LAYERS] = core::array::from_fn(|_| None);

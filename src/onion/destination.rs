@@ -66,14 +66,9 @@ impl NodeKeys {
         }
     }
 
-    /// The keys of a node record (whose keys were validated when the record was made). Costs
-    /// no curve arithmetic: the record holds the decompressed point already.
+    /// The keys of a node record (whose keys were validated when the record was made).
     pub fn from_node(node: &ServiceNode) -> Self {
-        Self {
-            ed25519: *node.ed25519(),
-            x25519: *node.x25519(),
-            point: Some(*node.point()),
-        }
+        Self::from_checked(*node.ed25519(), *node.x25519())
     }
 
     /// The public keys of an identity (for nodes simulated in memory, tests and examples).

@@ -10,8 +10,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use serde_json::value::RawValue;
 
 use super::SwarmId;
-use crate::crypto::{self, CachedPoint};
-use crate::identity::{Ed25519Public, X25519Public};
+use crate::identity::{Ed25519Public, X25519Public, ed25519_to_x25519};
 use crate::wire::{self, JsonStr};
 
 /// Largest node list accepted (the onion layer's packet cap).
@@ -29,9 +28,6 @@ pub struct ServiceNode {
     https_port: u16,
     quic_port: u16,
     swarm: SwarmId,
-    /// The point `ed25519` encodes, decompressed once here so that requests through this node
-    /// do not redo the square root (see `NodeKeys::from_node`).
-    point: CachedPoint,
 }
 
 impl ServiceNode {
@@ -46,17 +42,14 @@ impl ServiceNode {
         quic_port: u16,
         swarm: SwarmId,
     ) -> Result<Self, NodeError> {
-        // `ed25519_to_x25519`'s checks, keeping the point it decodes.
-        let point =
-            crypto::decode_ed25519_point(ed25519.as_bytes()).ok_or(NodeError::InvalidKey)?;
+        let x25519 = ed25519_to_x25519(&ed25519).map_err(|_| NodeError::InvalidKey)?;
         Ok(Self {
             ed25519,
-            x25519: X25519Public::from_bytes(point.to_montgomery().to_bytes()),
+            x25519,
             ip,
             https_port,
             quic_port,
             swarm,
-            point: CachedPoint(point),
         })
     }
 
@@ -68,11 +61,6 @@ impl ServiceNode {
     /// The node's X25519 public key, which onion layers are encrypted to.
     pub fn x25519(&self) -> &X25519Public {
         &self.x25519
-    }
-
-    /// The decompressed point of the Ed25519 key (in the prime-order subgroup).
-    pub(crate) fn point(&self) -> &curve25519_dalek::edwards::EdwardsPoint {
-        &self.point.0
     }
 
     /// The node's public IPv4 address.

@@ -21,12 +21,37 @@ mod x25519;
 
 pub use aead::HopCipher;
 pub(crate) use aead::{AeadKey, TAG_LEN, Unauthentic};
-pub(crate) use batch::{Peer, agree_all};
+pub(crate) use batch::{Peer, agree_all, dh_many};
 pub(crate) use sealed_box::SEAL_OVERHEAD;
 pub(crate) mod sealed {
-    pub(crate) use super::sealed_box::{open, seal};
+    #[cfg(feature = "hazmat")]
+    pub(crate) use super::sealed_box::seal;
+    pub(crate) use super::sealed_box::{open, seal_shared};
 }
 pub(crate) use x25519::{Keypair, is_canonical_u, x25519};
+
+/// A public point cached beside the key bytes it was decoded from: it compares equal to every
+/// other and hashes to nothing, so a type holding it keeps equality and hashing on its keys.
+#[derive(Clone, Copy)]
+pub(crate) struct CachedPoint(pub(crate) EdwardsPoint);
+
+impl PartialEq for CachedPoint {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for CachedPoint {}
+
+impl core::hash::Hash for CachedPoint {
+    fn hash<H: core::hash::Hasher>(&self, _: &mut H) {}
+}
+
+impl core::fmt::Debug for CachedPoint {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("CachedPoint(..)")
+    }
+}
 
 /// `crypto_generichash` with a 32-byte digest over the concatenation of `parts`.
 pub(crate) fn blake2b_256(parts: &[&[u8]]) -> [u8; 32] {

@@ -47,8 +47,8 @@ pub use content::{Content, ContentError};
 #[cfg(feature = "hazmat")]
 pub use dm::seal_for_recipient_raw;
 pub use dm::{
-    DM_OVERHEAD, DecryptError, EncryptError, Incoming, open_incoming, seal_for_recipient,
-    seal_for_recipient_deterministic,
+    DM_OVERHEAD, DecryptError, EncryptError, Incoming, RecipientKey, open_incoming,
+    seal_for_recipient, seal_for_recipient_deterministic, seal_for_recipient_key,
 };
 pub use error::{ErrorKind, SmallFormatError};
 pub use group::{

@@ -73,6 +73,7 @@ pub use destination::{
 pub use entry::{Layer, parse_entry};
 pub use node::{
     Hop, LayerError, NodeSecret, PeelError, Peeled, ProxyRequest, ReplyKey, open_request, peel,
+    peel_batch,
 };
 pub use relay::{Relay, decode_relay};
 pub use response::{Response, ResponseError, ResponseKey};

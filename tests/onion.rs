@@ -2164,3 +2164,146 @@ fn redacted_debug_prints_its_markers_and_no_secrets() {
         "{keys}"
     );
 }
+
+/// What a peel says, in a comparable form: the replay tag, the hop's `Debug` text and, for a
+/// forward, the relay message's bytes.
+fn peel_outcome(r: &Result<session_protocol::onion::Peeled<'_>, PeelError>) -> String {
+    match r {
+        Ok(p) => {
+            let relay = match &p.hop {
+                Hop::Forward { relay, .. } => hex(&relay.encode()),
+                _ => String::new(),
+            };
+            format!("ok {} {:?} {relay}", hex(&p.replay_tag), p.hop)
+        }
+        Err(e) => format!("err {e:?}"),
+    }
+}
+
+/// How one packet of a batch is spoiled, if at all.
+#[derive(Debug, Clone, Copy)]
+enum Spoil {
+    None,
+    /// One ciphertext byte flipped: `Decrypt`.
+    Tamper(usize),
+    /// The ephemeral key replaced by `u = 0` (small order): `WeakKey`.
+    SmallOrder,
+    /// The ephemeral key replaced by a point on the twist (`u = 2`): the ladder, then `Decrypt`.
+    Twist,
+}
+
+fn spoil(packet: &mut Vec<u8>, how: Spoil) {
+    let replace_key = |packet: &mut Vec<u8>, u: [u8; 32]| {
+        let text = b"\"ephemeral_key\":\"";
+        let at = packet.windows(text.len()).rposition(|w| w == text).unwrap() + text.len();
+        packet[at..at + 64].copy_from_slice(hex(&u).as_bytes());
+    };
+    match how {
+        Spoil::None => {}
+        Spoil::Tamper(i) => {
+            let i = 4 + 24 + i % 50;
+            packet[i] ^= 0x10;
+        }
+        Spoil::SmallOrder => replace_key(packet, [0; 32]),
+        Spoil::Twist => {
+            let mut u = [0u8; 32];
+            u[0] = 2;
+            replace_key(packet, u);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(16))]
+    /// `peel_batch` gives exactly what `peel` gives one by one, for batches of 0 to 40 packets
+    /// (past one chunk of 32) with failures mixed in, in both ciphers and at both path
+    /// positions (a forward from the guard, a delivery at the destination).
+    #[test]
+    fn peel_batch_equals_one_by_one(
+        seed in any::<[u8; 32]>(),
+        spoils in proptest::collection::vec((0u8..8, any::<usize>(), any::<bool>(), 1usize..=3), 0..40),
+    ) {
+        use session_protocol::onion::peel_batch;
+        let ids: Vec<Identity> = (1..=4u8).map(|i| Identity::from_seed(&[i; 32])).collect();
+        let keys: Vec<NodeKeys> = ids.iter().map(NodeKeys::from_identity).collect();
+        let guard = NodeSecret::from_identity(&ids[0]);
+        let mut rng = ChaCha20Rng::from_seed(seed);
+        let packets: Vec<Vec<u8>> = spoils
+            .iter()
+            .map(|&(kind, at, aes, hops)| {
+                let cipher = if aes { HopCipher::Aes256Gcm } else { HopCipher::XChaCha20 };
+                let dest = Destination::Node(keys[3]);
+                let mut p = build_request(&keys[..hops], &dest, b"{\"method\":\"info\"}", cipher, &mut rng)
+                    .unwrap()
+                    .packet;
+                let how = match kind {
+                    0 | 1 => Spoil::Tamper(at),
+                    2 => Spoil::SmallOrder,
+                    3 => Spoil::Twist,
+                    _ => Spoil::None,
+                };
+                spoil(&mut p, how);
+                p
+            })
+            .collect();
+        let mut one = packets.clone();
+        let singles: Vec<String> = one
+            .iter_mut()
+            .map(|p| peel_outcome(&peel(&guard, parse_entry(p).unwrap())))
+            .collect();
+        let mut batch = packets.clone();
+        let layers: Vec<_> = batch.iter_mut().map(|p| parse_entry(p).unwrap()).collect();
+        let batched: Vec<String> = peel_batch(&guard, layers).iter().map(peel_outcome).collect();
+        prop_assert_eq!(singles, batched);
+    }
+}
+
+#[test]
+fn peel_batch_of_nothing_is_empty() {
+    let guard = NodeSecret::from_identity(&Identity::from_seed(&[1; 32]));
+    assert!(session_protocol::onion::peel_batch(&guard, []).is_empty());
+}
+
+#[test]
+fn peel_batch_reports_each_failure_in_place() {
+    use session_protocol::onion::peel_batch;
+    let ids: Vec<Identity> = (1..=4u8).map(|i| Identity::from_seed(&[i; 32])).collect();
+    let keys: Vec<NodeKeys> = ids.iter().map(NodeKeys::from_identity).collect();
+    let guard = NodeSecret::from_identity(&ids[0]);
+    let mut rng = ChaCha20Rng::from_seed([3; 32]);
+    let dest = Destination::Node(keys[3]);
+    let mut packets: Vec<Vec<u8>> = [
+        Spoil::None,
+        Spoil::Tamper(3),
+        Spoil::SmallOrder,
+        Spoil::Twist,
+        Spoil::None,
+    ]
+    .into_iter()
+    .map(|how| {
+        let mut p = build_request(&keys[..3], &dest, b"{}", HopCipher::XChaCha20, &mut rng)
+            .unwrap()
+            .packet;
+        spoil(&mut p, how);
+        p
+    })
+    .collect();
+    let layers: Vec<_> = packets
+        .iter_mut()
+        .map(|p| parse_entry(p).unwrap())
+        .collect();
+    let got: Vec<Result<(), PeelError>> = peel_batch(&guard, layers)
+        .into_iter()
+        .map(|r| r.map(|p| assert!(matches!(p.hop, Hop::Forward { .. }))))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            Ok(()),
+            Err(PeelError::Decrypt),
+            Err(PeelError::WeakKey),
+            Err(PeelError::Decrypt),
+            Ok(())
+        ]
+    );
+}

@@ -515,3 +515,33 @@ fn xchacha_keys_with_roles_swapped_do_not_open_a_layer() {
         plaintext
     );
 }
+
+/// `build_request` takes a request's randomness with one `fill_bytes` call; from a seeded
+/// ChaCha RNG that must be the bytes `HopDraw::from_rng` draws layer by layer (the order the
+/// vectors and `build_request_with` document), for every path length.
+#[test]
+fn one_draw_per_request_equals_layer_by_layer_draws() {
+    use rand_chacha::ChaCha20Rng;
+    use rand_chacha::rand_core::SeedableRng;
+    use session_protocol::onion::build_request;
+    let ids: Vec<Identity> = (1..=16u8).map(|i| Identity::from_seed(&[i; 32])).collect();
+    let keys: Vec<NodeKeys> = ids.iter().map(NodeKeys::from_identity).collect();
+    let dest = Destination::Node(keys[15]);
+    for cipher in [HopCipher::XChaCha20, HopCipher::Aes256Gcm] {
+        for hops in 1..=15 {
+            let seed = [hops as u8; 32];
+            let one = build_request(
+                &keys[..hops],
+                &dest,
+                b"body",
+                cipher,
+                &mut ChaCha20Rng::from_seed(seed),
+            )
+            .unwrap();
+            let mut rng = ChaCha20Rng::from_seed(seed);
+            let draws: Vec<HopDraw> = (0..=hops).map(|_| HopDraw::from_rng(&mut rng)).collect();
+            let each = build_request_with(&keys[..hops], &dest, b"body", cipher, draws).unwrap();
+            assert_eq!(one.packet, each.packet, "{hops} hops");
+        }
+    }
+}

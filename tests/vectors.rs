@@ -516,7 +516,7 @@ fn envelope_vectors() {
                     s(&v, "expected", "sender_ed25519_pubkey_hex")
                 );
                 assert_eq!(
-                    got.sender.to_string(),
+                    got.sender().unwrap().to_string(),
                     s(&v, "expected", "sender_session_id")
                 );
             }

@@ -4,8 +4,10 @@
 //! inversions: one to map the peer's `u` to an Edwards `y`, one to map each result back to `u`.
 //! A request with `n` layers needs `n` ephemeral public keys and `n` shared secrets, so done one
 //! by one it pays `3n` inversions (plus `n` square roots). Here they are shared: one inversion
-//! for all the peers' `y`, one for all the results' affine `y` (curve25519-dalek's
-//! `compress_batch`) and one for all the results' `u`, using Montgomery's trick. The results are
+//! for all the peers' `y` (Montgomery's trick) and one for all the results' `u`
+//! (curve25519-dalek's `to_montgomery_batch`, which inverts every `Z - Y` at once, where the
+//! caller may allocate; otherwise two, via `compress_batch`). Peers
+//! whose Edwards point the caller has cached skip the first inversion and the square root. The results are
 //! bit for bit those of [`Keypair::from_secret`](super::Keypair::from_secret) and
 //! [`x25519`](super::x25519); the tests check that on random and exceptional inputs.
 //!
@@ -147,9 +149,24 @@ fn invert_all(xs: &mut [Fe]) {
 }
 
 /// The `u` coordinates of `points`, as `EdwardsPoint::to_montgomery` gives them (the identity
-/// maps to 0), with two inversions for the whole slice.
+/// maps to 0), with one inversion for the whole slice: curve25519-dalek's
+/// `to_montgomery_batch` inverts every `Z - Y` at once and multiplies by `Z + Y`. It allocates
+/// three small vectors, so callers that promise no allocation use [`to_montgomery_no_alloc`].
 fn to_montgomery_all(points: &[EdwardsPoint], out: &mut [[u8; 32]]) {
-    // Affine y with one inversion (x's sign lands in bit 255, which from_bytes ignores).
+    let mut us = EdwardsPoint::to_montgomery_batch(points);
+    for (o, u) in out.iter_mut().zip(us.iter()) {
+        *o = u.to_bytes();
+    }
+    // Each `u` determines a shared secret.
+    for u in us.iter_mut() {
+        u.zeroize();
+    }
+}
+
+/// [`to_montgomery_all`] without allocating, at the cost of a second inversion: affine `y`
+/// with one (`compress_batch`), then `u = (1 + y) / (1 - y)` with another. curve25519-dalek
+/// keeps the projective coordinates private, so one inversion needs its allocating batch.
+fn to_montgomery_no_alloc(points: &[EdwardsPoint], out: &mut [[u8; 32]]) {
     let mut ys = [Fe::ZERO; 2 * MAX_PAIRS];
     if points.len() <= 8 {
         compressed_ys::<8>(points, &mut ys);
@@ -158,7 +175,6 @@ fn to_montgomery_all(points: &[EdwardsPoint], out: &mut [[u8; 32]]) {
     } else {
         compressed_ys::<32>(points, &mut ys);
     }
-    // u = (1 + y) / (1 - y), with one more inversion.
     let mut dens = [Fe::ZERO; 2 * MAX_PAIRS];
     for (d, y) in dens.iter_mut().zip(ys.iter()).take(points.len()) {
         *d = Fe::ONE.sub(*y);
@@ -196,24 +212,12 @@ pub(crate) struct Peer<'a> {
     pub(crate) point: Option<&'a EdwardsPoint>,
 }
 
-/// For each `(secret, peer)`: the public key of `secret` and `x25519(secret, peer)`, exactly as
-/// [`Keypair::from_secret`](super::Keypair::from_secret) and [`x25519`](super::x25519) compute
-/// them. `Err(i)` names the first pair whose shared secret is all zero (the peer has small
-/// order), as [`x25519`](super::x25519) refuses it.
-///
-/// At most [`MAX_PAIRS`] pairs; extra pairs are ignored (callers never pass more).
-pub(crate) fn agree_all(
-    secrets: &[Zeroizing<[u8; 32]>],
-    peers: &[Peer<'_>],
-    publics: &mut [[u8; 32]],
-    shared: &mut [Zeroizing<[u8; 32]>],
-) -> Result<(), usize> {
-    let n = secrets.len().min(peers.len()).min(MAX_PAIRS);
-
-    // The peers' Edwards points: y = (u - 1) / (u + 1), one inversion for all of them, then a
-    // square root each. u = -1 (zero denominator) and u with no Edwards point lie on the twist;
-    // the ladder handles those. A peer that brings its point skips both (its denominator is
-    // left at 1, which costs the shared inversion nothing).
+/// The peers' Edwards points (at most `2 * MAX_PAIRS`): `y = (u - 1) / (u + 1)`, one inversion
+/// for all of them, then a square root each. `u = -1` (zero denominator) and `u` with no Edwards
+/// point lie on the twist: `None`, for the ladder. A peer that brings its point skips both (its
+/// denominator is left at 1, which costs the shared inversion nothing).
+fn decode_peers(peers: &[Peer<'_>], out: &mut [Option<EdwardsPoint>]) {
+    let n = peers.len().min(out.len()).min(2 * MAX_PAIRS);
     let mut ys = [Fe::ZERO; 2 * MAX_PAIRS];
     let mut dens = [Fe::ONE; 2 * MAX_PAIRS];
     for ((y, d), peer) in ys.iter_mut().zip(dens.iter_mut()).zip(peers).take(n) {
@@ -224,14 +228,7 @@ pub(crate) fn agree_all(
         }
     }
     invert_all(dens.get_mut(..n).unwrap_or_default());
-    let mut peer_points: [Option<EdwardsPoint>; MAX_PAIRS] = [None; MAX_PAIRS];
-    for (((p, y), d), peer) in peer_points
-        .iter_mut()
-        .zip(&ys)
-        .zip(&dens)
-        .zip(peers)
-        .take(n)
-    {
+    for (((p, y), d), peer) in out.iter_mut().zip(&ys).zip(&dens).zip(peers).take(n) {
         *p = match peer.point {
             Some(point) => Some(*point),
             None => {
@@ -242,6 +239,72 @@ pub(crate) fn agree_all(
             }
         };
     }
+}
+
+/// `x25519(secret, u)` for every `u` in `peers`, exactly as [`x25519`](super::x25519) computes
+/// it (`None` where the result is all zero: a small-order peer), with the inversions shared:
+/// per chunk of `2 * MAX_PAIRS` peers, one for the peers' Edwards `y` and one for the results'
+/// `u`, instead of two per peer. `out` gets one entry per peer (extra entries are untouched).
+pub(crate) fn dh_many(
+    secret: &[u8; 32],
+    peers: &[&[u8; 32]],
+    out: &mut [Option<Zeroizing<[u8; 32]>>],
+) {
+    const CHUNK: usize = 2 * MAX_PAIRS;
+    for (peers, out) in peers.chunks(CHUNK).zip(out.chunks_mut(CHUNK)) {
+        let n = peers.len().min(out.len());
+        let mut list = [Peer {
+            u: &[0u8; 32],
+            point: None,
+        }; CHUNK];
+        for (slot, u) in list.iter_mut().zip(peers) {
+            slot.u = u;
+        }
+        let mut points: [Option<EdwardsPoint>; CHUNK] = [None; CHUNK];
+        decode_peers(list.get(..n).unwrap_or_default(), &mut points);
+        let mut products = [EdwardsPoint::identity(); CHUNK];
+        for (prod, p) in products.iter_mut().zip(&points).take(n) {
+            if let Some(p) = p {
+                *prod = p.mul_clamped(*secret);
+            }
+        }
+        let mut us = [[0u8; 32]; CHUNK];
+        to_montgomery_all(products.get(..n).unwrap_or_default(), &mut us);
+        products.zeroize();
+        for (((o, u), p), peer) in out.iter_mut().zip(&us).zip(&points).zip(peers) {
+            let shared = Zeroizing::new(match p {
+                Some(_) => *u,
+                None => MontgomeryPoint(**peer).mul_clamped(*secret).to_bytes(),
+            });
+            *o = (!bool::from(shared.ct_eq(&[0u8; 32]))).then_some(shared);
+        }
+        us.zeroize();
+    }
+}
+
+/// For each `(secret, peer)`: the public key of `secret` and `x25519(secret, peer)`, exactly as
+/// [`Keypair::from_secret`](super::Keypair::from_secret) and [`x25519`](super::x25519) compute
+/// them. `Err(i)` names the first pair whose shared secret is all zero (the peer has small
+/// order), as [`x25519`](super::x25519) refuses it.
+///
+/// At most [`MAX_PAIRS`] pairs; extra pairs are ignored (callers never pass more). With
+/// `may_allocate`, the results share one inversion (curve25519-dalek's allocating
+/// `to_montgomery_batch`); without, two and no allocation (request building promises one
+/// allocation per packet).
+pub(crate) fn agree_all(
+    secrets: &[Zeroizing<[u8; 32]>],
+    peers: &[Peer<'_>],
+    publics: &mut [[u8; 32]],
+    shared: &mut [Zeroizing<[u8; 32]>],
+    may_allocate: bool,
+) -> Result<(), usize> {
+    let n = secrets.len().min(peers.len()).min(MAX_PAIRS);
+
+    let mut peer_points: [Option<EdwardsPoint>; MAX_PAIRS] = [None; MAX_PAIRS];
+    decode_peers(
+        peers.get(..n).unwrap_or_default(),
+        peer_points.get_mut(..n).unwrap_or_default(),
+    );
 
     // Ephemeral public points first, then the shared points.
     let mut points = [EdwardsPoint::identity(); 2 * MAX_PAIRS];
@@ -264,7 +327,12 @@ pub(crate) fn agree_all(
     }
     let mut us = [[0u8; 32]; 2 * MAX_PAIRS];
     let count = n.saturating_mul(2);
-    to_montgomery_all(points.get(..count).unwrap_or_default(), &mut us);
+    let points_used = points.get(..count).unwrap_or_default();
+    if may_allocate {
+        to_montgomery_all(points_used, &mut us);
+    } else {
+        to_montgomery_no_alloc(points_used, &mut us);
+    }
     points.zeroize();
 
     let (eph_us, shared_us) = us.split_at_mut(n);
@@ -316,7 +384,13 @@ mod tests {
         let mut publics = vec![[0u8; 32]; s.len()];
         let mut shared: Vec<Zeroizing<[u8; 32]>> =
             (0..s.len()).map(|_| Zeroizing::new([0u8; 32])).collect();
-        let got = agree_all(&s, &p, &mut publics, &mut shared);
+        let got = agree_all(&s, &p, &mut publics, &mut shared, true);
+        let mut publics2 = vec![[0u8; 32]; s.len()];
+        let mut shared2: Vec<Zeroizing<[u8; 32]>> =
+            (0..s.len()).map(|_| Zeroizing::new([0u8; 32])).collect();
+        assert_eq!(agree_all(&s, &p, &mut publics2, &mut shared2, false), got);
+        assert_eq!(publics, publics2);
+        assert!(shared.iter().zip(&shared2).all(|(a, b)| **a == **b));
         let mut expected = Ok(());
         for (i, (secret, peer)) in secrets.iter().zip(peers).enumerate() {
             assert_eq!(
@@ -417,7 +491,7 @@ mod tests {
             let mut publics = vec![[0u8; 32]; MAX_PAIRS];
             let mut shared: Vec<Zeroizing<[u8; 32]>> =
                 (0..MAX_PAIRS).map(|_| Zeroizing::new([0u8; 32])).collect();
-            agree_all(secrets, &peers, &mut publics, &mut shared).unwrap();
+            agree_all(secrets, &peers, &mut publics, &mut shared, false).unwrap();
             (publics, shared.iter().map(|s| **s).collect::<Vec<_>>())
         }
         let plain = run_with(&us, &secrets, &|_| None);
@@ -429,6 +503,44 @@ mod tests {
         );
         for (i, (u, secret)) in us.iter().zip(&secrets).enumerate() {
             assert_eq!(plain.1[i], *x25519(secret, u).unwrap());
+        }
+    }
+
+    fn check_many(secret: &[u8; 32], peers: &[[u8; 32]]) {
+        let refs: Vec<&[u8; 32]> = peers.iter().collect();
+        let mut out: Vec<Option<Zeroizing<[u8; 32]>>> = vec![None; peers.len()];
+        dh_many(secret, &refs, &mut out);
+        for (i, (peer, got)) in peers.iter().zip(&out).enumerate() {
+            let expected = x25519(secret, peer);
+            assert_eq!(got.as_deref(), expected.as_deref(), "peer {i}");
+        }
+    }
+
+    #[test]
+    fn dh_many_equals_one_by_one_across_chunks_and_exceptions() {
+        let torsion: Vec<[u8; 32]> = EIGHT_TORSION
+            .iter()
+            .map(|t| t.to_montgomery().to_bytes())
+            .collect();
+        let mut peers: Vec<[u8; 32]> = (0..70u8)
+            .map(|i| match i % 5 {
+                0 => torsion[usize::from(i / 5) % 8],
+                1 => {
+                    let mut t = [0u8; 32];
+                    t[0] = 2; // the twist
+                    t[1] = i;
+                    t
+                }
+                _ => Keypair::from_secret([i; 32]).public,
+            })
+            .collect();
+        let mut minus_one = [0xffu8; 32];
+        minus_one[0] = 0xec;
+        minus_one[31] = 0x7f;
+        peers.push(minus_one);
+        peers.push([0xff; 32]);
+        for n in [0, 1, 2, 31, 32, 33, peers.len()] {
+            check_many(&[0x33; 32], &peers[..n]);
         }
     }
 
@@ -445,6 +557,18 @@ mod tests {
                 .map(|(_, u, honest)| if *honest { Keypair::from_secret(*u).public } else { *u })
                 .collect();
             check(&secrets, &peers);
+        }
+
+        #[test]
+        fn dh_many_equals_one_by_one(
+            secret in any::<[u8; 32]>(),
+            peers in prop::collection::vec((any::<[u8; 32]>(), any::<bool>()), 0..40)
+        ) {
+            let peers: Vec<[u8; 32]> = peers
+                .iter()
+                .map(|(u, honest)| if *honest { Keypair::from_secret(*u).public } else { *u })
+                .collect();
+            check_many(&secret, &peers);
         }
     }
 }

@@ -16,7 +16,9 @@ use salsa20::cipher::{KeyIvInit, StreamCipher};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use super::{Keypair, Unauthentic, x25519};
+#[cfg(any(test, feature = "hazmat"))]
+use super::Keypair;
+use super::{Unauthentic, x25519};
 
 /// Bytes a sealed box adds: the ephemeral key and the tag.
 pub(crate) const SEAL_OVERHEAD: usize = 32 + 16;
@@ -39,11 +41,32 @@ fn box_key(secret: &[u8; 32], public: &[u8; 32]) -> Option<Zeroizing<[u8; 32]>> 
 
 /// Seals `msg` to `recipient` with the ephemeral pair `eph` (`crypto_box_seal` when `eph` is
 /// fresh; the deterministic variant when it is derived).
+#[cfg(any(test, feature = "hazmat"))]
 pub(crate) fn seal(eph: &Keypair, recipient: &[u8; 32], msg: &[u8]) -> Option<Vec<u8>> {
-    let nonce = seal_nonce(&eph.public, recipient);
-    let key = box_key(&eph.secret, recipient)?;
+    let shared = x25519(&eph.secret, recipient)?;
+    seal_shared(&eph.public, &shared, recipient, msg)
+}
+
+/// [`seal`] from the ephemeral public key and the X25519 shared secret with `recipient`,
+/// computed by the caller (e.g. both at once with one shared inversion). `None` for an
+/// all-zero shared secret, as [`seal`] refuses it.
+pub(crate) fn seal_shared(
+    eph_public: &[u8; 32],
+    shared: &[u8; 32],
+    recipient: &[u8; 32],
+    msg: &[u8],
+) -> Option<Vec<u8>> {
+    if bool::from(shared.ct_eq(&[0u8; 32])) {
+        return None;
+    }
+    let nonce = seal_nonce(eph_public, recipient);
+    let key = Zeroizing::new(<[u8; 32]>::from(salsa20::hsalsa::<U10>(
+        &(*shared).into(),
+        &[0u8; 16].into(),
+    )));
+    let eph = eph_public;
     let mut out = Vec::with_capacity(msg.len().checked_add(SEAL_OVERHEAD)?);
-    out.extend_from_slice(&eph.public);
+    out.extend_from_slice(eph);
     out.extend_from_slice(&[0u8; 16]);
     out.extend_from_slice(msg);
     let (head, body) = out.split_at_mut(32 + 16);

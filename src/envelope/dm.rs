@@ -7,7 +7,12 @@ use core::fmt;
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
-use crate::crypto::{self, Keypair, SEAL_OVERHEAD, sealed};
+use curve25519_dalek::edwards::EdwardsPoint;
+use curve25519_dalek::montgomery::MontgomeryPoint;
+
+#[cfg(feature = "hazmat")]
+use crate::crypto::Keypair;
+use crate::crypto::{self, Peer, SEAL_OVERHEAD, sealed};
 #[cfg(feature = "hazmat")]
 use crate::identity::X25519Public;
 use crate::identity::{Ed25519Public, IdPrefix, Identity, SessionId, verify_ed25519_point};
@@ -51,23 +56,119 @@ pub enum DecryptError {
     InvalidSender,
 }
 
-/// A decrypted one-to-one message and who sent it.
+/// A decrypted one-to-one message and the key that signed it.
+///
+/// Its signature has been verified (see [`open_incoming`]); the sender's Session ID is
+/// derived on demand by [`Incoming::sender`], which performs the one check left.
 #[non_exhaustive]
 pub struct Incoming {
     /// The message.
     pub message: Zeroizing<Vec<u8>>,
     /// The sender's Ed25519 key (which signed the message).
     pub sender_ed25519: Ed25519Public,
-    /// The sender's Session ID, derived from that key.
-    pub sender: SessionId,
+    /// The decompressed `sender_ed25519`, kept for [`Incoming::sender`].
+    point: crypto::CachedPoint,
+}
+
+impl Incoming {
+    /// The sender's Session ID: `05` and the X25519 form of [`Incoming::sender_ed25519`]
+    /// (`crypto_sign_ed25519_pk_to_curve25519`).
+    ///
+    /// [`open_incoming`] has already checked the key as a signing key (on the curve, canonical,
+    /// not of small order, the signature valid). This adds libsodium's conversion check: the
+    /// key must lie in the prime-order subgroup (no torsion component). A key that fails it has
+    /// no Session ID, so the message cannot be attributed to an account: drop it (as
+    /// [`open_1o1`](super::open_1o1) does). Costs a scalar multiplication's worth of checking;
+    /// call it once and keep the result.
+    ///
+    /// ```
+    /// use rand_chacha::{ChaCha20Rng, rand_core::SeedableRng};
+    /// use session_protocol::Identity;
+    /// use session_protocol::envelope::{open_incoming, seal_for_recipient};
+    ///
+    /// let (alice, bob) = (Identity::from_seed(&[1; 32]), Identity::from_seed(&[2; 32]));
+    /// let ct = seal_for_recipient(&alice, &bob.session_id(), b"hi", &mut ChaCha20Rng::from_seed([0; 32]))?;
+    /// let incoming = open_incoming(&bob, &ct)?;
+    /// assert_eq!(incoming.sender_ed25519, alice.ed25519_public());
+    /// assert_eq!(incoming.sender()?, alice.session_id());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`DecryptError::InvalidSender`] when the key has a torsion component.
+    pub fn sender(&self) -> Result<SessionId, DecryptError> {
+        crypto::x25519_of_point(&self.point.0)
+            .map(|x| SessionId::new(IdPrefix::Standard, x))
+            .ok_or(DecryptError::InvalidSender)
+    }
 }
 
 impl fmt::Debug for Incoming {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Incoming")
-            .field("sender", &self.sender)
+            .field("sender_ed25519", &self.sender_ed25519)
             .field("len", &self.message.len())
             .finish_non_exhaustive()
+    }
+}
+
+/// A recipient's key made ready for [`seal_for_recipient_key`]: the X25519 key of a `05`
+/// Session ID together with its Edwards point, so that messages to the same account do not
+/// each redo the conversion (a field inversion and a square root).
+///
+/// ```
+/// use rand_chacha::{ChaCha20Rng, rand_core::SeedableRng};
+/// use session_protocol::Identity;
+/// use session_protocol::envelope::{RecipientKey, open_incoming, seal_for_recipient, seal_for_recipient_key};
+///
+/// let (alice, bob) = (Identity::from_seed(&[1; 32]), Identity::from_seed(&[2; 32]));
+/// let to_bob = RecipientKey::new(&bob.session_id())?;
+/// let ct = seal_for_recipient_key(&alice, &to_bob, b"hi", &mut ChaCha20Rng::from_seed([0; 32]))?;
+/// assert_eq!(&open_incoming(&bob, &ct)?.message[..], b"hi");
+/// // The same bytes as sealing to the Session ID with the same randomness.
+/// let again = seal_for_recipient(&alice, &bob.session_id(), b"hi", &mut ChaCha20Rng::from_seed([0; 32]))?;
+/// assert_eq!(ct, again);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct RecipientKey {
+    id: SessionId,
+    /// An Edwards point whose Montgomery `u` is the id's key, or `None` for a `u` on the twist
+    /// (no honest key; the ladder handles it).
+    point: Option<crypto::CachedPoint>,
+}
+
+impl RecipientKey {
+    /// Prepares the key of `to`.
+    ///
+    /// # Errors
+    /// [`EncryptError::NotStandardId`] for an id that is not a `05` id. A small-order key is
+    /// refused when sealing ([`EncryptError::InvalidRecipient`]), as [`seal_for_recipient`]
+    /// refuses it.
+    pub fn new(to: &SessionId) -> Result<Self, EncryptError> {
+        let u = recipient_key(to)?;
+        Ok(Self {
+            id: *to,
+            point: MontgomeryPoint(*u).to_edwards(0).map(crypto::CachedPoint),
+        })
+    }
+
+    /// The Session ID this key was made from.
+    pub fn session_id(&self) -> &SessionId {
+        &self.id
+    }
+
+    fn peer(&self) -> Peer<'_> {
+        Peer {
+            u: self.id.key(),
+            point: self.point.as_ref().map(|p| &p.0),
+        }
+    }
+}
+
+impl fmt::Debug for RecipientKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("RecipientKey").field(&self.id).finish()
     }
 }
 
@@ -109,7 +210,7 @@ fn signed_inner(
 /// let ct = seal_for_recipient(&alice, &bob.session_id(), b"hi", &mut ChaCha20Rng::from_seed([0; 32]))?;
 /// let incoming = open_incoming(&bob, &ct)?;
 /// assert_eq!(&incoming.message[..], b"hi");
-/// assert_eq!(incoming.sender, alice.session_id());
+/// assert_eq!(incoming.sender()?, alice.session_id());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 ///
@@ -117,6 +218,9 @@ fn signed_inner(
 /// [`EncryptError::NotStandardId`] for a recipient that is not a `05` id,
 /// [`EncryptError::InvalidRecipient`] for a small-order recipient key,
 /// [`EncryptError::TooLarge`] when the length overflows.
+///
+/// Sending to the same account again? [`RecipientKey`] and [`seal_for_recipient_key`] skip
+/// converting its key each time.
 #[doc(alias = "encrypt_for_recipient")]
 pub fn seal_for_recipient<R: CryptoRng + ?Sized>(
     sender: &Identity,
@@ -125,11 +229,47 @@ pub fn seal_for_recipient<R: CryptoRng + ?Sized>(
     rng: &mut R,
 ) -> Result<Vec<u8>, EncryptError> {
     let y = recipient_key(to)?;
-    let inner = signed_inner(sender, y, msg)?;
+    seal_to(sender, Peer { u: y, point: None }, msg, draw(rng))
+}
+
+/// [`seal_for_recipient`] to a key prepared once with [`RecipientKey::new`]: the same bytes
+/// for the same randomness, without converting the recipient's key again.
+///
+/// # Errors
+/// [`EncryptError::InvalidRecipient`] for a small-order recipient key,
+/// [`EncryptError::TooLarge`] when the length overflows.
+pub fn seal_for_recipient_key<R: CryptoRng + ?Sized>(
+    sender: &Identity,
+    to: &RecipientKey,
+    msg: &[u8],
+    rng: &mut R,
+) -> Result<Vec<u8>, EncryptError> {
+    seal_to(sender, to.peer(), msg, draw(rng))
+}
+
+/// The ephemeral secret of one sealed box.
+fn draw<R: CryptoRng + ?Sized>(rng: &mut R) -> Zeroizing<[u8; 32]> {
     let mut e = Zeroizing::new([0u8; 32]);
     rng.fill_bytes(&mut e[..]);
-    let eph = Keypair::from_secret(*e);
-    sealed::seal(&eph, y, &inner).ok_or(EncryptError::InvalidRecipient)
+    e
+}
+
+/// Signs, then seals to `to` with the ephemeral secret `e`: its public key and the shared
+/// secret come from one batch, sharing their conversion back to Montgomery form.
+fn seal_to(
+    sender: &Identity,
+    to: Peer<'_>,
+    msg: &[u8],
+    e: Zeroizing<[u8; 32]>,
+) -> Result<Vec<u8>, EncryptError> {
+    let inner = signed_inner(sender, to.u, msg)?;
+    let mut public = [[0u8; 32]];
+    let mut shared = [Zeroizing::new([0u8; 32])];
+    crypto::agree_all(&[e], &[to], &mut public, &mut shared, true)
+        .map_err(|_| EncryptError::InvalidRecipient)?;
+    let [public] = public;
+    let [shared] = shared;
+    sealed::seal_shared(&public, &shared, to.u, &inner).ok_or(EncryptError::InvalidRecipient)
 }
 
 /// [`seal_for_recipient`] with the ephemeral key derived from the sender's seed, the
@@ -146,23 +286,27 @@ pub fn seal_for_recipient_deterministic(
     msg: &[u8],
 ) -> Result<Vec<u8>, EncryptError> {
     let y = recipient_key(to)?;
-    let inner = signed_inner(sender, y, msg)?;
     let eph_seed = crypto::blake2b_256_keyed(DETERMINISTIC_KEY, &[&sender.seed()[..], y, msg]);
     // crypto_box_seed_keypair: the secret is SHA-512(seed)[..32], clamped when used.
     let h = crypto::sha512(&[&eph_seed[..]]);
     let mut secret = Zeroizing::new([0u8; 32]);
     crypto::copy_prefix(&mut secret, &h[..]);
-    let eph = Keypair::from_secret(*secret);
-    sealed::seal(&eph, y, &inner).ok_or(EncryptError::InvalidRecipient)
+    seal_to(sender, Peer { u: y, point: None }, msg, secret)
 }
 
-/// Opens a message sent to `me`, checks the sender's signature (as strictly as libsodium), and
-/// derives the sender's Session ID from the signing key.
+/// Opens a message sent to `me` and checks the sender's signature as strictly as libsodium's
+/// `crypto_sign_verify_detached`: the box authenticates, the sender's Ed25519 key is on the
+/// curve, canonically encoded and not of small order, and the signature over
+/// `message || sender key || own X25519 key` is valid (canonical `S`, `R` not of small order).
+///
+/// The sender's Session ID is not derived here: [`Incoming::sender`] derives it on demand and
+/// adds the last of libsodium's conversion checks (no torsion component in the key). Callers
+/// that attribute the message to an account must call it and drop the message when it fails.
 ///
 /// # Errors
 /// [`DecryptError::TooShort`] before any crypto; [`DecryptError::Decrypt`] when the box does not
 /// open (and when the opened payload is shorter than key and signature);
-/// [`DecryptError::BadSignature`] / [`DecryptError::InvalidSender`] after it opens.
+/// [`DecryptError::BadSignature`] after it opens.
 #[doc(alias = "decrypt_incoming")]
 pub fn open_incoming(me: &Identity, ciphertext: &[u8]) -> Result<Incoming, DecryptError> {
     if ciphertext.len() < DM_OVERHEAD {
@@ -181,17 +325,16 @@ pub fn open_incoming(me: &Identity, ciphertext: &[u8]) -> Result<Incoming, Decry
     // Signed data: M || A || own X. Reuse the buffer: overwrite the signature with X.
     inner.truncate(msg_len.saturating_add(32));
     inner.extend_from_slice(x.as_bytes());
-    // Decompress the sender's key once, for the signature check and the conversion.
-    let point = curve25519_dalek::edwards::CompressedEdwardsY(a)
+    // Decompress the sender's key once, for the signature check and a later conversion.
+    let point: EdwardsPoint = curve25519_dalek::edwards::CompressedEdwardsY(a)
         .decompress()
         .ok_or(DecryptError::BadSignature)?;
     verify_ed25519_point(&point, &a, &inner, &sig).map_err(|_| DecryptError::BadSignature)?;
-    let sender_x = crypto::x25519_of_point(&point).ok_or(DecryptError::InvalidSender)?;
     inner.truncate(msg_len);
     Ok(Incoming {
         message: inner,
         sender_ed25519: Ed25519Public::from_bytes(a),
-        sender: SessionId::new(IdPrefix::Standard, sender_x),
+        point: crypto::CachedPoint(point),
     })
 }
 

@@ -205,9 +205,10 @@ pub fn open_1o1(me: &Identity, stored: &[u8]) -> Result<Message, EnvelopeError> 
         .content
         .ok_or(EnvelopeError::Missing("Envelope.content"))?;
     let incoming = open_incoming(me, &ct)?;
+    let sender = incoming.sender()?;
     let content = Zeroizing::new(unpad(&incoming.message).to_vec());
     Ok(Message {
-        sender: incoming.sender,
+        sender,
         sender_ed25519: incoming.sender_ed25519,
         timestamp_ms,
         content,

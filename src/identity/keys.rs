@@ -246,25 +246,44 @@ pub fn verify_ed25519(
 
 /// [`verify_ed25519`] for a key already decompressed from `encoded` (saves decompressing twice
 /// when the caller needs the point anyway).
+///
+/// The checks are `ed25519_dalek::VerifyingKey::verify_strict`'s, done without its two
+/// avoidable conversions: the key's canonical encoding is checked on the bytes (not by
+/// re-encoding the point, an inversion), and `R` is not decompressed (a square root). Instead
+/// the verification equation's `R' = [S]B - [k]A` must encode to exactly `R`'s bytes and must not
+/// have small order, which holds exactly when `R` decompresses to `R'`, a point of large order,
+/// as `verify_strict` requires. The tests compare the two on valid and mutated signatures.
+#[allow(clippy::arithmetic_side_effects)] // curve group arithmetic is modular
 pub(crate) fn verify_ed25519_point(
     point: &curve25519_dalek::edwards::EdwardsPoint,
     encoded: &[u8; 32],
     msg: &[u8],
     signature: &[u8; 64],
 ) -> Result<(), SignatureError> {
+    use curve25519_dalek::edwards::EdwardsPoint;
     // Not of small order (torsion components are allowed, as libsodium allows them).
     if point.is_small_order() {
         return Err(SignatureError);
     }
-    // The key re-encodes to exactly the given bytes: canonical y (libsodium refuses y >= p; the
-    // sign bit can only differ for x = 0, whose points have small order and were refused).
-    let key = ed25519_dalek::VerifyingKey::from(*point);
-    if key.as_bytes() != encoded {
+    // The key's y is canonical (below p). Its sign bit is then what the point re-encodes to:
+    // only x = 0 could carry either sign, and those points have small order.
+    let mut y = *encoded;
+    if let Some(last) = y.last_mut() {
+        *last &= 0x7f;
+    }
+    if !crypto::is_canonical_u(&y) {
         return Err(SignatureError);
     }
-    let sig = ed25519_dalek::Signature::from_bytes(signature);
-    // `verify_strict` rejects a non-canonical S and a small-order R, and compares R bytewise.
-    key.verify_strict(msg, &sig).map_err(|_| SignatureError)
+    let (r, s) = signature.split_first_chunk::<32>().ok_or(SignatureError)?;
+    let s: [u8; 32] = s.try_into().map_err(|_| SignatureError)?;
+    // Canonical S (below L).
+    let s = Option::<Scalar>::from(Scalar::from_canonical_bytes(s)).ok_or(SignatureError)?;
+    let k = crypto::reduce64(&crypto::sha512(&[&r[..], &encoded[..], msg]));
+    let expected = EdwardsPoint::vartime_double_scalar_mul_basepoint(&k, &-point, &s);
+    if expected.is_small_order() || expected.compress().as_bytes() != r {
+        return Err(SignatureError);
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -272,6 +291,98 @@ mod tests {
     use super::*;
     use alloc::format;
     use alloc::string::ToString;
+
+    /// The reference `verify_ed25519_point` must equal: decompress the key, then
+    /// `ed25519_dalek`'s `verify_strict` with the key's exact bytes.
+    fn reference(encoded: &[u8; 32], msg: &[u8], sig: &[u8; 64]) -> bool {
+        let Some(point) = curve25519_dalek::edwards::CompressedEdwardsY(*encoded).decompress()
+        else {
+            return false;
+        };
+        let key = ed25519_dalek::VerifyingKey::from(point);
+        key.as_bytes() == encoded
+            && key
+                .verify_strict(msg, &ed25519_dalek::Signature::from_bytes(sig))
+                .is_ok()
+    }
+
+    fn fast(encoded: &[u8; 32], msg: &[u8], sig: &[u8; 64]) -> bool {
+        curve25519_dalek::edwards::CompressedEdwardsY(*encoded)
+            .decompress()
+            .is_some_and(|p| verify_ed25519_point(&p, encoded, msg, sig).is_ok())
+    }
+
+    #[test]
+    #[allow(clippy::indexing_slicing, clippy::unwrap_used)]
+    fn strict_verify_equals_verify_strict_on_edge_cases() {
+        use curve25519_dalek::constants::EIGHT_TORSION;
+        let id = Identity::from_seed(&[5; 32]);
+        let a = id.ed25519_public().to_bytes();
+        let msg = b"edge";
+        let sig = id.sign(msg);
+        assert!(fast(&a, msg, &sig) && reference(&a, msg, &sig));
+        let mut cases: alloc::vec::Vec<([u8; 32], [u8; 64])> = alloc::vec![(a, sig)];
+        // Small-order R with any S; small-order keys; S = S + L (non-canonical).
+        for t in EIGHT_TORSION {
+            let mut bad = sig;
+            bad[..32].copy_from_slice(t.compress().as_bytes());
+            cases.push((a, bad));
+            cases.push((t.compress().to_bytes(), sig));
+            let mut trivial = [0u8; 64];
+            trivial[..32].copy_from_slice(t.compress().as_bytes());
+            cases.push((t.compress().to_bytes(), trivial));
+        }
+        // L = 2^252 + 27742317777372353535851937790883648493, little-endian.
+        let l: [u8; 32] = [
+            0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9,
+            0xde, 0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+        ];
+        let mut s_plus_l = sig;
+        let mut carry = 0u16;
+        for i in 0..32 {
+            let v = u16::from(sig[32 + i]) + u16::from(l[i]) + carry;
+            s_plus_l[32 + i] = (v & 0xff) as u8;
+            carry = v >> 8;
+        }
+        cases.push((a, s_plus_l));
+        // Non-canonical key encodings: y + p for small y, and the sign bit flipped.
+        let mut flipped = a;
+        flipped[31] ^= 0x80;
+        cases.push((flipped, sig));
+        let mut y_plus_p = [0xffu8; 32];
+        y_plus_p[0] = 0xee; // p + 1: y = 1 (identity)
+        y_plus_p[31] = 0x7f;
+        cases.push((y_plus_p, sig));
+        for (key, sig) in cases {
+            assert_eq!(
+                fast(&key, msg, &sig),
+                reference(&key, msg, &sig),
+                "{key:02x?}"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        #[test]
+        #[allow(clippy::indexing_slicing)]
+        fn strict_verify_equals_verify_strict(
+            seed in proptest::prelude::any::<[u8; 32]>(),
+            msg in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..80),
+            flip in proptest::prelude::any::<(usize, u8, bool)>(),
+        ) {
+            let id = Identity::from_seed(&seed);
+            let mut key = id.ed25519_public().to_bytes();
+            let mut sig = id.sign(&msg);
+            let (at, mask, in_key) = flip;
+            if in_key {
+                key[at % 32] ^= mask;
+            } else {
+                sig[at % 64] ^= mask;
+            }
+            proptest::prop_assert_eq!(fast(&key, &msg, &sig), reference(&key, &msg, &sig));
+        }
+    }
 
     #[test]
     fn debug_shows_the_session_id_and_no_secret() {

@@ -20,8 +20,10 @@ const MAX_LAYERS: usize = 16;
 ///
 /// [`build_request`] draws one per layer, destination layer first, each as 32 secret bytes then
 /// 24 nonce bytes (AES-GCM uses the first 12), all of them before any key agreement (so a
-/// request refused for a small-order key has still consumed every layer's draw). That order is
-/// part of the contract that makes requests reproducible from a seeded RNG. Not `Clone`: a draw is used once.
+/// request refused for a small-order key has still consumed every layer's draw). It takes them
+/// with a single `fill_bytes` call of `56 × layers` bytes, which for a byte-stream RNG (ChaCha,
+/// the OS) gives the same bytes as drawing each layer with [`HopDraw::from_rng`] in turn. That
+/// order is part of the contract that makes requests reproducible from a seeded RNG. Not `Clone`: a draw is used once.
 pub struct HopDraw {
     secret: Zeroizing<[u8; 32]>,
     nonce: [u8; 24],
@@ -31,6 +33,20 @@ pub struct HopDraw {
 impl zeroize::ZeroizeOnDrop for HopDraw {}
 
 impl HopDraw {
+    /// Bytes one layer draws: the secret, then the nonce.
+    const LEN: usize = 32 + 24;
+
+    /// A draw from `LEN` bytes already drawn (secret first); shorter input leaves the rest
+    /// zero (callers pass exact chunks).
+    fn from_slice(bytes: &[u8]) -> Self {
+        let mut secret = Zeroizing::new([0u8; 32]);
+        let mut nonce = [0u8; 24];
+        let (s, n) = bytes.split_at(bytes.len().min(32));
+        crypto::copy_prefix(&mut secret, s);
+        crypto::copy_prefix(&mut nonce, n);
+        Self { secret, nonce }
+    }
+
     /// Draws a secret and a nonce from `rng`.
     pub fn from_rng<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
         let mut secret = Zeroizing::new([0u8; 32]);
@@ -122,8 +138,19 @@ pub fn build_request_into<R: CryptoRng + ?Sized>(
     rng: &mut R,
     out: &mut Vec<u8>,
 ) -> Result<ResponseKey, BuildError> {
-    // Lazy: the plan checks the path before the first draw is taken.
-    let draws = (0..=path.len()).map(|_| HopDraw::from_rng(rng));
+    // The path is checked before anything is drawn.
+    let n = path.len();
+    if n == 0 || n >= MAX_LAYERS {
+        return Err(BuildError::PathLength(n));
+    }
+    // One RNG call for the whole request: every layer's secret and nonce, destination layer
+    // first, in the order `HopDraw::from_rng` would draw them one by one.
+    let mut pool = Zeroizing::new([0u8; HopDraw::LEN * MAX_LAYERS]);
+    let used = pool
+        .get_mut(..n.saturating_add(1).saturating_mul(HopDraw::LEN))
+        .unwrap_or_default();
+    rng.fill_bytes(used);
+    let draws = used.chunks_exact(HopDraw::LEN).map(HopDraw::from_slice);
     Plan::new(path, destination, payload, cipher, draws)?.write(out)
 }
 
@@ -268,6 +295,7 @@ impl<'a> Plan<'a> {
             peer_list.get(..layers).unwrap_or_default(),
             &mut publics,
             &mut shared,
+            false,
         )
         .map_err(BuildError::InvalidKey)?;
         let mut keys: [Option<AeadKey>; MAX_LAYERS] = core::array::from_fn(|_| None);

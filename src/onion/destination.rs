@@ -340,3 +340,36 @@ pub fn is_valid_host(host: &str) -> bool {
             .all(|&c| c.is_ascii_alphanumeric() || c == b'-' || c == b'.'),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::swarm::SwarmId;
+    use core::net::Ipv4Addr;
+
+    /// A node record's cached point is the one `NodeKeys::new` decodes, so keys built from a
+    /// record (no curve arithmetic) and from the bare Ed25519 key are interchangeable.
+    #[test]
+    fn keys_from_a_record_carry_the_decoded_point() {
+        for i in 1..=8u8 {
+            let id = Identity::from_seed(&[i; 32]);
+            let node = ServiceNode::new(
+                id.ed25519_public(),
+                Ipv4Addr::LOCALHOST,
+                443,
+                444,
+                SwarmId::INVALID,
+            )
+            .unwrap();
+            let (a, b) = (
+                NodeKeys::from_node(&node),
+                NodeKeys::new(id.ed25519_public()).unwrap(),
+            );
+            assert_eq!(a, b);
+            assert_eq!(a.point(), b.point());
+            assert_eq!(a.x25519(), id.x25519_public());
+        }
+    }
+}

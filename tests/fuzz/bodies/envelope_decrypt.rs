@@ -27,7 +27,13 @@ pub(crate) fn run(data: &[u8]) {
     .expect("valid key");
     match open_incoming(&bob, &sealed) {
         // Only a genuine signature over M || A || bob's key gets through.
-        Ok(m) => assert_eq!(m.message.len() + 96, data.len()),
+        Ok(m) => {
+            assert_eq!(m.message.len() + 96, data.len());
+            // The Session ID is derived on demand; a torsioned key has none.
+            if let Err(e) = m.sender() {
+                assert_eq!(e, DecryptError::InvalidSender);
+            }
+        }
         Err(DecryptError::TooShort | DecryptError::Decrypt) => assert!(data.len() < 96),
         Err(_) => {}
     }

@@ -433,6 +433,9 @@ pub struct Client {
     pool_refreshed_ms: Option<u64>,
     /// Swarm members named by 421 answers, by account.
     swarms: BTreeMap<SessionId, Vec<Ed25519Public>>,
+    /// Node keys in the form onion layers are built with (each decoded once, not per
+    /// request), for the nodes of the current pool.
+    node_keys: BTreeMap<Ed25519Public, NodeKeys>,
     paths: Vec<Path>,
     clock: NetworkClock,
     ops: BTreeMap<u64, Op>,
@@ -479,6 +482,7 @@ impl Client {
             pool: NodePool::new([]),
             pool_refreshed_ms: None,
             swarms: BTreeMap::new(),
+            node_keys: BTreeMap::new(),
             paths: Vec::new(),
             clock: NetworkClock::new(),
             ops: BTreeMap::new(),
@@ -1003,7 +1007,12 @@ impl Client {
             self.fail(op, FailReason::NoNodes);
             return;
         };
-        let keys: Vec<NodeKeys> = path.nodes.iter().map(NodeKeys::from_node).collect();
+        let path_nodes = path.nodes.clone();
+        let keys: Vec<NodeKeys> = path_nodes.iter().map(|n| self.node_keys(n)).collect();
+        let Some(path) = self.paths.iter().find(|p| path_guard(p) == Some(path_key)) else {
+            self.fail(op, FailReason::NoNodes);
+            return;
+        };
         let Some(guard) = path.nodes.first() else {
             self.fail(op, FailReason::NoNodes);
             return;
@@ -1014,7 +1023,7 @@ impl Client {
             return;
         };
         let guard_addr = SocketAddrV4::new(guard.ip(), port);
-        let dest = Destination::Node(NodeKeys::from_node(&target));
+        let dest = Destination::Node(self.node_keys(&target));
         let built = onion::build_request(&keys, &dest, &call.to_json(), self.config.cipher, rng);
         let Ok(onion) = built else {
             self.fail(op, FailReason::Unbuildable);
@@ -1252,6 +1261,7 @@ impl Client {
         // learned from 421 answers stay (they are newer than any list).
         let reachable = nodes.into_iter().filter(|n| n.https_port().is_some());
         self.pool = NodePool::new(reachable);
+        self.node_keys.clear();
         self.paths
             .retain(|p| p.nodes.iter().all(|n| self.pool.get(n.ed25519()).is_some()));
         self.pool_refreshed_ms = Some(now_ms);
@@ -1467,6 +1477,15 @@ impl Client {
 }
 
 impl Client {
+    /// `node`'s keys for building layers, decoded once per pool (the square root of turning
+    /// its X25519 key into a curve point is paid the first time only).
+    fn node_keys(&mut self, node: &ServiceNode) -> NodeKeys {
+        *self
+            .node_keys
+            .entry(*node.ed25519())
+            .or_insert_with(|| NodeKeys::from_node(node))
+    }
+
     /// The members of `account`'s swarm as the client knows them (from a 421, or computed from
     /// the pool).
     fn members(&self, account: &SessionId) -> Vec<Ed25519Public> {

@@ -11,7 +11,6 @@
 )]
 
 use session_protocol::Ed25519Public;
-use std::collections::BTreeMap;
 use std::fmt::Debug;
 
 use chacha20poly1305::aead::{AeadInOut, KeyInit};
@@ -38,52 +37,12 @@ use session_protocol::swarm::{
 use session_protocol::{Blinding, IdPrefix, Identity, SessionId, verify_ed25519};
 use sha2::{Digest, Sha512};
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len() / 2)
-        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
-        .collect()
-}
-
-fn arr<const N: usize>(s: &str) -> [u8; N] {
-    unhex(s).try_into().unwrap()
-}
+mod common;
+use common::cases::Suite;
+use common::hex::{hex, unhex, unhex_array as arr};
 
 // ---------------------------------------------------------------------------------------------
-// The table-driven adversarial suite.
-
-/// Collects case outcomes per category and reports every mismatch at once.
-#[derive(Default)]
-struct Suite {
-    counts: BTreeMap<&'static str, usize>,
-    failures: Vec<String>,
-}
-
-impl Suite {
-    /// One case: `got` must equal `want`.
-    fn eq<T: PartialEq + Debug>(&mut self, category: &'static str, label: &str, got: T, want: T) {
-        *self.counts.entry(category).or_default() += 1;
-        if got != want {
-            self.failures
-                .push(format!("{category} / {label}: got {got:?}, want {want:?}"));
-        }
-    }
-
-    /// A table: every input through `f`, each with its exact expected error.
-    fn table<E: PartialEq + Debug>(
-        &mut self,
-        category: &'static str,
-        cases: Vec<(&'static str, Vec<u8>, E)>,
-        f: impl Fn(&[u8]) -> Result<(), E>,
-    ) {
-        for (label, input, want) in cases {
-            self.eq(category, label, f(&input), Err(want));
-        }
-    }
-}
+// The table-driven adversarial suite (the harness is `common::cases::Suite`).
 
 /// A u that X25519 accepts (the base point, 9).
 const U9: &str = "0900000000000000000000000000000000000000000000000000000000000000";

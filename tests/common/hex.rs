@@ -21,7 +21,7 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 /// non-hex digit, so that a typo in a test vector fails loudly instead of decoding short.
 pub(crate) fn unhex(s: &str) -> Vec<u8> {
     assert!(
-        s.len() % 2 == 0,
+        s.len().is_multiple_of(2),
         "odd-length hex ({} digits): {s:?}",
         s.len()
     );

@@ -16,6 +16,8 @@
 #   TESTS     cargo test target selection (default below). Only test targets that compile
 #             may be listed: a target that fails to build makes every mutant "unviable".
 #   SHARD     k/n, passed to --shard
+#   EXTRA     more cargo-mutants options, split on spaces (e.g. EXTRA="--re=node.rs:17"
+#             to rerun chosen mutants, or EXTRA="--list" to only list them)
 #
 # What it does: cargo-mutants copies the tree (and the existing target/, so dependencies are
 # not rebuilt) into a scratch directory under $TMPDIR, applies one mutant at a time, builds
@@ -74,6 +76,11 @@ if [ -n "${SHARD:-}" ]; then
     shard_args=(--shard "$SHARD")
 fi
 
+extra_args=()
+if [ -n "${EXTRA:-}" ]; then
+    read -r -a extra_args <<<"$EXTRA"
+fi
+
 mkdir -p "$OUT"
 exec env -u CARGO_TARGET_DIR cargo mutants \
     --jobs "$JOBS" \
@@ -84,5 +91,6 @@ exec env -u CARGO_TARGET_DIR cargo mutants \
     --all-features \
     --output "$OUT" \
     "${shard_args[@]}" \
+    "${extra_args[@]}" \
     "${file_args[@]}" \
     "${test_args[@]}"

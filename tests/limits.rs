@@ -1,5 +1,6 @@
 //! Pinned edges outside the onion and wire code: `SwarmMap::is_empty` and `SwarmMap::contains`
-//! (empty maps, `SwarmId::INVALID`, ids at and between the ends), the exact `Debug` of every
+//! (empty maps, `SwarmId::INVALID`, ids at and between the ends); the node-list size cap,
+//! swarm-id digits, duplicate fields, path lengths and `NodePool::is_empty`; the exact `Debug` of every
 //! hand-written `Debug` in `identity`, `swarm` and `storage` (redacted types print their marker
 //! and no secret bytes), and the shared test helpers in `tests/common` themselves.
 #![allow(
@@ -20,7 +21,10 @@ use core::net::Ipv4Addr;
 use curve25519_dalek::constants::ED25519_BASEPOINT_POINT;
 use curve25519_dalek::scalar::Scalar;
 use rand_chacha::rand_core::Rng;
-use session_protocol::swarm::{NodePool, ServiceNode, SwarmId, SwarmMap};
+use session_protocol::swarm::{
+    NodeListError, NodePool, PathError, PathRules, ServiceNode, SwarmId, SwarmMap,
+    decode_service_nodes, decode_swarm_response, select_path,
+};
 use session_protocol::{Blinding, Ed25519Public, Identity, SessionId, SymmetricKey, X25519Public};
 use sha2::Digest;
 
@@ -108,6 +112,152 @@ fn swarm_map_contains_exactly_its_ids() {
         assert!(m.ids().all(|id| m.contains(id)));
         assert!(!m.contains(SwarmId::INVALID));
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The other swarm limits: document size, swarm-id digits, duplicate fields, path length and
+// NodePool::is_empty.
+
+/// The node-list document cap: 10 MiB.
+const MAX_DOCUMENT: usize = 10 * 1024 * 1024;
+
+/// `json` padded with trailing spaces (still valid JSON) to exactly `len` bytes.
+fn padded_doc(json: &str, len: usize) -> Vec<u8> {
+    let mut d = json.as_bytes().to_vec();
+    assert!(d.len() <= len);
+    d.resize(len, b' ');
+    d
+}
+
+#[test]
+fn node_list_documents_of_exactly_10_mib_are_read_and_one_byte_more_is_not() {
+    let swarm = r#"{"snodes":[],"swarm":"1f"}"#;
+    let states = r#"{"service_node_states":[]}"#;
+    let at = decode_swarm_response(&padded_doc(swarm, MAX_DOCUMENT)).unwrap();
+    assert_eq!((at.swarm, at.nodes.len()), (SwarmId(0x1f), 0));
+    assert_eq!(
+        decode_swarm_response(&padded_doc(swarm, MAX_DOCUMENT + 1)),
+        Err(NodeListError::TooLarge)
+    );
+    let at = decode_service_nodes(&padded_doc(states, MAX_DOCUMENT)).unwrap();
+    assert!(at.nodes.is_empty() && at.skipped.is_empty());
+    assert_eq!(
+        decode_service_nodes(&padded_doc(states, MAX_DOCUMENT + 1)),
+        Err(NodeListError::TooLarge)
+    );
+}
+
+#[test]
+fn swarm_ids_are_one_to_sixteen_hex_digits() {
+    let doc = |swarm: &str| format!(r#"{{"snodes":[],"swarm":"{swarm}"}}"#);
+    let cases: Vec<(&str, String, Result<SwarmId, NodeListError>)> = vec![
+        ("one digit", doc("0"), Ok(SwarmId(0))),
+        ("sixteen digits", doc("0000000000000001"), Ok(SwarmId(1))),
+        (
+            "sixteen, max",
+            doc("FFFFFFFFFFFFFFFF"),
+            Ok(SwarmId::INVALID),
+        ),
+        ("mixed case", doc("aBc"), Ok(SwarmId(0xabc))),
+        // Seventeen digits are refused even when the value fits: a storage server never writes
+        // leading zeros.
+        (
+            "seventeen, fits",
+            doc("00000000000000001"),
+            Err(NodeListError::BadSwarmId),
+        ),
+        (
+            "seventeen, overflows",
+            doc("10000000000000000"),
+            Err(NodeListError::BadSwarmId),
+        ),
+        ("empty", doc(""), Err(NodeListError::BadSwarmId)),
+        ("plus sign", doc("+1"), Err(NodeListError::BadSwarmId)),
+        ("minus sign", doc("-1"), Err(NodeListError::BadSwarmId)),
+        ("0x prefix", doc("0x1"), Err(NodeListError::BadSwarmId)),
+    ];
+    run_cases(&cases, |json| {
+        decode_swarm_response(json.as_bytes()).map(|r| r.swarm)
+    });
+}
+
+#[test]
+fn duplicate_node_list_fields_are_refused() {
+    let cases: Vec<(&str, &str, Result<usize, NodeListError>)> = vec![
+        ("states once", r#"{"service_node_states":[]}"#, Ok(0)),
+        (
+            "states twice",
+            r#"{"service_node_states":[],"service_node_states":[]}"#,
+            Err(NodeListError::Malformed),
+        ),
+        (
+            "result once",
+            r#"{"result":{"service_node_states":[]}}"#,
+            Ok(0),
+        ),
+        (
+            "result twice",
+            r#"{"result":{"service_node_states":[]},"result":{"service_node_states":[]}}"#,
+            Err(NodeListError::Malformed),
+        ),
+        (
+            "states twice inside result",
+            r#"{"result":{"service_node_states":[],"service_node_states":[]}}"#,
+            Err(NodeListError::Malformed),
+        ),
+    ];
+    run_cases(&cases, |json| {
+        decode_service_nodes(json.as_bytes()).map(|l| l.nodes.len())
+    });
+    assert_eq!(
+        decode_swarm_response(br#"{"snodes":[],"snodes":[],"swarm":"1"}"#),
+        Err(NodeListError::Malformed)
+    );
+}
+
+/// `n` nodes, each in its own /24.
+fn spread_nodes(n: u8) -> Vec<ServiceNode> {
+    (0..n)
+        .map(|i| {
+            let key = Identity::from_seed(&[i.wrapping_add(0x40); 32]).ed25519_public();
+            ServiceNode::new(key, Ipv4Addr::new(10, i, 0, 1), 443, 22020, SwarmId(1)).unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn paths_of_one_to_fifteen_hops_are_built_and_other_lengths_refused() {
+    let pool = spread_nodes(16);
+    assert_eq!(PathRules::MAX_HOPS, 15);
+    let mut r = rng(9);
+    for hops in 1..=PathRules::MAX_HOPS {
+        let path = select_path(&pool, &PathRules::new().hops(hops), &mut r).unwrap();
+        assert_eq!(path.len(), hops);
+    }
+    for hops in [0, PathRules::MAX_HOPS + 1, usize::MAX] {
+        assert_eq!(
+            select_path(&pool, &PathRules::new().hops(hops), &mut r),
+            Err(PathError::BadLength(hops))
+        );
+    }
+}
+
+#[test]
+fn node_pool_is_empty_exactly_without_nodes() {
+    let nodes = spread_nodes(2);
+    assert!(NodePool::new([]).is_empty());
+    let mut pool = NodePool::new(nodes.clone());
+    assert!(!pool.is_empty());
+    assert_eq!(pool.len(), 2);
+    // A node in no swarm still counts.
+    let outsider = NodePool::new([nodes[0].clone().with_swarm(SwarmId::INVALID)]);
+    assert!(!outsider.is_empty());
+    assert!(outsider.swarms().is_empty());
+    pool.remove(nodes[0].ed25519()).unwrap();
+    assert!(!pool.is_empty());
+    pool.remove(nodes[1].ed25519()).unwrap();
+    assert!(pool.is_empty());
+    assert_eq!(pool.len(), 0);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -22,8 +22,8 @@
 # What it does: cargo-mutants copies the tree (and the existing target/, so dependencies are
 # not rebuilt) into a scratch directory under $TMPDIR, applies one mutant at a time, builds
 # with `cargo test --no-run --all-features $TESTS` and runs `cargo test` on the same
-# targets. --cap-lints keeps a lint from making a mutant unviable. CARGO_TARGET_DIR is unset so the scratch copy builds in
-# its own target/ and never touches yours.
+# targets. --cap-lints keeps a lint from making a mutant unviable. CARGO_TARGET_DIR is unset
+# so that the scratch copy builds in its own target/ and never touches yours.
 #
 # Reading the result (OUT/mutants.out/): caught.txt, missed.txt, timeout.txt, unviable.txt.
 # Score = (caught + timeout) / (caught + timeout + missed); unviable mutants (did not build)
@@ -59,12 +59,14 @@ TIMEOUT="${TIMEOUT:-120}"
 OUT="${OUT:-${TMPDIR:-/tmp}/session-protocol-mutants}"
 # The lib's unit tests plus every integration test that exercises the mutated code. Doc tests
 # are left out (slow to build, and they duplicate unit tests).
-TESTS="${TESTS:---lib --test swarm --test vectors --test limits --test adversarial --test onion --test onion_golden --test allocations --test network --test fuzz_regressions}"
+TESTS="${TESTS:---lib --test swarm --test vectors --test limits --test adversarial --test onion \
+--test onion_golden --test allocations --test network --test fuzz_regressions}"
 
 if [ "$#" -gt 0 ]; then
     files=("$@")
 else
-    files=(src/swarm.rs src/onion.rs 'src/onion/**' src/wire.rs 'src/wire/**' src/envelope/padding.rs)
+    files=(src/swarm.rs src/onion.rs 'src/onion/**' src/wire.rs 'src/wire/**'
+        src/envelope/padding.rs)
 fi
 file_args=()
 for f in "${files[@]}"; do

@@ -10,6 +10,9 @@ use core::alloc::{GlobalAlloc, Layout};
 use core::cell::Cell;
 use std::alloc::System;
 
+mod common;
+use common::hex::hex;
+
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
 use session_protocol::Identity;
@@ -675,7 +678,7 @@ fn huge_counts_allocate_in_proportion_to_the_input_only() {
     // counted as live together at a moving reallocation): at most twice the input.
     assert!(size_of::<session_protocol::swarm::ServiceNode>() <= 80);
     let ed = Identity::from_seed(&[7; 32]).ed25519_public();
-    let ed: String = ed.as_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    let ed = hex(ed.as_bytes());
     let valid =
         format!(r#"{{"pubkey_ed25519":"{ed}","ip":"1.2.3.4","port_https":443,"port_quic":9}},"#);
     type Case<'a> = (

@@ -9,6 +9,9 @@
     missing_docs
 )]
 
+mod common;
+use common::cases::run_cases;
+
 use proptest::prelude::*;
 use session_protocol::identity::mnemonic::{decode_words, encode_words};
 use session_protocol::{
@@ -116,32 +119,31 @@ fn wrong_word_counts_are_their_own_error() {
     let short: Vec<&str> = short.split(' ').collect();
     let long: Vec<&str> = long.split(' ').collect();
     assert_eq!((short.len(), long.len()), (13, 25));
-    let cases: [Vec<&str>; 5] = [
-        vec![],
-        short[..12].to_vec(),
-        [&short[..], &short[..1]].concat(),
-        long[..24].to_vec(),
-        [&long[..], &long[..1]].concat(),
+    // Each phrase through the three entry points: as given, with extra whitespace (which is not
+    // a word), and as words with a checksum.
+    let wrong = |n| [Err(MnemonicError::WrongWordCount(n)); 3];
+    let cases = [
+        ("no words", vec![], wrong(0)),
+        ("12 of 13", short[..12].to_vec(), wrong(12)),
+        (
+            "14: 13 and one more",
+            [&short[..], &short[..1]].concat(),
+            wrong(14),
+        ),
+        ("24 of 25", long[..24].to_vec(), wrong(24)),
+        (
+            "26: 25 and one more",
+            [&long[..], &long[..1]].concat(),
+            wrong(26),
+        ),
     ];
-    for words in &cases {
-        let n = words.len();
-        assert_eq!(
+    run_cases(&cases, |words| {
+        [
             Identity::from_mnemonic(&words.join(" ")).map(|_| ()),
-            Err(MnemonicError::WrongWordCount(n)),
-            "{n} words"
-        );
-        // Extra whitespace is not a word.
-        assert_eq!(
             Identity::from_mnemonic(&format!("  {}\n", words.join(" \t "))).map(|_| ()),
-            Err(MnemonicError::WrongWordCount(n)),
-            "{n} words"
-        );
-        assert_eq!(
             decode_words(words.iter().copied(), true).map(|_| ()),
-            Err(MnemonicError::WrongWordCount(n)),
-            "{n} words"
-        );
-    }
+        ]
+    });
     // Without a checksum word 12 and 24 words are whole triplets, and decode.
     assert_eq!(
         decode_words(short[..12].iter().copied(), false)

@@ -10,6 +10,9 @@
 #[path = "../examples/network/sim.rs"]
 mod sim;
 
+mod common;
+use common::hex::hex;
+
 use std::collections::BTreeMap;
 
 use base64ct::{Base64, Encoding};
@@ -41,10 +44,6 @@ fn faulty(seed: u64) -> sim::Config {
         seed,
         ..config()
     }
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 /// As a multiset.

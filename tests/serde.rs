@@ -10,6 +10,9 @@
     missing_docs
 )]
 
+mod common;
+use common::hex::{hex, unhex};
+
 use proptest::prelude::*;
 use serde_test::{Configure, Token, assert_de_tokens, assert_de_tokens_error, assert_tokens};
 use session_protocol::{IdPrefix, SessionId};
@@ -19,8 +22,10 @@ const ID: &str = "05d2ad010eeb72d72e561d9de7bd7b6989af77dcabffa03a5111a6c859ae5c
 #[test]
 fn readable_is_the_hex_string_and_compact_is_the_bytes() {
     let id: SessionId = ID.parse().unwrap();
+    assert_eq!(hex(&id.to_bytes()), ID);
     assert_tokens(&id.readable(), &[Token::Str(ID)]);
     let bytes: &'static [u8] = Box::leak(Box::new(id.to_bytes()));
+    assert_eq!(bytes, unhex(ID));
     assert_tokens(&id.compact(), &[Token::Bytes(bytes)]);
 }
 

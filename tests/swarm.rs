@@ -8,6 +8,10 @@
     missing_docs
 )]
 
+mod common;
+use common::hex::hex;
+use common::rng::rng;
+
 use core::net::Ipv4Addr;
 use session_protocol::Ed25519Public;
 use std::collections::{BTreeMap, BTreeSet};
@@ -63,10 +67,6 @@ fn node(i: usize, ip: Ipv4Addr, swarm: u64) -> ServiceNode {
 /// A distinct address per `i`, each in its own /24.
 fn ip(i: u8) -> Ipv4Addr {
     Ipv4Addr::new(10, i, 0, 1)
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 /// Brute-force nearest swarm: smallest ring distance, ties to the lower neighbour (the one
@@ -273,7 +273,7 @@ fn random_member_is_in_the_accounts_swarm_and_close_to_uniform() {
     let account = SessionId::new(IdPrefix::Standard, [0x11; 32]);
     let (swarm, members) = pool.swarm_of(&account).unwrap();
     assert_eq!(members.len(), 10);
-    let mut rng = ChaCha20Rng::from_seed([42; 32]);
+    let mut rng = rng(42);
     let mut counts: BTreeMap<[u8; 32], u32> = BTreeMap::new();
     let draws = 20_000;
     for _ in 0..draws {
@@ -298,7 +298,7 @@ fn path_choice_is_close_to_uniform() {
     let pool: Vec<ServiceNode> = (0..12)
         .map(|i| node(i, Ipv4Addr::new(10, i as u8, 0, 1), 1))
         .collect();
-    let mut rng = ChaCha20Rng::from_seed([7; 32]);
+    let mut rng = rng(7);
     let runs = 12_000;
     let mut guard = [0u32; 12];
     let mut anywhere = [0u32; 12];
@@ -350,7 +350,7 @@ fn path_errors_say_why() {
     let pool: Vec<ServiceNode> = (0..4)
         .map(|i| node(i, Ipv4Addr::new(10, 0, 0, i as u8 + 1), 1))
         .collect();
-    let mut rng = ChaCha20Rng::from_seed([0; 32]);
+    let mut rng = rng(0);
     // All four share one /24: the diversity rule used the pool up.
     assert_eq!(
         select_path(&pool, &PathRules::new(), &mut rng),
@@ -401,7 +401,7 @@ fn destination_and_failed_nodes_are_never_chosen_and_are_counted_apart() {
         .map(|i| node(i, Ipv4Addr::new(10, i as u8, 0, 1), 1))
         .collect();
     let key = |i: usize| *pool[i].ed25519();
-    let mut rng = ChaCha20Rng::from_seed([4; 32]);
+    let mut rng = rng(4);
     let rules = PathRules::new().destination(key(0)).failed(key(1)).hops(2);
     for _ in 0..50 {
         let path = select_path(&pool, &rules, &mut rng).unwrap();
@@ -487,7 +487,7 @@ fn the_pool_counts_failures_per_node() {
     }
     pool.record_failure(&key(2));
     let rules = PathRules::new().failed_all(pool.failed(NodePool::FAILURE_LIMIT));
-    let mut rng = ChaCha20Rng::from_seed([5; 32]);
+    let mut rng = rng(5);
     for _ in 0..20 {
         let path = select_path(pool.nodes(), &rules, &mut rng).unwrap();
         assert!(path.iter().all(|n| *n.ed25519() != key(3)));
@@ -499,18 +499,8 @@ fn paths_are_deterministic_for_a_seed() {
     let pool: Vec<ServiceNode> = (0..50)
         .map(|i| node(i, Ipv4Addr::new(10, i as u8, 0, 1), 1))
         .collect();
-    let a = select_path(
-        &pool,
-        &PathRules::new(),
-        &mut ChaCha20Rng::from_seed([9; 32]),
-    )
-    .unwrap();
-    let b = select_path(
-        &pool,
-        &PathRules::new(),
-        &mut ChaCha20Rng::from_seed([9; 32]),
-    )
-    .unwrap();
+    let a = select_path(&pool, &PathRules::new(), &mut rng(9)).unwrap();
+    let b = select_path(&pool, &PathRules::new(), &mut rng(9)).unwrap();
     assert_eq!(a, b);
 }
 

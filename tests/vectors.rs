@@ -25,6 +25,9 @@ use session_protocol::{
     x25519_to_ed25519,
 };
 
+mod common;
+use common::hex::{hex as to_hex, unhex as decode_hex};
+
 const VECTORS: &str = include_str!("vectors/session-vectors.json");
 /// The crate's word list, to check word indices.
 const WORD_LIST: &str = include_str!("../src/identity/mnemonic/english.txt");
@@ -46,19 +49,8 @@ fn hex(v: &Value, section: &str, key: &str) -> Vec<u8> {
     decode_hex(s(v, section, key))
 }
 
-fn decode_hex(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
-
 fn arr<const N: usize>(v: &Value, section: &str, key: &str) -> [u8; N] {
     hex(v, section, key).try_into().unwrap()
-}
-
-fn to_hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 fn words(v: &Value, section: &str) -> Vec<String> {

@@ -5,8 +5,9 @@ use alloc::vec::Vec;
 /// Block size of DM and community padding.
 pub const PADDING_BLOCK: usize = 160;
 
-/// Pads `content`: appends `0x80`, then zeros up to the next multiple of 160 that is strictly
-/// greater than `content.len()` (so a whole block is added when `len + 1` is already a multiple).
+/// Pads `content`: appends `0x80`, then zeros up to the smallest multiple of 160 that is
+/// strictly greater than `content.len() + 1` (so a whole block of zeros is added when
+/// `len + 1` is already a multiple: 159 bytes pad to 320).
 pub fn pad(content: &[u8]) -> Vec<u8> {
     let len = content.len();
     let padded = (len.saturating_add(1) / PADDING_BLOCK)

@@ -8,6 +8,8 @@
     missing_docs
 )]
 
+mod common;
+use common::rng::rng;
 use proptest::prelude::*;
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
@@ -17,10 +19,6 @@ use session_protocol::envelope::{
     seal_for_recipient_deterministic, unpad,
 };
 use session_protocol::{Blinding, Ed25519Public, IdPrefix, Identity, SessionId, X25519Public};
-
-fn rng(seed: u8) -> ChaCha20Rng {
-    ChaCha20Rng::from_seed([seed; 32])
-}
 
 #[test]
 fn one_to_one_round_trip_and_every_flipped_byte_fails() {

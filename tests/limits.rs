@@ -517,10 +517,15 @@ fn swarm_types_debug_as_pinned() {
     assert_eq!(
         format!("{node:?}"),
         format!(
-            "ServiceNode {{ ed25519: {short}…, ip: 10.1.2.3, https_port: 443, quic_port: 22020, \
-             swarm: SwarmId(0x000000000000001f) }}"
+            "ServiceNode {{ ed25519: {short}…, ip: 10.1.2.3, https_port: Some(443), \
+             quic_port: Some(22020), swarm: SwarmId(0x000000000000001f) }}"
         )
     );
+    // A port the node list did not give is `None`.
+    let quic_only = node
+        .clone()
+        .with_address(Ipv4Addr::new(10, 1, 2, 3), 0, 22020);
+    assert!(format!("{quic_only:?}").contains("https_port: None, quic_port: Some(22020)"));
     assert!(!format!("{node:?}").contains(&hex(&key.as_bytes()[4..8])));
 
     // NodePool: counts only.

@@ -27,17 +27,6 @@ fn vectors(area: &str) -> Vec<Value> {
     all.into_iter().filter(|v| v["area"] == area).collect()
 }
 
-fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
 fn arr(v: &Value, section: &str, key: &str) -> [u8; 32] {
     unhex(v[section][key].as_str().unwrap()).try_into().unwrap()
 }
@@ -49,6 +38,9 @@ fn frame(blob: &[u8], json: &str) -> Vec<u8> {
     out.extend_from_slice(json.as_bytes());
     out
 }
+
+mod common;
+use common::hex::{hex, unhex};
 
 #[path = "common/independent.rs"]
 mod independent;

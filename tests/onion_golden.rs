@@ -13,8 +13,10 @@
     missing_docs
 )]
 
+mod common;
 use aes_gcm::aead::{AeadInOut, KeyInit};
 use blake2::digest::Digest;
+use common::hex::{hex, unhex};
 use curve25519_dalek::MontgomeryPoint;
 use hmac::Mac;
 use serde_json::Value;
@@ -26,17 +28,6 @@ use session_protocol::onion::{
 
 const GOLDEN: &str = include_str!("vectors/onion-golden.json");
 const VECTORS: &str = include_str!("vectors/session-vectors.json");
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
 
 fn arr<const N: usize>(v: &Value) -> [u8; N] {
     unhex(v.as_str().unwrap()).try_into().unwrap()

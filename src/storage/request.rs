@@ -507,17 +507,37 @@ pub fn delete_all(
     now_ms: u64,
     auth: &Auth<'_>,
 ) -> Result<Call, RequestError> {
-    auth.check(account)?;
-    let mut out = Vec::with_capacity(320);
-    put_account(&mut out, account)?;
-    put_namespaces(&mut out, namespaces);
-    put_u64(&mut out, "timestamp", now_ms);
     let request = SignedRequest::DeleteAll {
         namespaces,
         timestamp_ms: now_ms,
     };
-    auth.put_params(account, &request, &mut out);
-    Ok(finish(Method::DeleteAll, out))
+    for_namespaces(
+        account,
+        Method::DeleteAll,
+        namespaces,
+        ("timestamp", now_ms),
+        &request,
+        auth,
+    )
+}
+
+/// The requests that name namespaces and one signed number (`delete_all`, `delete_before`,
+/// `expire_all`): `{pubkey, namespace, <field>: n, signature…}`.
+fn for_namespaces(
+    account: &SessionId,
+    method: Method,
+    namespaces: Namespaces,
+    (field, n): (&str, u64),
+    request: &SignedRequest<'_>,
+    auth: &Auth<'_>,
+) -> Result<Call, RequestError> {
+    auth.check(account)?;
+    let mut out = Vec::with_capacity(320);
+    put_account(&mut out, account)?;
+    put_namespaces(&mut out, namespaces);
+    put_u64(&mut out, field, n);
+    auth.put_params(account, request, &mut out);
+    Ok(finish(method, out))
 }
 
 /// A `delete_before` of the account's messages in `namespaces` stored before `before_ms`.
@@ -530,17 +550,18 @@ pub fn delete_before(
     before_ms: u64,
     auth: &Auth<'_>,
 ) -> Result<Call, RequestError> {
-    auth.check(account)?;
-    let mut out = Vec::with_capacity(320);
-    put_account(&mut out, account)?;
-    put_namespaces(&mut out, namespaces);
-    put_u64(&mut out, "before", before_ms);
     let request = SignedRequest::DeleteBefore {
         namespaces,
         before_ms,
     };
-    auth.put_params(account, &request, &mut out);
-    Ok(finish(Method::DeleteBefore, out))
+    for_namespaces(
+        account,
+        Method::DeleteBefore,
+        namespaces,
+        ("before", before_ms),
+        &request,
+        auth,
+    )
 }
 
 /// An `expire` setting (or only shortening, or only extending) the expiry of these messages.
@@ -585,17 +606,18 @@ pub fn expire_all(
     expiry_ms: u64,
     auth: &Auth<'_>,
 ) -> Result<Call, RequestError> {
-    auth.check(account)?;
-    let mut out = Vec::with_capacity(320);
-    put_account(&mut out, account)?;
-    put_namespaces(&mut out, namespaces);
-    put_u64(&mut out, "expiry", expiry_ms);
     let request = SignedRequest::ExpireAll {
         namespaces,
         expiry_ms,
     };
-    auth.put_params(account, &request, &mut out);
-    Ok(finish(Method::ExpireAll, out))
+    for_namespaces(
+        account,
+        Method::ExpireAll,
+        namespaces,
+        ("expiry", expiry_ms),
+        &request,
+        auth,
+    )
 }
 
 /// A `get_expiries` for these messages.

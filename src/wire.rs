@@ -144,7 +144,9 @@ pub(crate) fn base64_decode(text: &[u8]) -> Option<Vec<u8>> {
     {
         return None;
     }
-    let padded = unpadded.len() != text.len() || text.len().is_multiple_of(4);
+    // With `=` the text must be padded base64; without, either form decodes the same (a
+    // multiple of 4 characters needs no padding), so the unpadded decoder takes it.
+    let padded = unpadded.len() != text.len();
     let mut out = alloc::vec![0u8; (text.len() / 4).saturating_mul(3).saturating_add(2)];
     let n = if padded {
         base64ct::Base64::decode(text, &mut out).ok()?.len()
@@ -158,6 +160,33 @@ pub(crate) fn base64_decode(text: &[u8]) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn zeroizing_buffers_are_sinks_too() {
+        let mut out = zeroize::Zeroizing::new(Vec::new());
+        out.put(b"ab");
+        put_decimal(&mut *out, 42);
+        out.put(b"");
+        out.put(b"c");
+        assert_eq!(out.as_slice(), b"ab42c");
+    }
+
+    #[test]
+    fn base64_decodes_padded_unpadded_and_refuses_the_rest() {
+        for (text, want) in [
+            (&b"aGk="[..], Some(&b"hi"[..])),
+            (b"aGk", Some(b"hi")),
+            (b"aGVsbG8h", Some(b"hello!")),
+            (b" aGk= \n", Some(b"hi")),
+            (b"", Some(b"")),
+            (b"aGk==", None),
+            (b"aG=k", None),
+            (b"a", None),
+            (b"aGk-", None),
+        ] {
+            assert_eq!(base64_decode(text).as_deref(), want, "{text:?}");
+        }
+    }
 
     #[test]
     fn json_strings_escape_and_measure() {

@@ -273,6 +273,16 @@ mod tests {
     }
 
     #[test]
+    fn a_byte_string_may_end_the_input_exactly() {
+        let input = b"5:hello";
+        let mut r = Reader::new(input);
+        assert_eq!(r.bytes().map(|b| &input[b]), Ok(&b"hello"[..]));
+        assert_eq!(r.finish(), Ok(()));
+        // One byte short is truncated.
+        assert_eq!(Reader::new(b"5:hell").bytes(), Err(BencodeError::Truncated));
+    }
+
+    #[test]
     fn refuses_non_canonical_and_malformed_input() {
         for (input, err) in [
             (&b"i03e"[..], BencodeError::Malformed),

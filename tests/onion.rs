@@ -1260,7 +1260,14 @@ fn build_refuses_bad_requests() {
         build_request(&keys, &dest, b"", HopCipher::XChaCha20, &mut rng).unwrap_err(),
         BuildError::PathLength(16)
     );
+    // A refused path length takes nothing from the generator.
+    let untouched = rng.clone();
+    for path in [&keys[..0], &keys[..]] {
+        assert!(build_request(path, &dest, b"", HopCipher::XChaCha20, &mut rng).is_err());
+    }
+    assert_eq!(rng, untouched);
     assert!(build_request(&keys[..15], &dest, b"", HopCipher::XChaCha20, &mut rng).is_ok());
+    assert_ne!(rng, untouched);
     let big = vec![0u8; 10 * 1024 * 1024];
     assert_eq!(
         build_request(&keys[..1], &dest, &big, HopCipher::XChaCha20, &mut rng).unwrap_err(),

@@ -112,9 +112,11 @@ impl From<&ServiceNode> for NodeKeys {
     }
 }
 
+// The X25519 key is derived from the Ed25519 key by every constructor, so the Ed25519 key alone
+// decides equality (and the cached point, a function of both, never differs between equals).
 impl PartialEq for NodeKeys {
     fn eq(&self, other: &Self) -> bool {
-        self.ed25519 == other.ed25519 && self.x25519 == other.x25519
+        self.ed25519 == other.ed25519
     }
 }
 
@@ -123,7 +125,6 @@ impl Eq for NodeKeys {}
 impl Hash for NodeKeys {
     fn hash<H: Hasher>(&self, state: &mut H) {
         self.ed25519.hash(state);
-        self.x25519.hash(state);
     }
 }
 
@@ -368,8 +369,82 @@ mod tests {
                 NodeKeys::new(id.ed25519_public()).unwrap(),
             );
             assert_eq!(a, b);
+            assert!(a.point().is_some(), "the point is cached");
             assert_eq!(a.point(), b.point());
+            assert_eq!(NodeKeys::from_identity(&id).point(), b.point());
             assert_eq!(a.x25519(), id.x25519_public());
+            // The point is the X25519 key's (up to sign).
+            let point = a.point().copied().unwrap();
+            assert_eq!(
+                point.to_montgomery().to_bytes(),
+                id.x25519_public().to_bytes()
+            );
+            // Destinations hand it on; servers have none.
+            assert_eq!(Destination::Node(a).point(), a.point());
+        }
+        let server =
+            ServerDestination::https("example.org", X25519Public::from_bytes([9; 32])).unwrap();
+        assert!(Destination::Server(server).point().is_none());
+    }
+
+    /// Collects what is hashed, to compare two values' hash input.
+    #[derive(Default)]
+    struct Bytes(alloc::vec::Vec<u8>);
+
+    impl Hasher for Bytes {
+        fn finish(&self) -> u64 {
+            0
+        }
+        fn write(&mut self, bytes: &[u8]) {
+            self.0.extend_from_slice(bytes);
+        }
+    }
+
+    #[test]
+    fn node_keys_are_equal_and_hash_alike_exactly_for_the_same_node() {
+        let hashed = |k: &NodeKeys| {
+            let mut h = Bytes::default();
+            k.hash(&mut h);
+            h.0
+        };
+        let a = NodeKeys::from_identity(&Identity::from_seed(&[1; 32]));
+        let a2 = NodeKeys::new(Identity::from_seed(&[1; 32]).ed25519_public()).unwrap();
+        let b = NodeKeys::from_identity(&Identity::from_seed(&[2; 32]));
+        assert_eq!(a, a2);
+        assert_ne!(a, b);
+        assert_eq!(hashed(&a), hashed(&a2));
+        assert_ne!(hashed(&a), hashed(&b));
+        assert!(!hashed(&a).is_empty());
+    }
+
+    #[test]
+    fn hosts_are_names_addresses_or_bracketed_ipv6() {
+        let long = "a".repeat(253);
+        let too_long = "a".repeat(254);
+        for (host, ok) in [
+            ("", false),
+            ("a", true),
+            (long.as_str(), true),
+            (too_long.as_str(), false),
+            ("example-1.org", true),
+            ("10.0.0.1", true),
+            ("a_b", false),
+            ("a/b", false),
+            ("a:80", false),
+            ("a@b", false),
+            ("a?b", false),
+            ("[::1]", true),
+            ("[fe80::1]", true),
+            ("[::ffff:1.2.3.4]", true),
+            ("[1.2.3.4]", true),
+            ("[12ab]", true),
+            ("[]", false),
+            ("[::g]", false),
+            ("[::1", false),
+            ("::1", false),
+            ("[a/b]", false),
+        ] {
+            assert_eq!(is_valid_host(host), ok, "{host:?}");
         }
     }
 }

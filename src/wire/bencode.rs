@@ -194,8 +194,10 @@ impl<'a> Reader<'a> {
             .position(|&b| b == end)
             .ok_or(BencodeError::Truncated)?;
         let digits = rest.get(..n).ok_or(BencodeError::Truncated)?;
+        // A sign can only reach here for integers: `bytes` refuses a length not starting with a
+        // digit before calling this.
         let (neg, body) = match digits.split_first() {
-            Some((b'-', body)) if end == b'e' => (true, body),
+            Some((b'-', body)) => (true, body),
             _ => (false, digits),
         };
         let canonical = match body {

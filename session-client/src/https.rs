@@ -94,14 +94,8 @@ impl Https {
     /// # Errors
     /// The provider's `rustls::Error` if it refused the TLS 1.3 configuration.
     pub fn new(timeout: Duration) -> Result<Self, rustls::Error> {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let config = ClientConfig::builder_with_provider(provider.clone())
-            .with_protocol_versions(&[&rustls::version::TLS13])?
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider)))
-            .with_no_client_auth();
         Ok(Self {
-            connector: TlsConnector::from(Arc::new(config)),
+            connector: TlsConnector::from(client_config()?),
             timeout,
             max_answer: MAX_ANSWER,
         })
@@ -179,6 +173,21 @@ impl Https {
         driver.abort();
         result
     }
+}
+
+/// The TLS configuration [`Https`] uses, for callers who make their own connections: TLS 1.3
+/// on ring, any certificate accepted (its handshake signature still checked).
+///
+/// # Errors
+/// The provider's `rustls::Error` if it refused the TLS 1.3 configuration.
+pub fn client_config() -> Result<Arc<ClientConfig>, rustls::Error> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = ClientConfig::builder_with_provider(provider.clone())
+        .with_protocol_versions(&[&rustls::version::TLS13])?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider)))
+        .with_no_client_auth();
+    Ok(Arc::new(config))
 }
 
 /// Accepts any certificate (service nodes' are self-signed), and checks that the handshake was

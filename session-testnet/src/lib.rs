@@ -182,6 +182,8 @@ struct Net {
     store: Store,
     https: Https,
     alive: Vec<AtomicBool>,
+    /// Nodes that answer every request with garbage ([`Testnet::garble`]).
+    garbled: Vec<AtomicBool>,
     stats: Arc<Stats>,
     page_limit: usize,
 }
@@ -290,6 +292,7 @@ impl Testnet {
             .collect();
         let seed_body = node::seed_answer(&nodes);
         let alive = nodes.iter().map(|_| AtomicBool::new(true)).collect();
+        let garbled = nodes.iter().map(|_| AtomicBool::new(false)).collect();
         let net = Arc::new(Net {
             nodes,
             by_key,
@@ -298,6 +301,7 @@ impl Testnet {
             store,
             https: Https::new(config.relay_timeout)?,
             alive,
+            garbled,
             stats: Arc::new(Stats::default()),
             page_limit: config.page_limit.max(1),
         });
@@ -360,6 +364,14 @@ impl Testnet {
             .alive
             .get(i)
             .is_some_and(|a| a.load(Ordering::SeqCst))
+    }
+
+    /// Makes node `i` answer every request with `200` and bytes that are not an answer (or
+    /// behave again, with `false`): a node a client must strike and route around.
+    pub fn garble(&mut self, i: usize, on: bool) {
+        if let Some(g) = self.net.garbled.get(i) {
+            g.store(on, Ordering::SeqCst);
+        }
     }
 
     /// What the nodes served so far.

@@ -37,6 +37,9 @@ const STORE_FUTURE_MS: u64 = 10_000;
 /// How far a signed retrieve's timestamp may be from the node's clock.
 const RETRIEVE_SKEW_MS: u64 = 60_000;
 
+/// What a garbled node answers ([`crate::Testnet::garble`]).
+const GARBAGE: &[u8] = b"\x13\x37 this is not an onion response \xff\xfe";
+
 /// Who answers on a socket.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Role {
@@ -144,6 +147,15 @@ impl Net {
             return response(405, "Method Not Allowed");
         }
         let path = req.uri().path().to_owned();
+        if let Role::Node(i) = role {
+            if self
+                .garbled
+                .get(i)
+                .is_some_and(|g| g.load(Ordering::SeqCst))
+            {
+                return response(200, GARBAGE);
+            }
+        }
         if let Some(len) = req.headers().get(header::CONTENT_LENGTH) {
             match len.to_str().ok().and_then(|s| s.parse::<u64>().ok()) {
                 None => return self.refuse(400, "invalid Content-Length"),

@@ -282,10 +282,10 @@ impl<R: CryptoRng> Session<R> {
         let until = tokio::time::Instant::now() + self.deadline;
         loop {
             self.flush();
-            if let Some(at) = self.events.iter().position(&wanted) {
-                if let Some(event) = self.events.remove(at) {
-                    return Ok(event);
-                }
+            if let Some(at) = self.events.iter().position(&wanted)
+                && let Some(event) = self.events.remove(at)
+            {
+                return Ok(event);
             }
             if !self.turn(until).await {
                 return Err(SessionError::TimedOut(self.deadline));

@@ -118,6 +118,11 @@ pub(crate) async fn serve(listener: TcpListener, tls: TlsAcceptor, net: Arc<Net>
     }
 }
 
+/// A JSON object's field, `Null` when absent (or when `v` is no object).
+fn field<'a>(v: &'a Value, key: &str) -> &'a Value {
+    v.get(key).unwrap_or(&Value::Null)
+}
+
 fn response(status: u16, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
     let mut r = Response::new(Full::new(body.into()));
     *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -147,14 +152,13 @@ impl Net {
             return response(405, "Method Not Allowed");
         }
         let path = req.uri().path().to_owned();
-        if let Role::Node(i) = role {
-            if self
+        if let Role::Node(i) = role
+            && self
                 .garbled
                 .get(i)
                 .is_some_and(|g| g.load(Ordering::SeqCst))
-            {
-                return response(200, GARBAGE);
-            }
+        {
+            return response(200, GARBAGE);
         }
         if let Some(len) = req.headers().get(header::CONTENT_LENGTH) {
             match len.to_str().ok().and_then(|s| s.parse::<u64>().ok()) {
@@ -192,7 +196,7 @@ impl Net {
             (Role::Seed, "/json_rpc") => {
                 Stats::bump(&self.stats.seed_requests);
                 match serde_json::from_slice::<Value>(&body) {
-                    Ok(v) if v["method"] == "get_n_service_nodes" => {
+                    Ok(v) if field(&v, "method") == "get_n_service_nodes" => {
                         response(200, self.seed_body.clone())
                     }
                     Ok(_) => self.refuse(400, "unknown method"),
@@ -291,16 +295,18 @@ impl Net {
             return (400, "invalid json".into());
         };
         let now = now_ms();
-        let p = &req["params"];
-        let method = req["method"].as_str().unwrap_or_default();
+        let p = field(&req, "params");
+        let method = field(&req, "method").as_str().unwrap_or_default();
         let meta = |mut v: Value| {
-            v["t"] = json!(now);
-            v["hf"] = json!(HF);
+            if let Some(o) = v.as_object_mut() {
+                o.insert("t".into(), json!(now));
+                o.insert("hf".into(), json!(HF));
+            }
             v.to_string()
         };
         match method {
             "info" => (200, meta(json!({"version": [2, 10, 0], "timestamp": now}))),
-            "oxend_request" if p["endpoint"] == "get_service_nodes" => {
+            "oxend_request" if field(p, "endpoint") == "get_service_nodes" => {
                 let states: Vec<Value> = self.nodes.iter().map(|n| node_state(&n.record)).collect();
                 (
                     200,
@@ -308,7 +314,7 @@ impl Net {
                 )
             }
             "get_swarm" | "store" | "retrieve" => {
-                let Some(account) = p["pubkey"]
+                let Some(account) = field(p, "pubkey")
                     .as_str()
                     .and_then(|s| s.parse::<SessionId>().ok())
                 else {
@@ -347,7 +353,7 @@ impl Net {
     }
 
     fn signature_ok(&self, account: &SessionId, p: &Value, signed: &[u8]) -> bool {
-        let Some(sig) = p["signature"]
+        let Some(sig) = field(p, "signature")
             .as_str()
             .and_then(|s| Base64::decode_vec(s).ok())
             .and_then(|s| <[u8; 64]>::try_from(s).ok())
@@ -357,7 +363,7 @@ impl Net {
         let key = match account.prefix() {
             // A 05 account signs with the Ed25519 key it was derived from, sent beside it.
             IdPrefix::Standard => {
-                let Some(ed) = p["pubkey_ed25519"]
+                let Some(ed) = field(p, "pubkey_ed25519")
                     .as_str()
                     .and_then(|s| s.parse::<Ed25519Public>().ok())
                 else {
@@ -383,16 +389,19 @@ impl Net {
         meta: &dyn Fn(Value) -> String,
     ) -> (u16, String) {
         let (Some(ts), Some(ttl), Some(data)) = (
-            p["timestamp"].as_u64(),
-            p["ttl"].as_u64(),
-            p["data"].as_str().and_then(|d| Base64::decode_vec(d).ok()),
+            field(p, "timestamp").as_u64(),
+            field(p, "ttl").as_u64(),
+            field(p, "data")
+                .as_str()
+                .and_then(|d| Base64::decode_vec(d).ok()),
         ) else {
             return (
                 400,
                 "invalid request: store needs timestamp, ttl and data".into(),
             );
         };
-        let Ok(ns) = i16::try_from(p["namespace"].as_i64().unwrap_or(0)).map(Namespace) else {
+        let Ok(ns) = i16::try_from(field(p, "namespace").as_i64().unwrap_or(0)).map(Namespace)
+        else {
             return (400, "invalid request: namespace out of range".into());
         };
         let (min_ttl, max_ttl) = ttl_range(ns);
@@ -406,7 +415,7 @@ impl Net {
         if ns.store_needs_signature() {
             let signed = SignedRequest::Store {
                 namespace: ns,
-                timestamp_ms: p["sig_timestamp"].as_u64().unwrap_or(ts),
+                timestamp_ms: field(p, "sig_timestamp").as_u64().unwrap_or(ts),
             };
             if !self.signature_ok(account, p, &signed.message()) {
                 return (401, "store signature verification failed".into());
@@ -440,8 +449,8 @@ impl Net {
                     newly |= added;
                     let sig = Base64::encode_string(&node.identity.sign(hash.as_bytes()));
                     let mut a = json!({"hash": hash, "signature": sig, "expiry": expiry});
-                    if !added {
-                        a["already"] = json!(true);
+                    if let (false, Some(o)) = (added, a.as_object_mut()) {
+                        o.insert("already".into(), json!(true));
                     }
                     answers.insert(key, a);
                 }
@@ -464,11 +473,12 @@ impl Net {
         now: u64,
         meta: &dyn Fn(Value) -> String,
     ) -> (u16, String) {
-        let Ok(ns) = i16::try_from(p["namespace"].as_i64().unwrap_or(0)).map(Namespace) else {
+        let Ok(ns) = i16::try_from(field(p, "namespace").as_i64().unwrap_or(0)).map(Namespace)
+        else {
             return (400, "invalid request: namespace out of range".into());
         };
         if ns.retrieve_needs_signature() {
-            let Some(ts) = p["timestamp"].as_u64() else {
+            let Some(ts) = field(p, "timestamp").as_u64() else {
                 return (401, "retrieve: request signature required".into());
             };
             if ts.abs_diff(now) > RETRIEVE_SKEW_MS {
@@ -490,7 +500,7 @@ impl Net {
             &node.key_hex,
             &account.to_string(),
             ns.0,
-            p["last_hash"].as_str().filter(|h| !h.is_empty()),
+            field(p, "last_hash").as_str().filter(|h| !h.is_empty()),
             now,
             self.page_limit,
         );

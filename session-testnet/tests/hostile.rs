@@ -228,3 +228,61 @@ async fn a_client_strikes_a_node_answering_garbage_and_carries_on() {
     assert_eq!(got.len(), 6);
     net.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_no_seed_reachable_calls_fail_or_time_out_within_their_deadline() {
+    use session_client::SessionError;
+    let bob = Identity::from_seed(&[0xb6; 32]).session_id();
+    let say = Content::text("lost", 1).to_bytes();
+    let mut config = ClientConfig::default();
+    config.backoff_base_ms = 10;
+    config.backoff_max_ms = 50;
+
+    // Nothing listens: the client gives up after its attempts.
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        match l.local_addr().unwrap() {
+            SocketAddr::V4(a) => a,
+            SocketAddr::V6(_) => unreachable!(),
+        }
+    };
+    let mut s = Session::new(
+        Identity::from_seed(&[0xa6; 32]),
+        config.clone(),
+        vec![closed],
+    )
+    .unwrap();
+    s.set_deadline(Duration::from_secs(30));
+    let started = std::time::Instant::now();
+    assert!(matches!(
+        s.send(&bob, &say).await,
+        Err(SessionError::Failed(_))
+    ));
+    assert!(matches!(
+        s.receive().await,
+        Err(SessionError::PollFailed(_))
+    ));
+    assert!(started.elapsed() < Duration::from_secs(30));
+
+    // A seed that accepts and never answers: the call stops at its deadline.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let SocketAddr::V4(silent_addr) = silent.local_addr().unwrap() else {
+        unreachable!()
+    };
+    let holder = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((c, _)) = silent.accept().await {
+            held.push(c);
+        }
+    });
+    let mut s = Session::new(Identity::from_seed(&[0xa7; 32]), config, vec![silent_addr]).unwrap();
+    s.set_deadline(Duration::from_millis(300));
+    let started = std::time::Instant::now();
+    assert!(matches!(
+        s.send(&bob, &say).await,
+        Err(SessionError::TimedOut(_))
+    ));
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(s.in_flight(), 1, "the seed request is still waiting");
+    holder.abort();
+}

@@ -1,7 +1,12 @@
 //! Clients and a testnet over real loopback sockets: TLS, HTTP, onion paths, a node killed
 //! mid-run; then a load run whose throughput and latency are printed (run with
 //! `-- --nocapture` to see them).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation
+)]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};

@@ -1,0 +1,339 @@
+//! The I/O shell around [`session_protocol::client::Client`]: it makes the HTTPS requests the
+//! sans-io client asks for, feeds the answers and the passing time back, and turns the client's
+//! events into `async` calls.
+//!
+//! The split is quinn's: every protocol decision (paths, swarms, retries, clock, de-duplication)
+//! is made by the core crate's `Client`; this crate owns the sockets (tokio), TLS (rustls) and
+//! the wall clock, and nothing else.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use session_client::Session;
+//! use session_protocol::{Identity, client::Config, envelope::Content};
+//!
+//! let seed = "127.0.0.1:22000".parse()?; // a seed node: e.g. `cargo run -p session-testnet`
+//! let me = Identity::from_seed(&[7; 32]);
+//! let mut session = Session::new(me, Config::default(), vec![seed])?;
+//! let bob = "0538e63512fd78c04d45b83ec7f0f3d593f60276ce535d1160eb589a00cca7e23c".parse()?;
+//! let content = Content::text("hello", session_client::now_ms()).to_bytes();
+//! let stored = session.send(&bob, &content).await?;
+//! println!("stored as {}", stored.hash);
+//! for message in session.receive().await? {
+//!     println!("{} wrote {} bytes", message.from, message.content.len());
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! Each call runs the client until what it waits for happens, and at most
+//! [`Session::set_deadline`] long (a minute by default): no loop here runs unbounded. Events
+//! that arrive meanwhile and belong to no call (messages received during a send, pool updates)
+//! wait in [`Session::next_event`].
+
+pub mod https;
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::net::{SocketAddr, SocketAddrV4};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use session_protocol::client::{Client, Config, Event, FailReason, RequestId, SendError};
+use session_protocol::rand_core::CryptoRng;
+use session_protocol::rng::{OsRng, os_rng};
+use session_protocol::{Identity, SessionId};
+use tokio::task::JoinSet;
+
+pub use https::{Answer, HttpError, Https};
+
+/// The wall clock in milliseconds since the Unix epoch, the time base the client and the
+/// network share (the client corrects for the offset it measures).
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// Why a call gave up.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SessionError {
+    /// The message was refused before anything was sent.
+    #[error("message refused: {0}")]
+    Send(#[from] SendError),
+    /// The network did not store the message.
+    #[error("message not stored: {0:?}")]
+    Failed(FailReason),
+    /// The poll failed.
+    #[error("poll failed: {0:?}")]
+    PollFailed(FailReason),
+    /// The TLS configuration was refused.
+    #[error("TLS configuration: {0}")]
+    Tls(#[from] rustls::Error),
+    /// Nothing conclusive happened before the deadline.
+    #[error("no outcome within {0:?}")]
+    TimedOut(Duration),
+}
+
+/// A message stored in its recipient's swarm.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    /// Its storage hash.
+    pub hash: String,
+    /// How many swarm members confirmed it with a valid signature.
+    pub confirmations: usize,
+}
+
+/// A one-to-one message received.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Received {
+    /// Its storage hash (each arrives once).
+    pub hash: String,
+    /// The verified sender.
+    pub from: SessionId,
+    /// The sender's timestamp (ms).
+    pub sent_ms: u64,
+    /// The `Content` protobuf bytes.
+    pub content: Vec<u8>,
+}
+
+impl fmt::Debug for Received {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Received")
+            .field("hash", &self.hash)
+            .field("from", &self.from)
+            .field("sent_ms", &self.sent_ms)
+            .field("content_len", &self.content.len())
+            .finish()
+    }
+}
+
+type Done = (RequestId, Result<Answer, HttpError>);
+
+/// A Session account on the network: the core's [`Client`] driven over HTTPS.
+pub struct Session<R = OsRng> {
+    client: Client,
+    https: Https,
+    rng: R,
+    in_flight: JoinSet<Done>,
+    events: VecDeque<Event>,
+    deadline: Duration,
+}
+
+impl<R> fmt::Debug for Session<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("account", &self.client.identity().session_id())
+            .field("in_flight", &self.in_flight.len())
+            .field("events", &self.events.len())
+            .field("deadline", &self.deadline)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session<OsRng> {
+    /// A session for `me`, bootstrapping from `seeds`, with the operating system's generator.
+    ///
+    /// # Errors
+    /// [`SessionError::Tls`] if the TLS configuration was refused.
+    pub fn new(
+        me: Identity,
+        config: Config,
+        seeds: Vec<SocketAddrV4>,
+    ) -> Result<Self, SessionError> {
+        Self::with_rng(me, config, seeds, os_rng())
+    }
+}
+
+impl<R: CryptoRng> Session<R> {
+    /// A session drawing its randomness from `rng`.
+    ///
+    /// # Errors
+    /// [`SessionError::Tls`] if the TLS configuration was refused.
+    pub fn with_rng(
+        me: Identity,
+        config: Config,
+        seeds: Vec<SocketAddrV4>,
+        rng: R,
+    ) -> Result<Self, SessionError> {
+        // The HTTP timeout backs up the client's own (which decides what a timeout means).
+        let timeout = Duration::from_millis(config.request_timeout_ms.saturating_add(1_000));
+        Ok(Self {
+            client: Client::new(me, config, seeds),
+            https: Https::new(timeout)?,
+            rng,
+            in_flight: JoinSet::new(),
+            events: VecDeque::new(),
+            deadline: Duration::from_secs(60),
+        })
+    }
+
+    /// The longest any one call runs.
+    pub fn set_deadline(&mut self, deadline: Duration) {
+        self.deadline = deadline;
+    }
+
+    /// The sans-io client inside (its pool, paths, clock, poll state).
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The sans-io client, to call what this shell does not wrap (`store_own`, `mark_seen`);
+    /// whatever it queues is sent by the next call here.
+    pub fn client_mut(&mut self) -> &mut Client {
+        &mut self.client
+    }
+
+    /// Requests on the wire now.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.len()
+    }
+
+    /// The next event no call took (e.g. a message received while sending).
+    pub fn next_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// Encrypts `content` (a `Content` protobuf) for `to`, stores it in `to`'s swarm through an
+    /// onion path, and returns once a swarm member confirmed it.
+    ///
+    /// # Errors
+    /// [`SessionError::Send`] if the message was refused up front, [`SessionError::Failed`]
+    /// when the client gave up, [`SessionError::TimedOut`] after the deadline.
+    pub async fn send(&mut self, to: &SessionId, content: &[u8]) -> Result<Stored, SessionError> {
+        let id = self
+            .client
+            .send_message(now_ms(), to, content, &mut self.rng)?;
+        let event = self
+            .run_until(|e| match e {
+                Event::MessageStored { id: i, .. } | Event::MessageFailed { id: i, .. } => *i == id,
+                _ => false,
+            })
+            .await?;
+        match event {
+            Event::MessageStored {
+                hash,
+                confirmations,
+                ..
+            } => Ok(Stored {
+                hash,
+                confirmations,
+            }),
+            Event::MessageFailed { reason, .. } => Err(SessionError::Failed(reason)),
+            _ => Err(SessionError::TimedOut(self.deadline)),
+        }
+    }
+
+    /// Polls the account's swarm once (every configured namespace, following `more` pages)
+    /// and returns the new one-to-one messages, each once across calls. Messages of other
+    /// namespaces wait in [`Session::next_event`] as [`Event::Retrieved`].
+    ///
+    /// # Errors
+    /// [`SessionError::PollFailed`] when the poll failed and brought nothing,
+    /// [`SessionError::TimedOut`] after the deadline.
+    pub async fn receive(&mut self) -> Result<Vec<Received>, SessionError> {
+        self.client.poll(now_ms(), &mut self.rng);
+        self.run_until_idle().await?;
+        let mut received = Vec::new();
+        let mut failed = None;
+        let mut rest = VecDeque::with_capacity(self.events.len());
+        for event in self.events.drain(..) {
+            match event {
+                Event::MessageReceived {
+                    hash,
+                    from,
+                    sent_ms,
+                    content,
+                } => received.push(Received {
+                    hash,
+                    from,
+                    sent_ms,
+                    content,
+                }),
+                Event::PollFailed { reason, .. } => failed = Some(reason),
+                other => rest.push_back(other),
+            }
+        }
+        self.events = rest;
+        match failed {
+            Some(reason) if received.is_empty() => Err(SessionError::PollFailed(reason)),
+            _ => Ok(received),
+        }
+    }
+
+    /// Runs the client until nothing is pending or in flight.
+    ///
+    /// # Errors
+    /// [`SessionError::TimedOut`] after the deadline.
+    pub async fn run_until_idle(&mut self) -> Result<(), SessionError> {
+        let until = tokio::time::Instant::now() + self.deadline;
+        loop {
+            self.flush();
+            if self.client.pending() == 0 && self.in_flight.is_empty() {
+                return Ok(());
+            }
+            if !self.turn(until).await {
+                return Err(SessionError::TimedOut(self.deadline));
+            }
+        }
+    }
+
+    /// Runs the client until an event matching `wanted` arrives, and takes it out of the
+    /// queue.
+    async fn run_until(&mut self, wanted: impl Fn(&Event) -> bool) -> Result<Event, SessionError> {
+        let until = tokio::time::Instant::now() + self.deadline;
+        loop {
+            self.flush();
+            if let Some(at) = self.events.iter().position(&wanted)
+                && let Some(event) = self.events.remove(at)
+            {
+                return Ok(event);
+            }
+            if !self.turn(until).await {
+                return Err(SessionError::TimedOut(self.deadline));
+            }
+        }
+    }
+
+    /// Starts the client's transmits and collects its events.
+    fn flush(&mut self) {
+        while let Some(t) = self.client.poll_transmit() {
+            let https = self.https.clone();
+            self.in_flight.spawn(async move {
+                let answer = https
+                    .post(SocketAddr::V4(t.to), t.endpoint.path(), t.body)
+                    .await;
+                (t.request_id, answer)
+            });
+        }
+        while let Some(event) = self.client.poll_event() {
+            self.events.push_back(event);
+        }
+    }
+
+    /// Waits for one answer or the client's next timeout, whichever comes first, and feeds it
+    /// in. False when `until` passed first.
+    async fn turn(&mut self, until: tokio::time::Instant) -> bool {
+        let now = now_ms();
+        let wake = self.client.next_timeout().map(|at| {
+            let wait = Duration::from_millis(at.saturating_sub(now));
+            tokio::time::Instant::now() + wait
+        });
+        let wake = wake.map_or(until, |w| w.min(until));
+        tokio::select! {
+            Some(done) = self.in_flight.join_next(), if !self.in_flight.is_empty() => {
+                // A task that panicked or was cancelled carries no id: the client's own timeout
+                // covers its request.
+                if let Ok((id, answer)) = done {
+                    match answer {
+                        Ok(a) => self.client.handle_response(now_ms(), id, a.status, &a.body, &mut self.rng),
+                        Err(_) => self.client.handle_failure(now_ms(), id, &mut self.rng),
+                    }
+                }
+                true
+            }
+            () = tokio::time::sleep_until(wake) => {
+                self.client.handle_timeout(now_ms(), &mut self.rng);
+                tokio::time::Instant::now() < until
+            }
+        }
+    }
+}

@@ -1,0 +1,519 @@
+//! A node's HTTPS service: the endpoints, the onion hop, and the storage RPCs.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use base64ct::{Base64, Encoding};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode, header};
+use hyper_util::rt::TokioIo;
+use rustls::ServerConfig;
+use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+use serde_json::{Map, Value, json};
+use session_protocol::onion::{Hop, ReplyKey, decode_relay, parse_entry, peel};
+use session_protocol::rng::os_rng;
+use session_protocol::storage::request::ttl_range;
+use session_protocol::storage::{Namespace, SignedRequest, message_hash};
+use session_protocol::swarm::ServiceNode;
+use session_protocol::{Ed25519Public, IdPrefix, SessionId, ed25519_to_x25519, verify_ed25519};
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+use tokio_rustls::TlsAcceptor;
+
+use crate::store::Message;
+use crate::{MAX_REQUEST_BODY, Net, Node, Stats, TestnetError};
+
+/// The hard fork the nodes report.
+const HF: [u16; 2] = [19, 3];
+/// How far a store's timestamp may run ahead of the node's clock.
+const STORE_FUTURE_MS: u64 = 10_000;
+/// How far a signed retrieve's timestamp may be from the node's clock.
+const RETRIEVE_SKEW_MS: u64 = 60_000;
+
+/// What a garbled node answers ([`crate::Testnet::garble`]).
+const GARBAGE: &[u8] = b"\x13\x37 this is not an onion response \xff\xfe";
+
+/// Who answers on a socket.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Role {
+    /// Service node `i`.
+    Node(usize),
+    /// The seed node.
+    Seed,
+}
+
+fn now_ms() -> u64 {
+    session_client::now_ms()
+}
+
+/// A TLS acceptor with a fresh self-signed certificate.
+pub(crate) fn tls_acceptor() -> Result<TlsAcceptor, TestnetError> {
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()])
+        .map_err(|e| TestnetError::Certificate(e.to_string()))?;
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.signing_key.serialize_der()));
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = ServerConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS13])?
+        .with_no_client_auth()
+        .with_single_cert(vec![cert.cert.der().clone()], key)?;
+    Ok(TlsAcceptor::from(Arc::new(config)))
+}
+
+/// The seed's answer to `get_n_service_nodes`: every node.
+pub(crate) fn seed_answer(nodes: &[Node]) -> Vec<u8> {
+    let states: Vec<Value> = nodes.iter().map(|n| node_state(&n.record)).collect();
+    json!({"jsonrpc": "2.0", "id": 0, "result": {"service_node_states": states}})
+        .to_string()
+        .into_bytes()
+}
+
+fn node_state(r: &ServiceNode) -> Value {
+    json!({
+        "public_ip": r.ip().to_string(),
+        "storage_port": r.https_port(),
+        "storage_lmq_port": r.quic_port(),
+        "pubkey_ed25519": r.ed25519().to_string(),
+        "pubkey_x25519": r.x25519().to_string(),
+        "swarm_id": r.swarm().0,
+    })
+}
+
+/// Accepts connections until the task is aborted; each connection is served on its own task,
+/// and all of them end with this one.
+pub(crate) async fn serve(listener: TcpListener, tls: TlsAcceptor, net: Arc<Net>, role: Role) {
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((tcp, _)) = accepted else {
+                    // Out of descriptors or similar: let connections finish before retrying.
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                };
+                let _ = tcp.set_nodelay(true);
+                let tls = tls.clone();
+                let net = Arc::clone(&net);
+                connections.spawn(async move {
+                    let Ok(stream) = tls.accept(tcp).await else {
+                        return;
+                    };
+                    let service = service_fn(move |req| {
+                        let net = Arc::clone(&net);
+                        async move { Ok::<_, Infallible>(net.answer(role, req).await) }
+                    });
+                    let _ = http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+}
+
+/// A JSON object's field, `Null` when absent (or when `v` is no object).
+fn field<'a>(v: &'a Value, key: &str) -> &'a Value {
+    v.get(key).unwrap_or(&Value::Null)
+}
+
+fn response(status: u16, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(body.into()));
+    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    r
+}
+
+/// What the node does after peeling its layer (owned, so the request buffer can go).
+enum Step {
+    /// Relay `body` to the node with key `next`.
+    Forward { next: Ed25519Public, body: Vec<u8> },
+    /// Run the storage RPC `body` and seal the answer with `reply`.
+    Deliver { body: Vec<u8>, reply: ReplyKey },
+    /// Seal an error for the client.
+    Sealed {
+        status: u16,
+        text: String,
+        reply: ReplyKey,
+    },
+    /// Answer in the clear (the layer did not open).
+    Clear(u16, String),
+}
+
+impl Net {
+    /// Answers one HTTP request.
+    pub(crate) async fn answer(&self, role: Role, req: Request<Incoming>) -> Response<Full<Bytes>> {
+        if req.method() != Method::POST {
+            return response(405, "Method Not Allowed");
+        }
+        let path = req.uri().path().to_owned();
+        if let Role::Node(i) = role
+            && self
+                .garbled
+                .get(i)
+                .is_some_and(|g| g.load(Ordering::SeqCst))
+        {
+            return response(200, GARBAGE);
+        }
+        if let Some(len) = req.headers().get(header::CONTENT_LENGTH) {
+            match len.to_str().ok().and_then(|s| s.parse::<u64>().ok()) {
+                None => return self.refuse(400, "invalid Content-Length"),
+                Some(n) if n > MAX_REQUEST_BODY as u64 => {
+                    return self.refuse(413, "Request body too large");
+                }
+                Some(_) => {}
+            }
+        }
+        let body = match Limited::new(req.into_body(), MAX_REQUEST_BODY)
+            .collect()
+            .await
+        {
+            Ok(b) => b.to_bytes(),
+            Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+                return self.refuse(413, "Request body too large");
+            }
+            Err(_) => return self.refuse(400, "Invalid request body"),
+        };
+        match (role, path.as_str()) {
+            (Role::Node(i), "/onion_req/v2") => {
+                Stats::bump(&self.stats.onion_requests);
+                let (status, body) = self.onion(i, body.to_vec(), true).await;
+                response(status, body)
+            }
+            (Role::Node(i), "/onion_req/relay") => {
+                let (status, body) = self.onion(i, body.to_vec(), false).await;
+                response(status, body)
+            }
+            (Role::Node(i), "/storage_rpc/v1") => {
+                let (status, text) = self.rpc(i, &body);
+                response(status, text)
+            }
+            (Role::Seed, "/json_rpc") => {
+                Stats::bump(&self.stats.seed_requests);
+                match serde_json::from_slice::<Value>(&body) {
+                    Ok(v) if field(&v, "method") == "get_n_service_nodes" => {
+                        response(200, self.seed_body.clone())
+                    }
+                    Ok(_) => self.refuse(400, "unknown method"),
+                    Err(_) => self.refuse(400, "invalid json"),
+                }
+            }
+            _ => response(404, "Not Found"),
+        }
+    }
+
+    fn refuse(&self, status: u16, text: &'static str) -> Response<Full<Bytes>> {
+        Stats::bump(&self.stats.refused);
+        response(status, text)
+    }
+
+    /// One onion hop at node `i`: `entry` for a client's request (the guard), else a layer
+    /// relayed by another node.
+    async fn onion(&self, i: usize, mut bytes: Vec<u8>, entry: bool) -> (u16, Vec<u8>) {
+        let Some(node) = self.nodes.get(i) else {
+            return (404, b"Not Found".to_vec());
+        };
+        let step = {
+            let layer = if entry {
+                parse_entry(&mut bytes)
+            } else {
+                decode_relay(&mut bytes)
+            };
+            match layer.and_then(|layer| peel(&node.secret, layer)) {
+                Err(e) => Step::Clear(e.status(), e.message().to_owned()),
+                Ok(peeled) => match peeled.hop {
+                    Hop::Forward { next, relay } => Step::Forward {
+                        next,
+                        body: relay.encode(),
+                    },
+                    Hop::Deliver { body, reply } => Step::Deliver {
+                        body: body.to_vec(),
+                        reply,
+                    },
+                    Hop::Refused { error, reply, .. } => Step::Sealed {
+                        status: error.status(),
+                        text: error.message().to_owned(),
+                        reply,
+                    },
+                    Hop::Proxy { reply, .. } => Step::Sealed {
+                        status: 502,
+                        text: "the testnet reaches no server outside it".to_owned(),
+                        reply,
+                    },
+                    _ => Step::Clear(400, "unsupported onion request".to_owned()),
+                },
+            }
+        };
+        match step {
+            Step::Forward { next, body } => {
+                let Some(j) = self.by_key.get(&next).copied() else {
+                    Stats::bump(&self.stats.refused);
+                    return (502, format!("Next node not found: {next}").into_bytes());
+                };
+                let Some(to) = self
+                    .nodes
+                    .get(j)
+                    .and_then(|n| n.record.https_port().map(|p| (n, p)))
+                else {
+                    return (502, format!("Next node not found: {next}").into_bytes());
+                };
+                Stats::bump(&self.stats.relayed);
+                let addr = SocketAddr::from((to.0.record.ip(), to.1));
+                match self.https.post(addr, "/onion_req/relay", body).await {
+                    Ok(answer) => (answer.status, answer.body),
+                    Err(_) => (504, b"Request time out".to_vec()),
+                }
+            }
+            Step::Deliver { body, reply } => {
+                let (status, text) = self.rpc(i, &body);
+                (200, reply.seal(status, &text, &mut os_rng()))
+            }
+            Step::Sealed {
+                status,
+                text,
+                reply,
+            } => {
+                Stats::bump(&self.stats.refused);
+                (200, reply.seal(status, &text, &mut os_rng()))
+            }
+            Step::Clear(status, text) => {
+                Stats::bump(&self.stats.refused);
+                (status, text.into_bytes())
+            }
+        }
+    }
+
+    /// A storage RPC at node `i`: `(status, body)`.
+    pub(crate) fn rpc(&self, i: usize, body: &[u8]) -> (u16, String) {
+        Stats::bump(&self.stats.rpcs);
+        let Ok(req) = serde_json::from_slice::<Value>(body) else {
+            return (400, "invalid json".into());
+        };
+        let now = now_ms();
+        let p = field(&req, "params");
+        let method = field(&req, "method").as_str().unwrap_or_default();
+        let meta = |mut v: Value| {
+            if let Some(o) = v.as_object_mut() {
+                o.insert("t".into(), json!(now));
+                o.insert("hf".into(), json!(HF));
+            }
+            v.to_string()
+        };
+        match method {
+            "info" => (200, meta(json!({"version": [2, 10, 0], "timestamp": now}))),
+            "oxend_request" if field(p, "endpoint") == "get_service_nodes" => {
+                let states: Vec<Value> = self.nodes.iter().map(|n| node_state(&n.record)).collect();
+                (
+                    200,
+                    meta(json!({"result": {"service_node_states": states}})),
+                )
+            }
+            "get_swarm" | "store" | "retrieve" => {
+                let Some(account) = field(p, "pubkey")
+                    .as_str()
+                    .and_then(|s| s.parse::<SessionId>().ok())
+                else {
+                    return (400, "invalid request: bad pubkey".into());
+                };
+                let Some((swarm_id, members)) = self.pool.swarm_of(&account) else {
+                    return (503, "no swarms".into());
+                };
+                let me = self.nodes.get(i).map(|n| *n.record.ed25519());
+                let swarm_answer = || {
+                    let snodes: Vec<Value> = members
+                        .iter()
+                        .map(|r| {
+                            json!({"pubkey_ed25519": r.ed25519().to_string(),
+                                   "pubkey_x25519": r.x25519().to_string(),
+                                   "ip": r.ip().to_string(), "port_https": r.https_port(),
+                                   "port_omq": r.quic_port()})
+                        })
+                        .collect();
+                    meta(json!({"snodes": snodes, "swarm": format!("{:x}", swarm_id.0)}))
+                };
+                if method == "get_swarm" {
+                    return (200, swarm_answer());
+                }
+                if !members.iter().any(|m| Some(*m.ed25519()) == me) {
+                    return (421, swarm_answer());
+                }
+                if method == "store" {
+                    self.store(&account, p, members, now, &meta)
+                } else {
+                    self.retrieve(i, &account, p, now, &meta)
+                }
+            }
+            _ => (400, format!("invalid request: unknown method '{method}'")),
+        }
+    }
+
+    fn signature_ok(&self, account: &SessionId, p: &Value, signed: &[u8]) -> bool {
+        let Some(sig) = field(p, "signature")
+            .as_str()
+            .and_then(|s| Base64::decode_vec(s).ok())
+            .and_then(|s| <[u8; 64]>::try_from(s).ok())
+        else {
+            return false;
+        };
+        let key = match account.prefix() {
+            // A 05 account signs with the Ed25519 key it was derived from, sent beside it.
+            IdPrefix::Standard => {
+                let Some(ed) = field(p, "pubkey_ed25519")
+                    .as_str()
+                    .and_then(|s| s.parse::<Ed25519Public>().ok())
+                else {
+                    return false;
+                };
+                let derived = ed25519_to_x25519(&ed).ok().map(|x| x.to_bytes());
+                if derived.as_ref() != Some(account.key()) {
+                    return false;
+                }
+                ed
+            }
+            _ => Ed25519Public::from_bytes(*account.key()),
+        };
+        verify_ed25519(&key, signed, &sig).is_ok()
+    }
+
+    fn store(
+        &self,
+        account: &SessionId,
+        p: &Value,
+        members: &[ServiceNode],
+        now: u64,
+        meta: &dyn Fn(Value) -> String,
+    ) -> (u16, String) {
+        let (Some(ts), Some(ttl), Some(data)) = (
+            field(p, "timestamp").as_u64(),
+            field(p, "ttl").as_u64(),
+            field(p, "data")
+                .as_str()
+                .and_then(|d| Base64::decode_vec(d).ok()),
+        ) else {
+            return (
+                400,
+                "invalid request: store needs timestamp, ttl and data".into(),
+            );
+        };
+        let Ok(ns) = i16::try_from(field(p, "namespace").as_i64().unwrap_or(0)).map(Namespace)
+        else {
+            return (400, "invalid request: namespace out of range".into());
+        };
+        let (min_ttl, max_ttl) = ttl_range(ns);
+        if !(min_ttl..=max_ttl).contains(&ttl) {
+            return (400, "invalid request: ttl out of range".into());
+        }
+        let expiry = ts.saturating_add(ttl);
+        if ts > now.saturating_add(STORE_FUTURE_MS) || expiry <= now {
+            return (406, "Timestamp error: check your clock".into());
+        }
+        if ns.store_needs_signature() {
+            let signed = SignedRequest::Store {
+                namespace: ns,
+                timestamp_ms: field(p, "sig_timestamp").as_u64().unwrap_or(ts),
+            };
+            if !self.signature_ok(account, p, &signed.message()) {
+                return (401, "store signature verification failed".into());
+            }
+        }
+        let hash = message_hash(account, ns, &data);
+        let message = Message {
+            namespace: ns.0,
+            hash: hash.clone(),
+            timestamp_ms: ts,
+            expiry_ms: expiry,
+            data,
+        };
+        let account_hex = account.to_string();
+        let mut answers = Map::new();
+        let mut newly = false;
+        for member in members {
+            let key = member.ed25519().to_string();
+            let Some(j) = self.by_key.get(member.ed25519()).copied() else {
+                continue;
+            };
+            let (Some(node), true) = (
+                self.nodes.get(j),
+                self.alive.get(j).is_some_and(|a| a.load(Ordering::SeqCst)),
+            ) else {
+                answers.insert(key, json!({"failed": true, "timeout": true}));
+                continue;
+            };
+            match self.store.insert(j, &node.key_hex, &account_hex, &message) {
+                Ok(added) => {
+                    newly |= added;
+                    let sig = Base64::encode_string(&node.identity.sign(hash.as_bytes()));
+                    let mut a = json!({"hash": hash, "signature": sig, "expiry": expiry});
+                    if let (false, Some(o)) = (added, a.as_object_mut()) {
+                        o.insert("already".into(), json!(true));
+                    }
+                    answers.insert(key, a);
+                }
+                Err(_) => {
+                    answers.insert(key, json!({"failed": true, "code": 500}));
+                }
+            }
+        }
+        if newly {
+            Stats::bump(&self.stats.stored);
+        }
+        (200, meta(json!({"swarm": answers, "hash": hash})))
+    }
+
+    fn retrieve(
+        &self,
+        i: usize,
+        account: &SessionId,
+        p: &Value,
+        now: u64,
+        meta: &dyn Fn(Value) -> String,
+    ) -> (u16, String) {
+        let Ok(ns) = i16::try_from(field(p, "namespace").as_i64().unwrap_or(0)).map(Namespace)
+        else {
+            return (400, "invalid request: namespace out of range".into());
+        };
+        if ns.retrieve_needs_signature() {
+            let Some(ts) = field(p, "timestamp").as_u64() else {
+                return (401, "retrieve: request signature required".into());
+            };
+            if ts.abs_diff(now) > RETRIEVE_SKEW_MS {
+                return (406, "retrieve timestamp too far from current time".into());
+            }
+            let signed = SignedRequest::Retrieve {
+                namespace: ns,
+                timestamp_ms: ts,
+            };
+            if !self.signature_ok(account, p, &signed.message()) {
+                return (401, "retrieve signature verification failed".into());
+            }
+        }
+        let Some(node) = self.nodes.get(i) else {
+            return (500, "no such node".into());
+        };
+        let page = self.store.page(
+            i,
+            &node.key_hex,
+            &account.to_string(),
+            ns.0,
+            field(p, "last_hash").as_str().filter(|h| !h.is_empty()),
+            now,
+            self.page_limit,
+        );
+        let Ok((messages, more)) = page else {
+            return (500, "storage failure".into());
+        };
+        let messages: Vec<Value> = messages
+            .iter()
+            .map(|m| {
+                json!({"hash": m.hash, "timestamp": m.timestamp_ms, "expiration": m.expiry_ms,
+                       "data": Base64::encode_string(&m.data)})
+            })
+            .collect();
+        (200, meta(json!({"messages": messages, "more": more})))
+    }
+}

@@ -1,7 +1,7 @@
 //! Polls an account's swarm and prints the messages that arrive.
 //!
 //! ```text
-//! cargo run -p session-client --example receive -- --seed 127.0.0.1:PORT --key <64 hex>
+//! cargo run -p session-client --example receive -- --seed 127.0.0.1:PORT --key-file bob.key
 //! ```
 
 #[path = "support/args.rs"]
@@ -21,14 +21,15 @@ USAGE:
 
 OPTIONS:
     --seed ADDR     seed node (IPv4:port), e.g. what session-testnet printed
-    --key HEX       the account's 32-byte seed in hex (default: a fresh random account)
+    --key-file PATH the account's 32-byte seed, 64 hex digits, in a file (or in the
+                    environment variable SESSION_KEY; default: a fresh random account)
     --wait SECONDS  how long to keep polling (default 30)
     --count N       stop after N messages (default: wait the whole time)
     -h, --help      this text";
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    let pairs = args::pairs(HELP, &["--seed", "--key", "--wait", "--count"]);
+    let pairs = args::pairs(HELP, &["--seed", "--key-file", "--wait", "--count"]);
     let seed = args::seed(&pairs);
     let me = args::identity(&pairs);
     let wait = args::seconds(&pairs, "--wait", 30);
@@ -43,7 +44,9 @@ async fn main() {
         Err(e) => args::fail(&e.to_string()),
     };
     let mut got = 0usize;
-    let until = tokio::time::Instant::now() + Duration::from_secs(wait);
+    let until = tokio::time::Instant::now()
+        .checked_add(Duration::from_secs(wait))
+        .unwrap_or_else(|| args::fail("--wait: too long"));
     while tokio::time::Instant::now() < until && count.is_none_or(|c| got < c) {
         match session.receive().await {
             Ok(messages) => {

@@ -22,12 +22,13 @@ OPTIONS:
     --seed ADDR     seed node (IPv4:port), e.g. what session-testnet printed
     --to ID         the recipient's Session ID (66 hex digits, 05 prefix)
     --text TEXT     the message (default: \"hello from session-client\")
-    --key HEX       the sender's 32-byte seed in hex (default: a fresh random account)
+    --key-file PATH the sender's 32-byte seed, 64 hex digits, in a file (or in the
+                    environment variable SESSION_KEY; default: a fresh random account)
     -h, --help      this text";
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    let pairs = args::pairs(HELP, &["--seed", "--to", "--text", "--key"]);
+    let pairs = args::pairs(HELP, &["--seed", "--to", "--text", "--key-file"]);
     let seed = args::seed(&pairs);
     let to = args::session_id(&pairs, "--to");
     let text = args::get(&pairs, "--text").unwrap_or("hello from session-client");
@@ -50,7 +51,7 @@ async fn main() {
                 .map(|n| format!("{}:{}", n.ip(), n.https_port().unwrap_or(0)))
                 .collect();
             println!(
-                "stored as {} ({} swarm members confirmed), via {}",
+                "stored as {} ({} swarm members confirmed); current path {}",
                 stored.hash,
                 stored.confirmations,
                 path.join(" -> ")

@@ -21,8 +21,8 @@ use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
-/// The largest answer body read (a full `retrieve` page, onion-encrypted and base64'd, is
-/// below it).
+/// The largest answer body read. A storage server's `retrieve` page carries at most 7.8 MB of
+/// message data, below this once base64'd, wrapped in JSON and onion-encrypted.
 pub const MAX_ANSWER: usize = 16 * 1024 * 1024;
 
 /// Why a `POST` got no HTTP answer.
@@ -94,11 +94,17 @@ impl Https {
     /// # Errors
     /// The provider's `rustls::Error` if it refused the TLS 1.3 configuration.
     pub fn new(timeout: Duration) -> Result<Self, rustls::Error> {
-        Ok(Self {
-            connector: TlsConnector::from(client_config()?),
+        Ok(Self::with_config(client_config()?, timeout))
+    }
+
+    /// A client over the caller's TLS configuration (e.g. [`client_config`]'s behaviour for
+    /// service nodes, with the seed nodes' certificates pinned).
+    pub fn with_config(config: Arc<ClientConfig>, timeout: Duration) -> Self {
+        Self {
+            connector: TlsConnector::from(config),
             timeout,
             max_answer: MAX_ANSWER,
-        })
+        }
     }
 
     /// The timeout.

@@ -116,6 +116,50 @@ pub struct Session<R = OsRng> {
     in_flight: JoinSet<Done>,
     events: VecDeque<Event>,
     deadline: Duration,
+    clock: Clock,
+}
+
+/// The client's time: the wall clock read once, then advanced by tokio's monotonic clock, so
+/// that a wall clock stepping back does not stall timers (and a paused tokio clock pauses the
+/// client too).
+#[derive(Debug, Clone, Copy)]
+struct Clock {
+    wall_ms: u64,
+    at: tokio::time::Instant,
+}
+
+impl Clock {
+    fn start() -> Self {
+        Self {
+            wall_ms: now_ms(),
+            at: tokio::time::Instant::now(),
+        }
+    }
+
+    fn now_ms(&self) -> u64 {
+        let elapsed = u64::try_from(self.at.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.wall_ms.saturating_add(elapsed)
+    }
+
+    /// The tokio instant at client time `ms`.
+    fn instant_at(&self, ms: u64) -> tokio::time::Instant {
+        let after = Duration::from_millis(ms.saturating_sub(self.wall_ms));
+        self.at.checked_add(after).unwrap_or_else(far_future)
+    }
+}
+
+/// An instant no call waits for (about thirty years on).
+fn far_future() -> tokio::time::Instant {
+    let now = tokio::time::Instant::now();
+    now.checked_add(Duration::from_secs(30 * 365 * 24 * 3600))
+        .unwrap_or(now)
+}
+
+/// `deadline` from now, or the far future when that overflows.
+fn deadline_from_now(deadline: Duration) -> tokio::time::Instant {
+    tokio::time::Instant::now()
+        .checked_add(deadline)
+        .unwrap_or_else(far_future)
 }
 
 impl<R> fmt::Debug for Session<R> {
@@ -156,14 +200,28 @@ impl<R: CryptoRng> Session<R> {
     ) -> Result<Self, SessionError> {
         // The HTTP timeout backs up the client's own (which decides what a timeout means).
         let timeout = Duration::from_millis(config.request_timeout_ms.saturating_add(1_000));
-        Ok(Self {
+        let https = Https::new(timeout)?;
+        Ok(Self::with_https(me, config, seeds, rng, https))
+    }
+
+    /// A session making its requests with `https`: e.g. [`Https::with_config`] over a TLS
+    /// configuration that pins the seed nodes' certificates.
+    pub fn with_https(
+        me: Identity,
+        config: Config,
+        seeds: Vec<SocketAddrV4>,
+        rng: R,
+        https: Https,
+    ) -> Self {
+        Self {
             client: Client::new(me, config, seeds),
-            https: Https::new(timeout)?,
+            https,
             rng,
             in_flight: JoinSet::new(),
             events: VecDeque::new(),
             deadline: Duration::from_secs(60),
-        })
+            clock: Clock::start(),
+        }
     }
 
     /// The longest any one call runs.
@@ -201,7 +259,7 @@ impl<R: CryptoRng> Session<R> {
     pub async fn send(&mut self, to: &SessionId, content: &[u8]) -> Result<Stored, SessionError> {
         let id = self
             .client
-            .send_message(now_ms(), to, content, &mut self.rng)?;
+            .send_message(self.clock.now_ms(), to, content, &mut self.rng)?;
         let event = self
             .run_until(|e| match e {
                 Event::MessageStored { id: i, .. } | Event::MessageFailed { id: i, .. } => *i == id,
@@ -230,7 +288,7 @@ impl<R: CryptoRng> Session<R> {
     /// [`SessionError::PollFailed`] when the poll failed and brought nothing,
     /// [`SessionError::TimedOut`] after the deadline.
     pub async fn receive(&mut self) -> Result<Vec<Received>, SessionError> {
-        self.client.poll(now_ms(), &mut self.rng);
+        self.client.poll(self.clock.now_ms(), &mut self.rng);
         self.run_until_idle().await?;
         let mut received = Vec::new();
         let mut failed = None;
@@ -264,7 +322,7 @@ impl<R: CryptoRng> Session<R> {
     /// # Errors
     /// [`SessionError::TimedOut`] after the deadline.
     pub async fn run_until_idle(&mut self) -> Result<(), SessionError> {
-        let until = tokio::time::Instant::now() + self.deadline;
+        let until = deadline_from_now(self.deadline);
         loop {
             self.flush();
             if self.client.pending() == 0 && self.in_flight.is_empty() {
@@ -279,7 +337,7 @@ impl<R: CryptoRng> Session<R> {
     /// Runs the client until an event matching `wanted` arrives, and takes it out of the
     /// queue.
     async fn run_until(&mut self, wanted: impl Fn(&Event) -> bool) -> Result<Event, SessionError> {
-        let until = tokio::time::Instant::now() + self.deadline;
+        let until = deadline_from_now(self.deadline);
         loop {
             self.flush();
             if let Some(at) = self.events.iter().position(&wanted)
@@ -310,30 +368,34 @@ impl<R: CryptoRng> Session<R> {
     }
 
     /// Waits for one answer or the client's next timeout, whichever comes first, and feeds it
-    /// in. False when `until` passed first.
+    /// in. False when `until` has passed.
     async fn turn(&mut self, until: tokio::time::Instant) -> bool {
-        let now = now_ms();
-        let wake = self.client.next_timeout().map(|at| {
-            let wait = Duration::from_millis(at.saturating_sub(now));
-            tokio::time::Instant::now() + wait
+        if tokio::time::Instant::now() >= until {
+            return false;
+        }
+        let now = self.clock.now_ms();
+        // A timeout already due is handled after a millisecond's pause, so that a client that
+        // keeps one due (a zero backoff) cannot spin this loop.
+        let wake = self.client.next_timeout().map_or(until, |at| {
+            let at = self.clock.instant_at(at.max(now.saturating_add(1)));
+            at.min(until)
         });
-        let wake = wake.map_or(until, |w| w.min(until));
         tokio::select! {
             Some(done) = self.in_flight.join_next(), if !self.in_flight.is_empty() => {
                 // A task that panicked or was cancelled carries no id: the client's own timeout
                 // covers its request.
                 if let Ok((id, answer)) = done {
+                    let now = self.clock.now_ms();
                     match answer {
-                        Ok(a) => self.client.handle_response(now_ms(), id, a.status, &a.body, &mut self.rng),
-                        Err(_) => self.client.handle_failure(now_ms(), id, &mut self.rng),
+                        Ok(a) => self.client.handle_response(now, id, a.status, &a.body, &mut self.rng),
+                        Err(_) => self.client.handle_failure(now, id, &mut self.rng),
                     }
                 }
-                true
             }
             () = tokio::time::sleep_until(wake) => {
-                self.client.handle_timeout(now_ms(), &mut self.rng);
-                tokio::time::Instant::now() < until
+                self.client.handle_timeout(self.clock.now_ms(), &mut self.rng);
             }
         }
+        tokio::time::Instant::now() < until
     }
 }

@@ -16,8 +16,9 @@
 //! as the real seeds do; clients bootstrap from it.
 //!
 //! Storage: `store` (signature, TTL and clock checks; the message is kept by every live member
-//! of the account's swarm, each signing its own confirmation), `retrieve` (pages of
-//! [`Config::page_limit`] after `last_hash`, `more` when more follow), `info`, `get_swarm`,
+//! of the account's swarm, each signing its own confirmation; data above the storage server's
+//! 76,800 bytes refused with 413), `retrieve` (pages of at most [`Config::page_limit`] messages
+//! and 7.8 MB of data after `last_hash`, `more` when more follow), `info`, `get_swarm`,
 //! `oxend_request`. A request for an account outside the node's swarm gets `421` and the right
 //! swarm; a timestamp too far from the node's clock gets `406`. Messages live in memory or,
 //! with [`Config::db`], in a SQLite file. (Members are told of a store directly, in process,
@@ -146,7 +147,9 @@ pub struct Stats {
     pub rpcs: AtomicU64,
     /// Messages newly stored (counted once per message, not per member).
     pub stored: AtomicU64,
-    /// Requests refused before any RPC ran (malformed, oversized, undecryptable, bad path).
+    /// Requests refused before any RPC ran: malformed or oversized bodies, layers that do not
+    /// open, unknown next nodes, refused hops (unknown endpoints, answered 404, are not
+    /// counted).
     pub refused: AtomicU64,
     /// Seed node answers.
     pub seed_requests: AtomicU64,
@@ -305,19 +308,27 @@ impl Testnet {
             stats: Arc::new(Stats::default()),
             page_limit: config.page_limit.max(1),
         });
-        let mut node_tasks = Vec::with_capacity(listeners.len());
-        for (i, listener) in listeners.into_iter().enumerate() {
-            let tls = node::tls_acceptor()?;
-            node_tasks.push(tokio::spawn(node::serve(
-                listener,
-                tls,
-                Arc::clone(&net),
-                node::Role::Node(i),
-            )));
-        }
+        // Every certificate first: nothing is spawned unless everything can start.
+        let acceptors = (0..listeners.len())
+            .map(|_| node::tls_acceptor())
+            .collect::<Result<Vec<_>, _>>()?;
+        let seed_tls = node::tls_acceptor()?;
+        let node_tasks = listeners
+            .into_iter()
+            .zip(acceptors)
+            .enumerate()
+            .map(|(i, (listener, tls))| {
+                tokio::spawn(node::serve(
+                    listener,
+                    tls,
+                    Arc::clone(&net),
+                    node::Role::Node(i),
+                ))
+            })
+            .collect();
         let seed_task = tokio::spawn(node::serve(
             seed_listener,
-            node::tls_acceptor()?,
+            seed_tls,
             Arc::clone(&net),
             node::Role::Seed,
         ));

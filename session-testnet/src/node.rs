@@ -13,16 +13,18 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode, header};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use rustls::ServerConfig;
 use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use session_protocol::onion::{Hop, ReplyKey, decode_relay, parse_entry, peel};
 use session_protocol::rng::os_rng;
-use session_protocol::storage::request::ttl_range;
+use session_protocol::storage::request::{MAX_MESSAGE_SIZE, ttl_range};
 use session_protocol::storage::{Namespace, SignedRequest, message_hash};
 use session_protocol::swarm::ServiceNode;
 use session_protocol::{Ed25519Public, IdPrefix, SessionId, ed25519_to_x25519, verify_ed25519};
+use std::borrow::Cow;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
@@ -36,6 +38,9 @@ const HF: [u16; 2] = [19, 3];
 const STORE_FUTURE_MS: u64 = 10_000;
 /// How far a signed retrieve's timestamp may be from the node's clock.
 const RETRIEVE_SKEW_MS: u64 = 60_000;
+/// The most message data one `retrieve` page carries (the storage server's limit): with
+/// base64, JSON and the onion layer, the answer stays below `session_client::https::MAX_ANSWER`.
+const RETRIEVE_MAX_BYTES: usize = 7_800_000;
 
 /// What a garbled node answers ([`crate::Testnet::garble`]).
 const GARBAGE: &[u8] = b"\x13\x37 this is not an onion response \xff\xfe";
@@ -85,13 +90,23 @@ fn node_state(r: &ServiceNode) -> Value {
     })
 }
 
+/// Connections one node serves at once; more wait in the listen queue.
+const MAX_CONNECTIONS: usize = 256;
+/// How long a TLS handshake may take.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a request's head may take to arrive.
+const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long one connection may last, whatever it does (bodies included).
+const CONNECTION_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// Accepts connections until the task is aborted; each connection is served on its own task,
-/// and all of them end with this one.
+/// at most [`MAX_CONNECTIONS`] at once and each for at most [`CONNECTION_TIMEOUT`], and all of
+/// them end with this one.
 pub(crate) async fn serve(listener: TcpListener, tls: TlsAcceptor, net: Arc<Net>, role: Role) {
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
-            accepted = listener.accept() => {
+            accepted = listener.accept(), if connections.len() < MAX_CONNECTIONS => {
                 let Ok((tcp, _)) = accepted else {
                     // Out of descriptors or similar: let connections finish before retrying.
                     tokio::time::sleep(Duration::from_millis(10)).await;
@@ -101,16 +116,23 @@ pub(crate) async fn serve(listener: TcpListener, tls: TlsAcceptor, net: Arc<Net>
                 let tls = tls.clone();
                 let net = Arc::clone(&net);
                 connections.spawn(async move {
-                    let Ok(stream) = tls.accept(tcp).await else {
-                        return;
-                    };
-                    let service = service_fn(move |req| {
-                        let net = Arc::clone(&net);
-                        async move { Ok::<_, Infallible>(net.answer(role, req).await) }
-                    });
-                    let _ = http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
+                    let _ = tokio::time::timeout(CONNECTION_TIMEOUT, async move {
+                        let Ok(Ok(stream)) =
+                            tokio::time::timeout(HANDSHAKE_TIMEOUT, tls.accept(tcp)).await
+                        else {
+                            return;
+                        };
+                        let service = service_fn(move |req| {
+                            let net = Arc::clone(&net);
+                            async move { Ok::<_, Infallible>(net.answer(role, req).await) }
+                        });
+                        let _ = http1::Builder::new()
+                            .timer(TokioTimer::new())
+                            .header_read_timeout(HEADER_TIMEOUT)
+                            .serve_connection(TokioIo::new(stream), service)
+                            .await;
+                    })
+                    .await;
                 });
             }
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
@@ -118,9 +140,43 @@ pub(crate) async fn serve(listener: TcpListener, tls: TlsAcceptor, net: Arc<Net>
     }
 }
 
-/// A JSON object's field, `Null` when absent (or when `v` is no object).
-fn field<'a>(v: &'a Value, key: &str) -> &'a Value {
-    v.get(key).unwrap_or(&Value::Null)
+/// A storage RPC request: only the fields the node reads are kept; the rest of the document is
+/// skipped without being built (a `serde_json::Value` tree would take many times the body's
+/// size). A field of the wrong type makes the whole request invalid.
+#[derive(Deserialize)]
+struct RpcRequest<'a> {
+    #[serde(borrow)]
+    method: Cow<'a, str>,
+    #[serde(default, borrow)]
+    params: Params<'a>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Params<'a> {
+    #[serde(borrow)]
+    pubkey: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pubkey_ed25519: Option<Cow<'a, str>>,
+    namespace: Option<i16>,
+    timestamp: Option<u64>,
+    sig_timestamp: Option<u64>,
+    ttl: Option<u64>,
+    #[serde(borrow)]
+    data: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    signature: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    last_hash: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    endpoint: Option<Cow<'a, str>>,
+}
+
+/// The seed's request: its method is all that is read.
+#[derive(Deserialize)]
+struct SeedRequest<'a> {
+    #[serde(borrow)]
+    method: Cow<'a, str>,
 }
 
 fn response(status: u16, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
@@ -160,14 +216,15 @@ impl Net {
         {
             return response(200, GARBAGE);
         }
-        if let Some(len) = req.headers().get(header::CONTENT_LENGTH) {
-            match len.to_str().ok().and_then(|s| s.parse::<u64>().ok()) {
-                None => return self.refuse(400, "invalid Content-Length"),
-                Some(n) if n > MAX_REQUEST_BODY as u64 => {
-                    return self.refuse(413, "Request body too large");
-                }
-                Some(_) => {}
-            }
+        // A declared size above the limit is refused before reading (hyper itself answers a
+        // Content-Length that is not a number).
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > MAX_REQUEST_BODY as u64) {
+            return self.refuse(413, "Request body too large");
         }
         let body = match Limited::new(req.into_body(), MAX_REQUEST_BODY)
             .collect()
@@ -195,8 +252,8 @@ impl Net {
             }
             (Role::Seed, "/json_rpc") => {
                 Stats::bump(&self.stats.seed_requests);
-                match serde_json::from_slice::<Value>(&body) {
-                    Ok(v) if field(&v, "method") == "get_n_service_nodes" => {
+                match serde_json::from_slice::<SeedRequest<'_>>(&body) {
+                    Ok(r) if r.method == "get_n_service_nodes" => {
                         response(200, self.seed_body.clone())
                     }
                     Ok(_) => self.refuse(400, "unknown method"),
@@ -291,12 +348,12 @@ impl Net {
     /// A storage RPC at node `i`: `(status, body)`.
     pub(crate) fn rpc(&self, i: usize, body: &[u8]) -> (u16, String) {
         Stats::bump(&self.stats.rpcs);
-        let Ok(req) = serde_json::from_slice::<Value>(body) else {
+        let Ok(req) = serde_json::from_slice::<RpcRequest<'_>>(body) else {
             return (400, "invalid json".into());
         };
         let now = now_ms();
-        let p = field(&req, "params");
-        let method = field(&req, "method").as_str().unwrap_or_default();
+        let p = &req.params;
+        let method = req.method.as_ref();
         let meta = |mut v: Value| {
             if let Some(o) = v.as_object_mut() {
                 o.insert("t".into(), json!(now));
@@ -306,7 +363,7 @@ impl Net {
         };
         match method {
             "info" => (200, meta(json!({"version": [2, 10, 0], "timestamp": now}))),
-            "oxend_request" if field(p, "endpoint") == "get_service_nodes" => {
+            "oxend_request" if p.endpoint.as_deref() == Some("get_service_nodes") => {
                 let states: Vec<Value> = self.nodes.iter().map(|n| node_state(&n.record)).collect();
                 (
                     200,
@@ -314,8 +371,9 @@ impl Net {
                 )
             }
             "get_swarm" | "store" | "retrieve" => {
-                let Some(account) = field(p, "pubkey")
-                    .as_str()
+                let Some(account) = p
+                    .pubkey
+                    .as_deref()
                     .and_then(|s| s.parse::<SessionId>().ok())
                 else {
                     return (400, "invalid request: bad pubkey".into());
@@ -352,9 +410,10 @@ impl Net {
         }
     }
 
-    fn signature_ok(&self, account: &SessionId, p: &Value, signed: &[u8]) -> bool {
-        let Some(sig) = field(p, "signature")
-            .as_str()
+    fn signature_ok(&self, account: &SessionId, p: &Params<'_>, signed: &[u8]) -> bool {
+        let Some(sig) = p
+            .signature
+            .as_deref()
             .and_then(|s| Base64::decode_vec(s).ok())
             .and_then(|s| <[u8; 64]>::try_from(s).ok())
         else {
@@ -363,8 +422,9 @@ impl Net {
         let key = match account.prefix() {
             // A 05 account signs with the Ed25519 key it was derived from, sent beside it.
             IdPrefix::Standard => {
-                let Some(ed) = field(p, "pubkey_ed25519")
-                    .as_str()
+                let Some(ed) = p
+                    .pubkey_ed25519
+                    .as_deref()
                     .and_then(|s| s.parse::<Ed25519Public>().ok())
                 else {
                     return false;
@@ -383,27 +443,31 @@ impl Net {
     fn store(
         &self,
         account: &SessionId,
-        p: &Value,
+        p: &Params<'_>,
         members: &[ServiceNode],
         now: u64,
         meta: &dyn Fn(Value) -> String,
     ) -> (u16, String) {
         let (Some(ts), Some(ttl), Some(data)) = (
-            field(p, "timestamp").as_u64(),
-            field(p, "ttl").as_u64(),
-            field(p, "data")
-                .as_str()
-                .and_then(|d| Base64::decode_vec(d).ok()),
+            p.timestamp,
+            p.ttl,
+            p.data.as_deref().and_then(|d| Base64::decode_vec(d).ok()),
         ) else {
             return (
                 400,
                 "invalid request: store needs timestamp, ttl and data".into(),
             );
         };
-        let Ok(ns) = i16::try_from(field(p, "namespace").as_i64().unwrap_or(0)).map(Namespace)
-        else {
-            return (400, "invalid request: namespace out of range".into());
-        };
+        let ns = Namespace(p.namespace.unwrap_or(0));
+        if data.len() > MAX_MESSAGE_SIZE {
+            return (
+                413,
+                format!(
+                    "Message too large: {} bytes > {MAX_MESSAGE_SIZE}",
+                    data.len()
+                ),
+            );
+        }
         let (min_ttl, max_ttl) = ttl_range(ns);
         if !(min_ttl..=max_ttl).contains(&ttl) {
             return (400, "invalid request: ttl out of range".into());
@@ -415,7 +479,7 @@ impl Net {
         if ns.store_needs_signature() {
             let signed = SignedRequest::Store {
                 namespace: ns,
-                timestamp_ms: field(p, "sig_timestamp").as_u64().unwrap_or(ts),
+                timestamp_ms: p.sig_timestamp.unwrap_or(ts),
             };
             if !self.signature_ok(account, p, &signed.message()) {
                 return (401, "store signature verification failed".into());
@@ -469,16 +533,13 @@ impl Net {
         &self,
         i: usize,
         account: &SessionId,
-        p: &Value,
+        p: &Params<'_>,
         now: u64,
         meta: &dyn Fn(Value) -> String,
     ) -> (u16, String) {
-        let Ok(ns) = i16::try_from(field(p, "namespace").as_i64().unwrap_or(0)).map(Namespace)
-        else {
-            return (400, "invalid request: namespace out of range".into());
-        };
+        let ns = Namespace(p.namespace.unwrap_or(0));
         if ns.retrieve_needs_signature() {
-            let Some(ts) = field(p, "timestamp").as_u64() else {
+            let Some(ts) = p.timestamp else {
                 return (401, "retrieve: request signature required".into());
             };
             if ts.abs_diff(now) > RETRIEVE_SKEW_MS {
@@ -500,9 +561,10 @@ impl Net {
             &node.key_hex,
             &account.to_string(),
             ns.0,
-            field(p, "last_hash").as_str().filter(|h| !h.is_empty()),
+            p.last_hash.as_deref().filter(|h| !h.is_empty()),
             now,
             self.page_limit,
+            RETRIEVE_MAX_BYTES,
         );
         let Ok((messages, more)) = page else {
             return (500, "storage failure".into());

@@ -37,7 +37,6 @@ impl From<rusqlite::Error> for StoreError {
 }
 
 /// The nodes' message store.
-#[derive(Debug)]
 pub enum Store {
     /// In memory: (node index, account) to messages in storing order.
     Memory(Mutex<HashMap<(usize, String), Vec<Message>>>),
@@ -74,6 +73,16 @@ fn to_sql(v: u64) -> i64 {
 
 fn from_sql(v: i64) -> u64 {
     u64::try_from(v).unwrap_or(0)
+}
+
+impl std::fmt::Debug for Store {
+    // The kind only: the messages are many and large.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Memory(_) => f.write_str("Store::Memory"),
+            Self::Sqlite(_) => f.write_str("Store::Sqlite"),
+        }
+    }
 }
 
 impl Store {
@@ -135,13 +144,41 @@ impl Store {
     }
 
     /// Up to `limit` unexpired messages of `account` in `namespace` at node `node`, after the
-    /// one whose hash is `after` (from the start when it is absent or unknown), and whether
-    /// more follow.
+    /// one whose hash is `after` (from the start when it is absent or unknown), whose data
+    /// together stay within `max_bytes` (the first message always fits), and whether more
+    /// follow.
     ///
     /// # Errors
     /// [`StoreError`] from SQLite.
     #[allow(clippy::too_many_arguments)]
     pub fn page(
+        &self,
+        node: usize,
+        node_key: &str,
+        account: &str,
+        namespace: i16,
+        after: Option<&str>,
+        now_ms: u64,
+        limit: usize,
+        max_bytes: usize,
+    ) -> Result<(Vec<Message>, bool), StoreError> {
+        let (mut page, more) =
+            self.page_by_count(node, node_key, account, namespace, after, now_ms, limit)?;
+        let mut total = 0usize;
+        let fits = page
+            .iter()
+            .position(|m| {
+                total = total.saturating_add(m.data.len());
+                total > max_bytes
+            })
+            .map_or(page.len(), |i| i.max(1));
+        let trimmed = fits < page.len();
+        page.truncate(fits);
+        Ok((page, more || trimmed))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn page_by_count(
         &self,
         node: usize,
         node_key: &str,
@@ -261,26 +298,57 @@ mod tests {
         assert_eq!(store.len().unwrap(), 8);
 
         let hashes = |p: &[Message]| p.iter().map(|m| m.hash.clone()).collect::<Vec<_>>();
-        let (p, more) = store.page(0, "n0", acct, 0, None, 5, 2).unwrap();
+        let (p, more) = store
+            .page(0, "n0", acct, 0, None, 5, 2, usize::MAX)
+            .unwrap();
         assert_eq!(
             (hashes(&p), more),
             (vec!["hash0".into(), "hash1".into()], true)
         );
-        let (p, more) = store.page(0, "n0", acct, 0, Some("hash1"), 5, 10).unwrap();
+        let (p, more) = store
+            .page(0, "n0", acct, 0, Some("hash1"), 5, 10, usize::MAX)
+            .unwrap();
         assert_eq!(hashes(&p), ["hash2", "hash3", "hash4", "hash7"]);
         assert!(!more);
         // Expired: gone. Unknown last hash: from the start. Other namespace, other node.
-        let (p, _) = store.page(0, "n0", acct, 0, Some("nope"), 10, 10).unwrap();
+        let (p, _) = store
+            .page(0, "n0", acct, 0, Some("nope"), 10, 10, usize::MAX)
+            .unwrap();
         assert_eq!(hashes(&p), ["hash0", "hash1", "hash2", "hash3", "hash4"]);
-        let (p, _) = store.page(0, "n0", acct, 3, None, 10, 10).unwrap();
+        let (p, _) = store
+            .page(0, "n0", acct, 3, None, 10, 10, usize::MAX)
+            .unwrap();
         assert_eq!(hashes(&p), ["hash9"]);
-        let (p, _) = store.page(1, "n1", acct, 0, None, 10, 10).unwrap();
+        let (p, _) = store
+            .page(1, "n1", acct, 0, None, 10, 10, usize::MAX)
+            .unwrap();
         assert_eq!(hashes(&p), ["hash2"]);
-        let (p, more) = store.page(0, "n0", "05bb", 0, None, 10, 10).unwrap();
+        let (p, more) = store
+            .page(0, "n0", "05bb", 0, None, 10, 10, usize::MAX)
+            .unwrap();
         assert!(p.is_empty() && !more);
         assert_eq!(p.first(), None);
-        let (p, _) = store.page(0, "n0", acct, 0, Some("hash4"), 10, 10).unwrap();
+        let (p, _) = store
+            .page(0, "n0", acct, 0, Some("hash4"), 10, 10, usize::MAX)
+            .unwrap();
         assert!(p.is_empty());
+        // By size: each message holds one byte; two fit in two bytes, and the first always
+        // fits, even when it alone is larger than the cap.
+        let (p, more) = store.page(0, "n0", acct, 0, None, 5, 10, 2).unwrap();
+        assert_eq!(
+            (hashes(&p), more),
+            (vec!["hash0".into(), "hash1".into()], true)
+        );
+        let (p, more) = store.page(0, "n0", acct, 0, None, 5, 10, 0).unwrap();
+        assert_eq!((hashes(&p), more), (vec!["hash0".into()], true));
+        // (hash7 expired at 10 and is gone.)
+        let (p, more) = store
+            .page(0, "n0", acct, 0, Some("hash2"), 5, 10, 2)
+            .unwrap();
+        assert_eq!(
+            (hashes(&p), more),
+            (vec!["hash3".into(), "hash4".into()], false)
+        );
     }
 
     #[test]
@@ -299,7 +367,9 @@ mod tests {
         // Reopened: the rows are still there (the expired one was deleted by the reads).
         let again = Store::open(&path).unwrap();
         assert_eq!(again.len().unwrap(), 7);
-        let (p, _) = again.page(1, "n1", "05aa", 0, None, 10, 10).unwrap();
+        let (p, _) = again
+            .page(1, "n1", "05aa", 0, None, 10, 10, usize::MAX)
+            .unwrap();
         assert_eq!(p[0].data, vec![2]);
         drop(again);
         std::fs::remove_dir_all(&dir).unwrap();

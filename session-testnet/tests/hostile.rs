@@ -101,6 +101,31 @@ async fn malformed_and_oversized_requests_get_status_codes_and_the_node_keeps_se
     )
     .await;
     assert_eq!(status, 400);
+    // A store whose data is above the storage server's 76,800 bytes; a namespace that is not
+    // an integer.
+    let account = Identity::from_seed(&[4; 32]).session_id();
+    let (_, members) = net.pool().swarm_of(&account).unwrap();
+    let member = net.index_of(members[0].ed25519()).unwrap();
+    let store = |data_len: usize, namespace: &str| {
+        let data = <base64ct::Base64 as base64ct::Encoding>::encode_string(&vec![7u8; data_len]);
+        format!(
+            r#"{{"method":"store","params":{{"pubkey":"{account}","namespace":{namespace},"timestamp":{},"ttl":86400000,"data":"{data}"}}}}"#,
+            session_client::now_ms()
+        )
+    };
+    let at = addr(&net, member);
+    let (status, text) = post(&https, at, "/storage_rpc/v1", store(76_801, "0").as_bytes()).await;
+    assert_eq!(
+        (status, text.as_str()),
+        (413, "Message too large: 76801 bytes > 76800")
+    );
+    let (status, _) = post(&https, at, "/storage_rpc/v1", store(76_800, "0").as_bytes()).await;
+    assert_eq!(status, 200);
+    let (status, _) = post(&https, at, "/storage_rpc/v1", store(10, "\"0\"").as_bytes()).await;
+    assert_eq!(status, 400);
+    let (status, _) = post(&https, at, "/storage_rpc/v1", store(10, "40000").as_bytes()).await;
+    assert_eq!(status, 400, "namespaces are i16");
+
     // Oversized: 413, as the storage server answers above 10 MiB, whether the size is declared
     // up front or only found while reading a chunked body.
     let declared = format!(

@@ -4,6 +4,7 @@
 use std::net::SocketAddrV4;
 
 use session_protocol::{Identity, SessionId, parse_hex_key};
+use zeroize::Zeroizing;
 
 /// Prints `help` and exits 0 on `-h`/`--help`; otherwise returns the `--flag value` pairs, or
 /// exits 2 naming a flag without a value or one not in `known`.
@@ -50,22 +51,30 @@ pub fn seed(pairs: &[(String, String)]) -> SocketAddrV4 {
         .unwrap_or_else(|_| fail(&format!("--seed: '{v}' is not an IPv4 address and port")))
 }
 
-/// `--key HEX` (64 hex digits) as an identity, or a fresh random one.
+/// The account: its 32-byte seed as 64 hex digits from the file `--key-file PATH` or the
+/// environment variable `SESSION_KEY` (never the command line, which other users of the
+/// machine can read), or a fresh random account. The seed is wiped from memory after use.
 pub fn identity(pairs: &[(String, String)]) -> Identity {
-    match get(pairs, "--key") {
-        Some(v) => match parse_hex_key(v) {
-            Ok(seed) => Identity::from_seed(&seed),
-            Err(e) => fail(&format!("--key: {e} (64 hex digits expected)")),
+    let hex = match (get(pairs, "--key-file"), std::env::var("SESSION_KEY")) {
+        (Some(path), _) => match std::fs::read_to_string(path) {
+            Ok(text) => Some(("--key-file", Zeroizing::new(text))),
+            Err(e) => fail(&format!("--key-file: cannot read '{path}': {e}")),
         },
-        None => {
-            let mut seed = [0u8; 32];
-            session_protocol::rand_core::Rng::fill_bytes(
-                &mut session_protocol::rng::os_rng(),
-                &mut seed,
-            );
-            Identity::from_seed(&seed)
-        }
+        (None, Ok(text)) => Some(("SESSION_KEY", Zeroizing::new(text))),
+        (None, Err(_)) => None,
+    };
+    let mut seed = Zeroizing::new([0u8; 32]);
+    match hex {
+        Some((source, text)) => match parse_hex_key(text.trim()) {
+            Ok(s) => *seed = s,
+            Err(e) => fail(&format!("{source}: {e} (64 hex digits expected)")),
+        },
+        None => session_protocol::rand_core::Rng::fill_bytes(
+            &mut session_protocol::rng::os_rng(),
+            seed.as_mut_slice(),
+        ),
     }
+    Identity::from_seed(&seed)
 }
 
 /// `--to SESSION_ID`, required.

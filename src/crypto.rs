@@ -14,7 +14,7 @@ use zeroize::Zeroizing;
 
 use blake2::digest::consts::{U32, U64};
 
-mod aead;
+pub(crate) mod aead;
 mod batch;
 mod sealed_box;
 mod x25519;

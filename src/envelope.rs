@@ -35,7 +35,7 @@ mod group;
 pub mod multi;
 mod ons;
 mod padding;
-mod proto;
+pub(crate) mod proto;
 mod push;
 mod stored;
 mod wrap;

@@ -20,6 +20,7 @@ extern crate alloc;
 // parsing) are private; `identity` uses both; `swarm`, `onion`, `envelope` and `storage` use
 // those below them and never each other, except `onion` using `swarm` records for paths.
 pub mod client;
+pub mod config;
 mod crypto;
 pub mod envelope;
 pub mod identity;

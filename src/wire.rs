@@ -4,13 +4,15 @@
 //! * the onion layer frame `u32_le(N) || N bytes || JSON`,
 //! * a strict subset of bencode (byte strings, integers, lists, dictionaries),
 //! * JSON string escaping for the control objects the crate writes,
-//! * base64 for onion responses.
+//! * base64 for onion responses,
+//! * bounded zstd (de)compression.
 
 mod bencode;
 mod codec;
 mod frame;
 mod hex;
 mod json;
+pub(crate) mod zstd;
 
 #[cfg(test)]
 pub(crate) use bencode::bytes_len as bencode_bytes_len;

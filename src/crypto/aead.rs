@@ -203,7 +203,7 @@ fn open_inout<A: AeadInOut + KeyInit>(
     aead.decrypt_inout_detached(nonce, &[], buf, tag).is_ok()
 }
 
-fn seal_with<A: AeadInOut + KeyInit>(
+pub(crate) fn seal_with<A: AeadInOut + KeyInit>(
     key: &[u8; 32],
     nonce: &[u8],
     buf: &mut [u8],
@@ -214,7 +214,7 @@ fn seal_with<A: AeadInOut + KeyInit>(
     tag.as_slice().try_into().ok()
 }
 
-fn open_with<A: AeadInOut + KeyInit>(
+pub(crate) fn open_with<A: AeadInOut + KeyInit>(
     key: &[u8; 32],
     nonce: &[u8],
     body: &mut [u8],

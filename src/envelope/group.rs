@@ -90,46 +90,15 @@ impl fmt::Debug for GroupMessage {
 }
 
 fn compress(data: &[u8]) -> Vec<u8> {
-    ruzstd::encoding::compress_to_vec(data, ruzstd::encoding::CompressionLevel::Fastest)
+    crate::wire::zstd::compress(data)
 }
 
-/// Decompresses at most [`MAX_GROUP_PLAINTEXT`] bytes.
-///
-/// The zstd decoder keeps a whole window in memory before it yields anything, so the frame
-/// header is checked first: a window (or a declared content size) above the plaintext limit is
-/// refused with [`GroupError::TooLarge`] before anything is allocated for it. Honest senders
-/// never need more: libzstd's one-shot compressor declares a window equal to the content size,
-/// ruzstd's uses 128 KiB.
+/// Decompresses at most [`MAX_GROUP_PLAINTEXT`] bytes (see [`crate::wire::zstd::decompress`]).
 fn decompress(data: &[u8]) -> Result<Vec<u8>, GroupError> {
-    use ruzstd::decoding::errors::{FrameDecoderError, FrameHeaderError};
-    use ruzstd::io::Read;
-    const LIMIT: u64 = MAX_GROUP_PLAINTEXT as u64;
-    let mut decoder = ruzstd::decoding::StreamingDecoder::new_with_max_window_size(data, LIMIT)
-        .map_err(|e| match e {
-            FrameDecoderError::WindowSizeTooBig { .. }
-            | FrameDecoderError::FrameHeaderError(FrameHeaderError::WindowTooBig { .. }) => {
-                GroupError::TooLarge
-            }
-            _ => GroupError::Malformed("zstd"),
-        })?;
-    // Absent, the declared size reads as 0; present, it must fit the limit too.
-    if decoder.decoder.content_size() > LIMIT {
-        return Err(GroupError::TooLarge);
-    }
-    let mut out = Vec::new();
-    let mut chunk = [0u8; 16 * 1024];
-    loop {
-        let n = decoder
-            .read(&mut chunk)
-            .map_err(|_| GroupError::Malformed("zstd"))?;
-        if n == 0 {
-            return Ok(out);
-        }
-        if out.len().saturating_add(n) > MAX_GROUP_PLAINTEXT {
-            return Err(GroupError::TooLarge);
-        }
-        out.extend_from_slice(chunk.get(..n).unwrap_or_default());
-    }
+    crate::wire::zstd::decompress(data, MAX_GROUP_PLAINTEXT).map_err(|e| match e {
+        crate::wire::zstd::ZstdError::TooLarge => GroupError::TooLarge,
+        crate::wire::zstd::ZstdError::Malformed => GroupError::Malformed("zstd"),
+    })
 }
 
 /// The signed inner dictionary of a group message, both ways:

@@ -152,6 +152,11 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// How many bytes have been read.
+    pub(crate) fn position(&self) -> usize {
+        self.pos
+    }
+
     /// Succeeds if the whole input has been read.
     pub(crate) fn finish(&self) -> Result<(), BencodeError> {
         if self.pos == self.input.len() {

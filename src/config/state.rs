@@ -1,0 +1,466 @@
+//! One config's life on a device: edits, pushes, confirmations, merges and dumps.
+
+use alloc::collections::BTreeSet;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use prost::Message as _;
+use zeroize::Zeroizing;
+
+use super::ConfigError;
+use super::encrypt::{self, MAX_PUSH};
+use super::message::{ConfigMessage, Draft, Merged, Signing, merge};
+use super::value::{self, Dict};
+use crate::envelope::content::{Content, SharedConfigMessage};
+use crate::envelope::proto::{
+    EnvelopeProto, SESSION_MESSAGE, WS_REQUEST, WebSocketMessageProto, WebSocketRequestProto,
+};
+use crate::identity::Identity;
+use crate::storage::Namespace;
+use crate::wire::{BencodeKind as Kind, BencodeReader as Reader, Sink};
+
+/// A config type: where it is stored and how it is encrypted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ConfigKind {
+    /// The swarm namespace its messages live in.
+    pub namespace: Namespace,
+    /// The encryption domain string.
+    pub domain: &'static str,
+    /// For the user configs older clients also read: the `SharedConfigMessage.kind` their
+    /// pushes are wrapped with (a self-addressed 1:1 envelope around the encrypted config).
+    pub legacy_kind: Option<i32>,
+}
+
+impl ConfigKind {
+    /// The user's profile (namespace 2).
+    pub const USER_PROFILE: Self = Self {
+        namespace: Namespace(2),
+        domain: "UserProfile",
+        legacy_kind: Some(1),
+    };
+    /// The user's contacts (namespace 3).
+    pub const CONTACTS: Self = Self {
+        namespace: Namespace(3),
+        domain: "Contacts",
+        legacy_kind: Some(2),
+    };
+    /// Read state and unread flags of conversations (namespace 4).
+    pub const CONVO_INFO_VOLATILE: Self = Self {
+        namespace: Namespace(4),
+        domain: "ConvoInfoVolatile",
+        legacy_kind: Some(3),
+    };
+    /// The user's groups and communities (namespace 5).
+    pub const USER_GROUPS: Self = Self {
+        namespace: Namespace(5),
+        domain: "UserGroups",
+        legacy_kind: Some(4),
+    };
+}
+
+/// Where a config stands with the swarm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// Everything is stored.
+    Clean,
+    /// There are changes to push.
+    Dirty,
+    /// Pushed; waiting for [`ConfigState::confirm_pushed`].
+    Waiting,
+}
+
+/// What to store: [`ConfigState::push`]'s answer.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Push {
+    /// The config seqno (pass it to [`ConfigState::confirm_pushed`]).
+    pub seqno: i64,
+    /// The payload to store in the config's namespace.
+    pub data: Vec<u8>,
+    /// Storage hashes of messages this one replaces: delete them (in the same `sequence`
+    /// request as the store).
+    pub obsolete: Vec<String>,
+}
+
+impl core::fmt::Debug for Push {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Push")
+            .field("seqno", &self.seqno)
+            .field("len", &self.data.len())
+            .field("obsolete", &self.obsolete)
+            .finish()
+    }
+}
+
+/// One config of one account on one device: the current message, local edits not yet pushed,
+/// and the storage hashes to clean up.
+pub struct ConfigState {
+    kind: ConfigKind,
+    me: Identity,
+    key_base: Zeroizing<[u8; 32]>,
+    current: ConfigMessage,
+    draft: Option<Draft>,
+    state: State,
+    current_hash: Option<String>,
+    old_hashes: BTreeSet<String>,
+}
+
+impl core::fmt::Debug for ConfigState {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ConfigState")
+            .field("kind", &self.kind)
+            .field("seqno", &self.seqno())
+            .field("state", &self.state)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ConfigState {
+    /// An empty config of `kind` for the account `me` (its seed is the encryption key base).
+    pub fn new(kind: ConfigKind, me: &Identity) -> Self {
+        Self {
+            kind,
+            me: Identity::from_seed(&me.seed()),
+            key_base: me.seed(),
+            current: ConfigMessage::empty(),
+            draft: None,
+            state: State::Clean,
+            current_hash: None,
+            old_hashes: BTreeSet::new(),
+        }
+    }
+
+    /// The config type.
+    pub fn kind(&self) -> ConfigKind {
+        self.kind
+    }
+
+    /// The seqno of the data now held (local edits included).
+    pub fn seqno(&self) -> i64 {
+        self.draft
+            .as_ref()
+            .map_or(self.current.seqno(), Draft::seqno)
+    }
+
+    /// The state.
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    /// Whether there is something to push.
+    pub fn needs_push(&self) -> bool {
+        self.state != State::Clean
+    }
+
+    /// The data, local edits included.
+    pub fn data(&self) -> &Dict {
+        self.draft.as_ref().map_or(self.current.data(), Draft::data)
+    }
+
+    /// Storage hashes of the message this config was last confirmed or merged from.
+    pub fn current_hashes(&self) -> Vec<String> {
+        self.current_hash.iter().cloned().collect()
+    }
+
+    /// Changes the data with `edit`. Nothing happens if the data (with empty sets and
+    /// dictionaries pruned) comes out the same; otherwise the config is dirty, at the next
+    /// seqno.
+    ///
+    /// # Errors
+    /// [`ConfigError::SeqnoOverflow`] at the largest seqno.
+    pub fn edit(&mut self, edit: impl FnOnce(&mut Dict)) -> Result<(), ConfigError> {
+        let mut data = self.data().clone();
+        edit(&mut data);
+        value::prune(&mut data);
+        if &data == self.data() {
+            return Ok(());
+        }
+        if self.state != State::Dirty {
+            let next = self.current.next()?;
+            if self.state == State::Clean
+                && let Some(h) = self.current_hash.take()
+            {
+                self.old_hashes.insert(h);
+            }
+            self.draft = Some(next);
+            self.state = State::Dirty;
+        }
+        if let Some(draft) = self.draft.as_mut() {
+            *draft.data_mut() = data;
+        }
+        Ok(())
+    }
+
+    /// The message to store: built from the edits (the config then waits for
+    /// [`ConfigState::confirm_pushed`]), or the current one again.
+    ///
+    /// # Errors
+    /// [`ConfigError::TooLarge`] when it would not fit in one stored message.
+    pub fn push(&mut self) -> Result<Push, ConfigError> {
+        let message = match &self.draft {
+            Some(d) => d.build(None),
+            None => self.current.clone(),
+        };
+        let data = self.seal(&message)?;
+        if let Some(_d) = self.draft.take() {
+            self.current = message;
+            self.state = State::Waiting;
+        }
+        Ok(Push {
+            seqno: self.current.seqno(),
+            data,
+            obsolete: core::mem::take(&mut self.old_hashes).into_iter().collect(),
+        })
+    }
+
+    /// The swarm stored the push of `seqno` under `hash`. Ignored unless the config is waiting
+    /// for exactly that seqno (a later edit made a newer one).
+    pub fn confirm_pushed(&mut self, seqno: i64, hash: &str) {
+        if self.state == State::Waiting && seqno == self.current.seqno() {
+            self.state = State::Clean;
+            self.current_hash = Some(hash.into());
+        }
+    }
+
+    /// Compresses, pads, encrypts and (for user configs) wraps a message.
+    fn seal(&self, message: &ConfigMessage) -> Result<Vec<u8>, ConfigError> {
+        let padded = encrypt::pad(&encrypt::compress(message.bytes()));
+        let blob = encrypt::encrypt(&self.key_base, self.kind.domain, &padded)?;
+        let out = match self.kind.legacy_kind {
+            Some(kind) => legacy_wrap(&self.me, kind, message.seqno(), blob)?,
+            None => blob,
+        };
+        if out.len() > MAX_PUSH {
+            return Err(ConfigError::TooLarge);
+        }
+        Ok(out)
+    }
+
+    /// The config message inside a stored payload.
+    fn open(&self, payload: &[u8]) -> Result<ConfigMessage, ConfigError> {
+        let unwrapped = self
+            .kind
+            .legacy_kind
+            .and_then(|kind| legacy_unwrap(&self.me, kind, payload));
+        let blob = unwrapped.as_deref().unwrap_or(payload);
+        let padded = encrypt::decrypt(&self.key_base, self.kind.domain, blob)?;
+        let plain = encrypt::unwrap_plaintext(&padded)?;
+        ConfigMessage::parse(&plain, Signing::default())
+    }
+
+    /// Merges the messages found in the config's namespace (storage hash, payload): the
+    /// config moves to the merged state, and to [`State::Dirty`] when the merge made a new
+    /// message that must be pushed. Payloads that do not decrypt or parse are skipped. Returns
+    /// the storage hashes of the payloads that were read.
+    pub fn merge(&mut self, messages: &[(&str, &[u8])]) -> Vec<String> {
+        let mut inputs: Vec<ConfigMessage> = Vec::new();
+        let mut hashes: Vec<Option<String>> = Vec::new();
+        let mine = self.current.seqno() != 0 || self.state == State::Dirty;
+        if mine {
+            inputs.push(match &self.draft {
+                Some(d) => d.build(None),
+                None => self.current.clone(),
+            });
+            hashes.push(self.current_hash.clone());
+        }
+        let mut accepted = Vec::new();
+        for (hash, payload) in messages {
+            if let Ok(m) = self.open(payload) {
+                inputs.push(m);
+                hashes.push(Some((*hash).into()));
+                accepted.push((*hash).into());
+            }
+        }
+        let Ok(result) = merge(&inputs, None) else {
+            return accepted;
+        };
+        let chosen = match &result {
+            Merged::Single(i) => Some(*i),
+            Merged::Merged(_) => None,
+        };
+        for (i, h) in hashes.iter().enumerate() {
+            if Some(i) != chosen
+                && let Some(h) = h
+                && !h.is_empty()
+            {
+                self.old_hashes.insert(h.clone());
+            }
+        }
+        match result {
+            Merged::Single(0) if mine => {}
+            Merged::Single(i) => {
+                if let (Some(m), Some(h)) = (inputs.get(i), hashes.get(i)) {
+                    self.current = m.clone();
+                    self.current_hash = h.clone();
+                    if let Some(h) = h {
+                        self.old_hashes.remove(h);
+                    }
+                    self.draft = None;
+                    self.state = State::Clean;
+                }
+            }
+            Merged::Merged(m) => {
+                self.draft = Some(Draft::from_merged(&m));
+                self.current = m;
+                self.state = State::Dirty;
+            }
+        }
+        accepted
+    }
+
+    /// Everything needed to carry on after a restart: state, the current message (with local
+    /// edits), its storage hash and the hashes still to delete, bencoded.
+    pub fn dump(&self) -> Vec<u8> {
+        let message = match &self.draft {
+            Some(d) => d.build(None),
+            None => self.current.clone(),
+        };
+        let mut out = Vec::new();
+        out.put(b"d1:!");
+        crate::wire::bencode_int(
+            &mut out,
+            match self.state {
+                State::Clean => 0,
+                State::Dirty => 1,
+                State::Waiting => 2,
+            },
+        );
+        out.put(b"1:$");
+        crate::wire::bencode_bytes(&mut out, message.bytes());
+        out.put(b"1:(");
+        crate::wire::bencode_bytes(
+            &mut out,
+            self.current_hash.as_deref().unwrap_or("").as_bytes(),
+        );
+        out.put(b"1:)l");
+        for h in &self.old_hashes {
+            crate::wire::bencode_bytes(&mut out, h.as_bytes());
+        }
+        out.put(b"e1:+dee");
+        out
+    }
+
+    /// A config of `kind` for `me` restored from [`ConfigState::dump`]. A dump with unpushed
+    /// edits comes back dirty, one seqno further on.
+    ///
+    /// # Errors
+    /// [`ConfigError::Dump`] when the bytes are not a dump; the message's own errors.
+    pub fn load(kind: ConfigKind, me: &Identity, dump: &[u8]) -> Result<Self, ConfigError> {
+        let bad = |_| ConfigError::Dump;
+        let mut r = Reader::new(dump);
+        r.enter(Kind::Dict).map_err(bad)?;
+        let mut last = None;
+        let mut key = |r: &mut Reader<'_>, want: &[u8]| -> Result<(), ConfigError> {
+            let k = r
+                .dict_key(&mut last)
+                .map_err(bad)?
+                .ok_or(ConfigError::Dump)?;
+            if dump.get(k) == Some(want) {
+                Ok(())
+            } else {
+                Err(ConfigError::Dump)
+            }
+        };
+        key(&mut r, b"!")?;
+        let state = match r.int().map_err(bad)? {
+            0 => State::Clean,
+            1 => State::Dirty,
+            2 => State::Waiting,
+            _ => return Err(ConfigError::Dump),
+        };
+        key(&mut r, b"$")?;
+        let message = r.bytes().map_err(bad)?;
+        let message = ConfigMessage::parse(
+            dump.get(message).ok_or(ConfigError::Dump)?,
+            Signing::default(),
+        )?;
+        key(&mut r, b"(")?;
+        let hash = r.bytes().map_err(bad)?;
+        let hash = core::str::from_utf8(dump.get(hash).ok_or(ConfigError::Dump)?)
+            .map_err(|_| ConfigError::Dump)?;
+        key(&mut r, b")")?;
+        r.enter(Kind::List).map_err(bad)?;
+        let mut old_hashes = BTreeSet::new();
+        while !r.end_of_container().map_err(bad)? {
+            let h = r.bytes().map_err(bad)?;
+            let h = core::str::from_utf8(dump.get(h).ok_or(ConfigError::Dump)?)
+                .map_err(|_| ConfigError::Dump)?;
+            old_hashes.insert(h.into());
+        }
+        key(&mut r, b"+")?;
+        r.skip(1).map_err(bad)?;
+        if !r.end_of_container().map_err(bad)? {
+            return Err(ConfigError::Dump);
+        }
+        r.finish().map_err(bad)?;
+        let draft = match state {
+            State::Dirty => Some(message.next()?),
+            State::Clean | State::Waiting => None,
+        };
+        Ok(Self {
+            kind,
+            me: Identity::from_seed(&me.seed()),
+            key_base: me.seed(),
+            current: message,
+            draft,
+            state,
+            current_hash: (!hash.is_empty()).then(|| hash.into()),
+            old_hashes,
+        })
+    }
+}
+
+/// The wrapping older clients read: `Content { sharedConfigMessage { kind, seqno, data } }`
+/// with a `0x80` end marker, signed and sealed (deterministically) to the account itself, in
+/// an `Envelope` (type 6, timestamp 1) inside a `WebSocketMessage` request.
+fn legacy_wrap(
+    me: &Identity,
+    kind: i32,
+    seqno: i64,
+    blob: Vec<u8>,
+) -> Result<Vec<u8>, ConfigError> {
+    let content = Content {
+        shared_config_message: Some(SharedConfigMessage {
+            kind: Some(kind),
+            seqno: Some(seqno),
+            data: Some(blob),
+        }),
+        ..Content::default()
+    };
+    let mut plain = content.to_bytes();
+    plain.push(0x80);
+    let sealed = crate::envelope::seal_for_recipient_deterministic(me, &me.session_id(), &plain)
+        .map_err(|_| ConfigError::Field("account key"))?;
+    let envelope = EnvelopeProto {
+        kind: Some(SESSION_MESSAGE),
+        timestamp: Some(1),
+        content: Some(sealed),
+        ..EnvelopeProto::default()
+    };
+    let ws = WebSocketMessageProto {
+        kind: Some(WS_REQUEST),
+        request: Some(WebSocketRequestProto {
+            verb: Some(String::new()),
+            path: Some(String::new()),
+            body: Some(envelope.encode_to_vec()),
+            request_id: Some(0),
+            headers: Vec::new(),
+        }),
+    };
+    Ok(ws.encode_to_vec())
+}
+
+/// The encrypted config inside [`legacy_wrap`]'s wrapping, if `payload` is one sent by this
+/// account with this config kind.
+fn legacy_unwrap(me: &Identity, kind: i32, payload: &[u8]) -> Option<Vec<u8>> {
+    let message = crate::envelope::open_1o1(me, payload).ok()?;
+    if message.sender != me.session_id() {
+        return None;
+    }
+    let content = Content::from_bytes(&message.content).ok()?;
+    let shared = content.shared_config_message?;
+    if shared.kind != Some(kind) {
+        return None;
+    }
+    shared.data
+}

@@ -1,0 +1,705 @@
+//! The config module against libsession-util's published known answers
+//! (`tests/vectors/config-vectors.json`), plus round trips, merges and refusals.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::hex::{hex, unhex, unhex_array};
+use serde_json::Value as Json;
+use session_protocol::Identity;
+use session_protocol::config::{
+    self, ConfigError, ConfigMessage, Dict, Draft, Merged, Scalar, Signing, UserProfile, Value,
+};
+
+fn vectors() -> Json {
+    serde_json::from_str(include_str!("vectors/config-vectors.json")).unwrap()
+}
+
+fn s(v: &Json, k: &str) -> String {
+    v[k].as_str()
+        .unwrap_or_else(|| panic!("vector field {k}"))
+        .to_owned()
+}
+
+/// A template with `<name>` placeholders replaced by the raw 32-byte hashes given as hex.
+fn fill(template: &str, hashes: &[(&str, &str)]) -> Vec<u8> {
+    let mut out = template.as_bytes().to_vec();
+    for (name, h) in hashes {
+        let pat = format!("<{name}>");
+        let raw = unhex(h);
+        while let Some(at) = out.windows(pat.len()).position(|w| w == pat.as_bytes()) {
+            out.splice(at..at + pat.len(), raw.iter().copied());
+        }
+    }
+    out
+}
+
+fn dict(entries: Vec<(&str, Value)>) -> Value {
+    Value::Dict(
+        entries
+            .into_iter()
+            .map(|(k, v)| (k.as_bytes().to_vec(), v))
+            .collect(),
+    )
+}
+
+fn set(items: Vec<Scalar>) -> Value {
+    Value::Set(items.into_iter().collect())
+}
+
+fn d(v: &mut Value) -> &mut Dict {
+    match v {
+        Value::Dict(d) => d,
+        _ => panic!("not a dict"),
+    }
+}
+
+fn set_of(v: &mut Value) -> &mut BTreeSet<Scalar> {
+    match v {
+        Value::Set(s) => s,
+        _ => panic!("not a set"),
+    }
+}
+
+fn key(k: &str) -> Vec<u8> {
+    k.as_bytes().to_vec()
+}
+
+fn m10_data() -> Dict {
+    let Value::Dict(data) = dict(vec![
+        ("foo", 123.into()),
+        (
+            "bar",
+            dict(vec![
+                ("asdf", 123.into()),
+                ("xyz", "abc".into()),
+                ("", set(vec![42.into(), "a".into(), "b".into()])),
+            ]),
+        ),
+    ]) else {
+        unreachable!()
+    };
+    data
+}
+
+fn build(seqno: i64, data: Dict) -> ConfigMessage {
+    let mut draft = Draft::new(seqno);
+    *draft.data_mut() = data;
+    draft.build(None)
+}
+
+#[test]
+fn scalars_sets_and_dicts_encode_as_libsession_does() {
+    let v = &vectors()["serialize-scalars-set-dict"];
+    let one = |val: Value| {
+        let Value::Dict(d) = dict(vec![("k", val)]) else {
+            unreachable!()
+        };
+        let bytes = build(1, d).bytes().to_vec();
+        // d1:#i1e1:&d1:k<value>e...: cut the value out.
+        let start = b"d1:#i1e1:&d1:k".len();
+        let end = bytes.windows(4).position(|w| w == b"e1:<").unwrap();
+        String::from_utf8(bytes[start..end].to_vec()).unwrap()
+    };
+    assert_eq!(one(3.into()), s(v, "int3"));
+    assert_eq!(one("hi".into()), s(v, "str_hi"));
+    assert_eq!(one((-42).into()), s(v, "int_neg42"));
+    let the_set = set(vec![
+        "foo".into(),
+        23.into(),
+        "Foo".into(),
+        "~".into(),
+        "!".into(),
+        (-123).into(),
+    ]);
+    assert_eq!(one(the_set), s(v, "set"));
+    let Value::Dict(big) = dict(vec![
+        ("B", "x".into()),
+        ("D", dict(vec![("x", 1.into()), ("y", 2.into())])),
+        ("a", 23.into()),
+        (
+            "c",
+            set(vec![(-3).into(), 4.into(), "1".into(), "2".into()]),
+        ),
+        (
+            "d",
+            dict(vec![("e", dict(vec![("f", dict(vec![("g", "".into())]))]))]),
+        ),
+    ]) else {
+        unreachable!()
+    };
+    let bytes = build(1, big).bytes().to_vec();
+    let start = b"d1:#i1e1:&".len();
+    let want = s(v, "dict");
+    assert_eq!(&bytes[start..start + want.len()], want.as_bytes());
+}
+
+#[test]
+fn message_history_matches_libsession_byte_for_byte() {
+    let v = &vectors()["message-m10"];
+    let m = build(10, m10_data());
+    assert_eq!(m.bytes(), s(v, "bytes").as_bytes());
+    assert_eq!(hex(m.hash()), s(v, "hash0"));
+    // Parsing gives the same message back.
+    assert_eq!(
+        ConfigMessage::parse(m.bytes(), Signing::default()).unwrap(),
+        m
+    );
+
+    let mut d1 = m.next().unwrap();
+    d1.data_mut().remove(&key("foo"));
+    let m1 = d1.build(None);
+    assert_eq!(m1.seqno(), 11);
+    assert_eq!(hex(m1.hash()), s(v, "hash1"));
+
+    let mut d2 = m1.next().unwrap();
+    let data = d2.data_mut();
+    data.insert(key("foo"), 123.into());
+    let bar = d(data.get_mut(&key("bar")).unwrap());
+    bar.insert(key("xyz"), 42.into());
+    bar.insert(key("a"), 42.into());
+    let st = set_of(bar.get_mut(&key("")).unwrap());
+    st.insert("c".into());
+    st.insert(99.into());
+    st.remove(&Scalar::from("b"));
+    let m2 = d2.build(None);
+    let want = fill(
+        &s(v, "m2_template"),
+        &[("hash0", &s(v, "hash0")), ("hash1", &s(v, "hash1"))],
+    );
+    assert_eq!(m2.bytes(), want.as_slice());
+    assert_eq!(hex(m2.hash()), s(v, "hash2"));
+
+    let m3 = m2.next().unwrap().build(None);
+    let m4 = m3.next().unwrap().build(None);
+    let m5 = m4.next().unwrap().build(None);
+    assert_eq!(hex(m3.hash()), s(v, "hash3"));
+    assert_eq!(hex(m4.hash()), s(v, "hash4"));
+    assert_eq!(hex(m5.hash()), s(v, "hash5"));
+    // m5 carries the diffs of 11 to 14 only.
+    let tail = fill(
+        &s(v, "m5_lagged_template"),
+        &[
+            ("hash1", &s(v, "hash1")),
+            ("hash2", &s(v, "hash2")),
+            ("hash3", &s(v, "hash3")),
+            ("hash4", &s(v, "hash4")),
+        ],
+    );
+    assert!(m5.bytes().ends_with(&tail));
+    assert_eq!(
+        m5.lagged().map(|(s, _, _)| s).collect::<Vec<_>>(),
+        [11, 12, 13, 14]
+    );
+}
+
+#[test]
+fn signed_messages_sign_verify_and_refuse_tampering() {
+    let v = &vectors()["message-signed"];
+    let sk = unhex(&s(v, "secret_key"));
+    let signer = Identity::from_seed(&sk[..32].try_into().unwrap());
+    assert_eq!(signer.ed25519_public().as_bytes(), &sk[32..]);
+    let m = {
+        let mut draft = Draft::new(10);
+        *draft.data_mut() = m10_data();
+        draft.build(Some(&signer))
+    };
+    let mut want = s(v, "signed_bytes").into_bytes();
+    want.extend_from_slice(b"1:~64:");
+    want.extend_from_slice(&unhex(&s(v, "signature")));
+    want.push(b'e');
+    assert_eq!(m.bytes(), want.as_slice());
+    assert_eq!(hex(m.hash()), s(v, "hash_derived"));
+
+    let pk = signer.ed25519_public();
+    let verify = Signing {
+        verifier: Some(&pk),
+        signer: None,
+    };
+    assert_eq!(ConfigMessage::parse(&want, verify).unwrap().seqno(), 10);
+    // One flipped signature byte; a message without one; the wrong key.
+    let mut bad = want.clone();
+    let at = bad.len() - 2;
+    bad[at] ^= 0x10;
+    assert_eq!(
+        ConfigMessage::parse(&bad, verify),
+        Err(ConfigError::Signature)
+    );
+    let unsigned = build(10, m10_data());
+    assert_eq!(
+        ConfigMessage::parse(unsigned.bytes(), verify),
+        Err(ConfigError::Unsigned)
+    );
+    let other = Identity::from_seed(&[9; 32]).ed25519_public();
+    let wrong = Signing {
+        verifier: Some(&other),
+        signer: None,
+    };
+    assert_eq!(
+        ConfigMessage::parse(&want, wrong),
+        Err(ConfigError::Signature)
+    );
+    // Without a verifier the signature is not checked.
+    assert!(ConfigMessage::parse(&bad, Signing::default()).is_ok());
+}
+
+fn data118() -> Dict {
+    let Value::Dict(d) = dict(vec![
+        (
+            "dictB",
+            dict(vec![
+                ("changed", (-1).into()),
+                ("foo", 123.into()),
+                ("removed", "x".into()),
+                ("removed2", "y".into()),
+            ]),
+        ),
+        ("dictC", dict(vec![("x", dict(vec![("y", 1.into())]))])),
+        ("good", set(vec![99.into(), 456.into(), "bar".into()])),
+        ("great", set(vec![(-42).into(), "omg".into()])),
+        ("int0", (-9999).into()),
+        ("int1", 100.into()),
+        ("string1", "hello".into()),
+        ("string2", "goodbye".into()),
+    ]) else {
+        unreachable!()
+    };
+    d
+}
+
+fn updates_124(data: &mut Dict) {
+    data.insert(
+        key("dictA"),
+        dict(vec![
+            ("hello", 123.into()),
+            ("goodbye", set(vec![123.into(), 456.into()])),
+        ]),
+    );
+    let b = d(data.get_mut(&key("dictB")).unwrap());
+    b.insert(key("changed"), 1.into());
+    b.insert(key("added"), 9999.into());
+    b.insert(key("nested"), dict(vec![("a", 1.into())]));
+    b.remove(&key("removed"));
+    b.remove(&key("removed2"));
+    data.remove(&key("dictC"));
+    let good = set_of(data.get_mut(&key("good")).unwrap());
+    good.insert("Foo".into());
+    good.remove(&Scalar::Int(456));
+    good.insert(123.into());
+    data.insert(key("int1"), 42.into());
+    data.remove(&key("string1"));
+    data.insert(key("string2"), "hello".into());
+    data.insert(key("string3"), "omg".into());
+    data.remove(&key("great"));
+}
+
+#[test]
+fn the_merge_examples_converge_to_libsessions_results() {
+    let v = &vectors()["docs-examples"];
+    let m118 = build(118, data118());
+    let mut m = m118.clone();
+    for h in ["h119", "h120", "h121", "h122"] {
+        m = m.next().unwrap().build(None);
+        assert_eq!(hex(m.hash()), s(v, h), "{h}");
+    }
+    let m122 = m;
+    let mut d123 = m122.next().unwrap();
+    let data = d123.data_mut();
+    data.insert(key("int1"), 1.into());
+    data.insert(key("int2"), 2.into());
+    data.remove(&key("int0"));
+    data.insert(key("string1"), "hello".into());
+    let m123 = d123.build(None);
+    let hs: Vec<(String, String)> = ["h119", "h120", "h121", "h122"]
+        .iter()
+        .map(|h| (h.to_string(), s(v, h)))
+        .collect();
+    let hs: Vec<(&str, &str)> = hs.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    assert_eq!(m123.bytes(), fill(&s(v, "m123_template"), &hs).as_slice());
+    assert_eq!(hex(m123.hash()), s(v, "h123"));
+    assert_eq!(
+        hex(m123.next().unwrap().build(None).hash()),
+        s(v, "h124_unchanged")
+    );
+
+    let mut d124 = m123.next().unwrap();
+    updates_124(d124.data_mut());
+    let m124 = d124.build(None);
+    assert_eq!(hex(m124.hash()), s(v, "h124"));
+    let mut diff = Vec::new();
+    let text = m124.bytes();
+    let at = text.windows(3).rposition(|w| w == b"1:=").unwrap();
+    diff.extend_from_slice(&text[at + 3..text.len() - 1]);
+    assert_eq!(diff, s(v, "m124_diff").into_bytes());
+
+    let mut d125a = m124.next().unwrap();
+    d(d125a.data_mut().get_mut(&key("dictB")).unwrap()).remove(&key("foo"));
+    let m125a = d125a.build(None);
+    let mut d125b = m124.next().unwrap();
+    d125b.data_mut().insert(key("int1"), 5.into());
+    let m125b = d125b.build(None);
+    assert_eq!(hex(m125a.hash()), s(v, "h125a"));
+    assert_eq!(hex(m125b.hash()), s(v, "h125b"));
+
+    // Either order, with already-included and too-old messages thrown in: the same merge.
+    let m126a = merged(&[m125a.clone(), m125b.clone()]);
+    assert_eq!(merged(&[m125b.clone(), m125a.clone()]), m126a);
+    assert_eq!(m126a.seqno(), 126);
+    assert_eq!(hex(m126a.hash()), s(v, "h126a_derived"));
+    assert!(m126a.diff().is_empty());
+
+    let mut d124a = m123.next().unwrap();
+    let b = d(d124a.data_mut().get_mut(&key("dictB")).unwrap());
+    b.insert(key("foo"), 66.into());
+    b.insert(key("answer"), 42.into());
+    let m124a = d124a.build(None);
+    let mut d120b = Draft::new(118)
+        .build(None)
+        .next()
+        .unwrap()
+        .build(None)
+        .next()
+        .unwrap();
+    d120b.data_mut().insert(key("too old"), "won't see".into());
+    let m120b = d120b.build(None);
+    let m126b = merged(&[m125b.clone(), m124a, m125a.clone(), m123.clone(), m120b]);
+    assert_eq!(hex(m126b.hash()), s(v, "h126b_derived"));
+    assert!(m126a.hash() < m126b.hash());
+
+    let mut d127 = Draft::from_merged(&merged(&[m126a.clone(), m126b.clone()]));
+    let a = d(d127.data_mut().get_mut(&key("dictA")).unwrap());
+    set_of(a.get_mut(&key("goodbye")).unwrap()).insert(789.into());
+    let m127 = d127.build(None);
+    assert_eq!(m127.seqno(), 127);
+    assert!(
+        m127.bytes()
+            .ends_with(format!("1:={}e", s(v, "m127_diff")).as_bytes())
+    );
+    assert_eq!(hex(m127.hash()), s(v, "h127_derived"));
+    // dictB.foo stays deleted: 125a's removal replays after 124a set it.
+    let b = match &m127.data()[&key("dictB")] {
+        Value::Dict(b) => b.clone(),
+        _ => unreachable!(),
+    };
+    assert!(!b.contains_key(&key("foo")));
+    assert_eq!(b[&key("answer")], 42.into());
+    assert_eq!(m127.data()[&key("int1")], 5.into());
+
+    // A single message that covers the rest is returned as is.
+    assert_eq!(
+        config::merge(&[m124.clone(), m125a.clone(), m123], None).unwrap(),
+        Merged::Single(1)
+    );
+}
+
+fn merged(ms: &[ConfigMessage]) -> ConfigMessage {
+    match config::merge(ms, None).unwrap() {
+        Merged::Merged(m) => m,
+        Merged::Single(i) => panic!("no merge: {i}"),
+    }
+}
+
+#[test]
+fn encryption_matches_libsession_and_refuses_the_wrong_key_domain_or_bytes() {
+    let v = &vectors()["encrypt"];
+    let key: [u8; 32] = unhex_array(&s(v, "key_base"));
+    let plain = s(v, "plaintext");
+    let enc = config::encrypt(&key, &s(v, "domain"), plain.as_bytes()).unwrap();
+    assert_eq!(hex(&enc), s(v, "encrypted"));
+    assert_eq!(
+        config::decrypt(&key, &s(v, "domain"), &enc).unwrap(),
+        plain.as_bytes()
+    );
+    let enc2 = config::encrypt(&key, &s(v, "domain2"), plain.as_bytes()).unwrap();
+    assert_eq!(hex(&enc2[enc2.len() - 24..]), s(v, "nonce2"));
+    // The nonce depends on the content and domain only; the ciphertext on the key too.
+    let key_b: [u8; 32] = unhex_array(&s(v, "key_base_b"));
+    let enc_b = config::encrypt(&key_b, &s(v, "domain"), plain.as_bytes()).unwrap();
+    assert_eq!(enc_b[enc_b.len() - 24..], enc[enc.len() - 24..]);
+    assert_ne!(enc_b, enc);
+    assert_eq!(
+        config::decrypt(&key_b, &s(v, "domain"), &enc),
+        Err(ConfigError::Decrypt)
+    );
+    assert_eq!(
+        config::decrypt(&key, &s(v, "domain2"), &enc),
+        Err(ConfigError::Decrypt)
+    );
+    let mut bad = enc.clone();
+    bad[3] = 0x42;
+    assert_eq!(
+        config::decrypt(&key, &s(v, "domain"), &bad),
+        Err(ConfigError::Decrypt)
+    );
+    assert_eq!(
+        config::decrypt(&key, &s(v, "domain"), &enc[..39]),
+        Err(ConfigError::Decrypt)
+    );
+    assert_eq!(config::encrypt(&key, "", b"x"), Err(ConfigError::Domain));
+    assert_eq!(
+        config::encrypt(&key, &"d".repeat(25), b"x"),
+        Err(ConfigError::Domain)
+    );
+    assert!(config::encrypt(&key, &"d".repeat(24), b"x").is_ok());
+}
+
+#[test]
+fn padding_steps_match_libsession() {
+    let v = &vectors()["padded-size"];
+    for c in v["cases"].as_array().unwrap() {
+        let (len, overhead, want) = (
+            c[0].as_u64().unwrap(),
+            c[1].as_u64().unwrap(),
+            c[2].as_u64().unwrap(),
+        );
+        assert_eq!(
+            config::padded_size(len as usize, overhead as usize),
+            want as usize,
+            "{c}"
+        );
+    }
+    assert_eq!(config::pad(b"d1:#i0e1:&de1:<le1:=dee").len(), 216);
+    assert!(config::pad(b"dx").starts_with(&[0; 214]));
+}
+
+#[test]
+fn libzstd_frames_decompress_and_padding_is_stripped() {
+    let v = &vectors()["zstd-level1"];
+    let mut padded = vec![0u8; 20];
+    padded.extend(unhex(&s(v, "compressed")));
+    let plain = config::unwrap_plaintext(&padded).unwrap();
+    assert_eq!(plain, vec![0xaa; 81]);
+    assert_eq!(
+        config::unwrap_plaintext(&[0, 0, 0]),
+        Err(ConfigError::Decompress)
+    );
+    assert_eq!(
+        config::unwrap_plaintext(b"zgarbage"),
+        Err(ConfigError::Decompress)
+    );
+    // Our own compression round-trips, and is used only when it is shorter.
+    let big = vec![b'd'; 5000];
+    let z = config::compress(&big);
+    assert!(z.len() < 100 && z[0] == b'z');
+    assert_eq!(config::unwrap_plaintext(&z).unwrap(), big);
+    assert_eq!(
+        config::compress(b"d1:#i0e1:&de1:<le1:=dee"),
+        b"d1:#i0e1:&de1:<le1:=dee"
+    );
+}
+
+#[test]
+fn user_profile_pushes_match_libsession_and_converge_after_a_conflict() {
+    let v = &vectors()["user-profile"];
+    let me = Identity::from_seed(&unhex_array(&s(v, "seed")));
+    assert_eq!(hex(me.ed25519_public().as_bytes()), s(v, "ed25519"));
+    let mut a = UserProfile::new(&me);
+    assert!(!a.state().needs_push());
+    let push0 = a.state_mut().push().unwrap();
+    assert_eq!(push0.seqno, 0);
+    assert_eq!(hex(&push0.data), s(v, "push0"));
+    assert!(push0.obsolete.is_empty());
+
+    a.set_name("Kallie").unwrap();
+    let key: [u8; 32] = *b"secret78901234567890123456789012";
+    a.set_profile_pic(Some(("http://example.org/omg-pic-123.bmp", &key)))
+        .unwrap();
+    a.set_nts_priority(9).unwrap();
+    assert!(a.state().needs_push());
+    assert_eq!(a.state().seqno(), 1);
+    let plain = fill(
+        &s(v, "push1_plain_template"),
+        &[("hash0", &s(v, "empty_hash"))],
+    );
+    // The raw (unwrapped) encryption of the seqno-1 message, as libsession makes it.
+    let raw = config::encrypt(&me.seed(), "UserProfile", &config::pad(&plain)).unwrap();
+    assert_eq!(hex(&raw), s(v, "push1_encrypted"));
+    let push1 = a.state_mut().push().unwrap();
+    assert_eq!(push1.seqno, 1);
+    assert_eq!(a.state().state(), config::State::Waiting);
+    a.state_mut().confirm_pushed(1, "fakehash1");
+    assert_eq!(a.state().state(), config::State::Clean);
+    assert_eq!(a.state().current_hashes(), ["fakehash1"]);
+
+    // Another device reads both the wrapped push and libsession's raw form.
+    let mut b = UserProfile::new(&me);
+    assert_eq!(
+        b.state_mut().merge(&[("fakehash1", &push1.data)]),
+        ["fakehash1"]
+    );
+    assert_eq!(b.name(), Some("Kallie"));
+    assert_eq!(
+        b.profile_pic(),
+        Some(("http://example.org/omg-pic-123.bmp", key))
+    );
+    assert_eq!(b.nts_priority(), 9);
+    assert!(!b.state().needs_push());
+    let mut c = UserProfile::new(&me);
+    assert_eq!(c.state_mut().merge(&[("fakehash1", &raw)]), ["fakehash1"]);
+    assert_eq!(c.name(), Some("Kallie"));
+
+    // Concurrent edits at seqno 2.
+    a.set_name("Nibbler").unwrap();
+    b.set_name("Raz").unwrap();
+    let new_key: [u8; 32] = unhex_array(&s(v, "new_pic_key"));
+    b.set_profile_pic(Some((&s(v, "new_pic_url"), &new_key)))
+        .unwrap();
+    b.set_nts_expiry_secs(Some(86_400)).unwrap();
+    b.set_blinded_msgreqs(Some(true)).unwrap();
+    let pa = a.state_mut().push().unwrap();
+    let pb = b.state_mut().push().unwrap();
+    assert_eq!((pa.seqno, pb.seqno), (2, 2));
+    assert_eq!(pa.obsolete, ["fakehash1"]);
+    a.state_mut().confirm_pushed(2, "hash-a");
+    b.state_mut().confirm_pushed(2, "hash-b");
+    a.state_mut().merge(&[("hash-b", &pb.data)]);
+    b.state_mut().merge(&[("hash-a", &pa.data)]);
+    for p in [&a, &b] {
+        assert_eq!(p.state().seqno(), 3);
+        assert!(p.state().needs_push());
+        assert_eq!(p.name(), Some("Nibbler"), "the higher hash's edit wins");
+        assert_eq!(
+            p.profile_pic(),
+            Some((s(v, "new_pic_url").as_str(), new_key))
+        );
+        assert_eq!(p.nts_priority(), 9);
+        assert_eq!(p.nts_expiry_secs(), Some(86_400));
+        assert_eq!(p.blinded_msgreqs(), Some(true));
+    }
+    let (ma, mb) = (a.state_mut().push().unwrap(), b.state_mut().push().unwrap());
+    assert_eq!(ma.data, mb.data, "both devices push the same merged bytes");
+    let obsolete: BTreeSet<String> = ma.obsolete.iter().cloned().collect();
+    assert_eq!(obsolete, ["hash-a", "hash-b"].map(String::from).into());
+}
+
+#[test]
+fn dumps_restore_the_state() {
+    let me = Identity::from_seed(&[5; 32]);
+    let mut p = UserProfile::new(&me);
+    p.set_name("Dumped").unwrap();
+    let push = p.state_mut().push().unwrap();
+    p.state_mut().confirm_pushed(push.seqno, "h1");
+    p.set_nts_priority(-1).unwrap();
+    let dump = p.state().dump();
+    let q = UserProfile::load(&me, &dump).unwrap();
+    assert_eq!(q.name(), Some("Dumped"));
+    assert_eq!(q.nts_priority(), -1);
+    assert!(q.state().needs_push());
+    assert_eq!(
+        q.state().seqno(),
+        p.state().seqno() + 1,
+        "a dirty dump comes back one seqno on"
+    );
+    assert_eq!(
+        UserProfile::load(&me, b"d1:!i7ee").unwrap_err(),
+        ConfigError::Dump
+    );
+    assert_eq!(
+        UserProfile::load(&me, &dump[..dump.len() - 1]).unwrap_err(),
+        ConfigError::Dump
+    );
+    let mut clean = UserProfile::new(&me);
+    clean.set_name("x").unwrap();
+    let push = clean.state_mut().push().unwrap();
+    clean.state_mut().confirm_pushed(push.seqno, "h2");
+    let back = UserProfile::load(&me, &clean.state().dump()).unwrap();
+    assert_eq!(back.state().state(), config::State::Clean);
+    assert_eq!(back.state().current_hashes(), ["h2"]);
+    assert_eq!(back.state().seqno(), 1);
+}
+
+#[test]
+fn field_rules() {
+    let me = Identity::from_seed(&[6; 32]);
+    let mut p = UserProfile::new(&me);
+    assert_eq!(
+        p.set_name(&"n".repeat(101)),
+        Err(ConfigError::Field("name"))
+    );
+    p.set_name(&"n".repeat(100)).unwrap();
+    // Setting a value to what it is does not dirty; an empty name erases.
+    let push = p.state_mut().push().unwrap();
+    p.state_mut().confirm_pushed(push.seqno, "h");
+    p.set_name(&"n".repeat(100)).unwrap();
+    assert!(!p.state().needs_push());
+    p.set_name("").unwrap();
+    assert_eq!(p.name(), None);
+    p.set_profile_pic(Some(("", &[1; 32]))).unwrap();
+    assert_eq!(p.profile_pic(), None);
+    p.set_blinded_msgreqs(Some(false)).unwrap();
+    assert_eq!(p.blinded_msgreqs(), Some(false), "off is kept, not erased");
+    p.set_blinded_msgreqs(None).unwrap();
+    assert_eq!(p.blinded_msgreqs(), None);
+    p.set_nts_expiry_secs(Some(0)).unwrap();
+    assert_eq!(p.nts_expiry_secs(), None);
+}
+
+#[test]
+fn hostile_messages_are_refused() {
+    let ok = |b: &[u8]| ConfigMessage::parse(b, Signing::default());
+    assert!(ok(b"d1:#i1e1:&de1:<le1:=dee").is_ok());
+    for (bytes, err) in [
+        (&b"d1:&de1:#i1ee"[..], ConfigError::Missing("#")),
+        (b"de", ConfigError::Missing("#")),
+        (b"d1:#i1e1:<le1:=dee", ConfigError::Missing("&")),
+        (b"d1:#i1ee", ConfigError::Missing("&")),
+        (b"d1:#i-1e1:&dee", ConfigError::Malformed),
+        (b"d1:#i1e1:&d1:ai1e1:ai2eee", ConfigError::Malformed),
+        (b"d1:#i1e1:&d1:aleee", ConfigError::Data("an empty set")),
+        (b"d1:#i1e1:&d1:adeee", ConfigError::Data("an empty dictionary")),
+        (b"d1:#i1e1:&d1:ali2ei1eeee", ConfigError::Data("a set is unsorted or has duplicates")),
+        (b"d1:#i1e1:&d1:ali1ei1eeee", ConfigError::Data("a set is unsorted or has duplicates")),
+        (b"d1:#i1e1:&d1:alleeeee", ConfigError::Data("a set holds only scalars")),
+        (b"d1:#i1e1:&de1:=d1:ai5eee", ConfigError::Diff("an integer in a diff")),
+        (b"d1:#i1e1:&de1:=d1:a1:xee", ConfigError::Diff("a change is \"\" or \"-\"")),
+        (b"d1:#i1e1:&de1:=d1:aleee", ConfigError::Diff("a set change has two lists")),
+        (b"d1:#i1e1:&de1:<lli1e32:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaadeeee", ConfigError::Lagged("a lagged diff is not older than its message")),
+        (b"d1:#i9e1:&de1:<lli8e2:aadeeee", ConfigError::Lagged("a lagged hash is 32 bytes")),
+        (b"d1:#i1e1:&de1:~1:xe", ConfigError::Signature),
+        (b"d1:#i1e1:&de2:~~i1ee", ConfigError::Malformed),
+        (b"d1:#i1e1:&de1:~64:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1:~i1ee", ConfigError::Malformed),
+        (b"d1:#i1e1:&deextra", ConfigError::Malformed),
+        (b"d1:#i9223372036854775808e1:&dee", ConfigError::Malformed),
+    ] {
+        assert_eq!(ok(bytes), Err(err), "{}", String::from_utf8_lossy(bytes));
+    }
+    // Lagged diffs five or more behind are dropped unread; unknown keys are kept in place.
+    let m = ok(b"d1:#i9e1:&de1:<lli3e1:xdeeli4e1:yi7eee1:=dee").unwrap();
+    assert_eq!(m.lagged().count(), 0);
+    let with_unknown = b"d1:#i1e1:$i5e1:&de1:<le1:=de1:^3:abce";
+    let m = ok(with_unknown).unwrap();
+    assert_eq!(
+        m.next()
+            .unwrap()
+            .build(None)
+            .bytes()
+            .windows(7)
+            .filter(|w| w == b"1:$i5e1")
+            .count(),
+        1
+    );
+    // Deep nesting stops at the limit: `n` dictionaries nested inside the data.
+    let deep = |n: usize| {
+        let mut b = b"d1:#i1e1:&".to_vec();
+        for _ in 0..=n {
+            b.extend_from_slice(b"d1:a");
+        }
+        b.extend_from_slice(b"i1e");
+        for _ in 0..=n {
+            b.push(b'e');
+        }
+        b.extend_from_slice(b"e");
+        b
+    };
+    assert!(ok(&deep(config::MAX_DEPTH)).is_ok());
+    assert_eq!(ok(&deep(config::MAX_DEPTH + 1)), Err(ConfigError::TooDeep));
+    // The largest seqno cannot go further.
+    let max = ok(b"d1:#i9223372036854775807e1:&dee").unwrap();
+    assert_eq!(max.next().unwrap_err(), ConfigError::SeqnoOverflow);
+    assert_eq!(
+        config::merge(&[], None).unwrap_err(),
+        ConfigError::NoMessages
+    );
+}

@@ -10,6 +10,8 @@ use std::path::Path;
 
 #[path = "fuzz/bodies/blinded_decrypt.rs"]
 mod blinded_decrypt;
+#[path = "fuzz/bodies/config_message.rs"]
+mod config_message;
 #[path = "fuzz/bodies/envelope_decode.rs"]
 mod envelope_decode;
 #[path = "fuzz/bodies/envelope_decrypt.rs"]
@@ -57,6 +59,7 @@ const TARGETS: &[&str] = &[
     "blinded_decrypt",
     "group_decrypt",
     "storage_answers",
+    "config_message",
 ];
 
 fn replay(target: &str, data: &[u8]) {
@@ -76,6 +79,7 @@ fn replay(target: &str, data: &[u8]) {
         "blinded_decrypt" => blinded_decrypt::run(data),
         "group_decrypt" => group_decrypt::run(data),
         "storage_answers" => storage_answers::run(data),
+        "config_message" => config_message::run(data),
         other => panic!("no replay for fuzz target {other}: add it here"),
     }
 }

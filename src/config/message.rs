@@ -429,7 +429,7 @@ pub fn merge(messages: &[ConfigMessage], signer: Option<&Identity>) -> Result<Me
         return Ok(Merged::Single(*only));
     }
     let mut ranked: Vec<&ConfigMessage> = live.iter().filter_map(|&i| messages.get(i)).collect();
-    ranked.sort_by(|a, b| (b.seqno, b.hash).cmp(&(a.seqno, a.hash)));
+    ranked.sort_by_key(|m| core::cmp::Reverse((m.seqno, m.hash)));
     // The newest message is never dropped (nothing can include it, and its first copy is no
     // repeat), so `ranked` has at least two.
     let top = ranked.first().ok_or(ConfigError::NoMessages)?;

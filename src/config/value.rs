@@ -154,10 +154,8 @@ pub fn diff(old: &Dict, new: &Dict) -> Diff {
     for (k, v) in new {
         match old.get(k) {
             Some(o) if o.same_kind(v) => match (o, v) {
-                (Value::Scalar(a), Value::Scalar(b)) => {
-                    if a != b {
-                        out.insert(k.clone(), Change::Assigned);
-                    }
+                (Value::Scalar(a), Value::Scalar(b)) if a != b => {
+                    out.insert(k.clone(), Change::Assigned);
                 }
                 (Value::Dict(a), Value::Dict(b)) => {
                     let d = diff(a, b);

@@ -186,6 +186,12 @@ mod tests {
         s.extend(core::iter::repeat_n(b'[', 300));
         s.push(b'"');
         assert!(json_depth_ok(&s));
+        // An escape ends with the character it escapes: the string closes after it and the
+        // nesting that follows counts.
+        let mut after = b"{\"a\":\"\\n\",\"b\":".to_vec();
+        after.extend(nest(MAX_JSON_DEPTH));
+        after.push(b'}');
+        assert!(!json_depth_ok(&after));
         // Closing brackets past the top do not wrap around.
         let mut odd = alloc::vec![b']'; 10];
         odd.extend(nest(MAX_JSON_DEPTH));

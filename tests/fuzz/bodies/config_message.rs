@@ -1,0 +1,51 @@
+//! Config messages and payloads on arbitrary bytes: the parser never panics and what it
+//! accepts round-trips; merging what parsed never panics, and a merged message parses back;
+//! a config state fed the bytes as stored payloads never panics and stays consistent.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use session_protocol::Identity;
+use session_protocol::config::{self, ConfigMessage, Merged, Signing, UserProfile};
+
+pub(crate) fn run(data: &[u8]) {
+    let parsed = ConfigMessage::parse(data, Signing::default());
+    if let Ok(m) = &parsed {
+        // The hash is over the bytes as received; the data survives a rebuild.
+        assert_eq!(m.bytes(), data);
+        let next = m.next();
+        if let Ok(d) = next {
+            let built = d.build(None);
+            let again = ConfigMessage::parse(built.bytes(), Signing::default()).unwrap();
+            let mut want = m.data().clone();
+            config::prune(&mut want);
+            assert_eq!(again.data(), &want);
+            assert_eq!(again.seqno(), m.seqno() + 1);
+            // Merging the message with its successor keeps the successor.
+            assert_eq!(
+                config::merge(&[m.clone(), again.clone()], None).unwrap(),
+                Merged::Single(1)
+            );
+        }
+    }
+    // Split the input in two and merge whatever parses.
+    let cut = data.len() / 2;
+    let parts: Vec<ConfigMessage> = [&data[..cut], &data[cut..]]
+        .iter()
+        .filter_map(|p| ConfigMessage::parse(p, Signing::default()).ok())
+        .collect();
+    if let Ok(Merged::Merged(m)) = config::merge(&parts, None) {
+        assert!(ConfigMessage::parse(m.bytes(), Signing::default()).is_ok());
+    }
+    // As stored payloads: decrypt fails or the payload is skipped; nothing panics.
+    let me = Identity::from_seed(&[0x42; 32]);
+    let mut profile = UserProfile::new(&me);
+    let accepted = profile.state_mut().merge(&[("h", data)]);
+    assert!(accepted.len() <= 1);
+    let _ = config::unwrap_plaintext(data);
+    let _ = config::decrypt(&[7; 32], "UserProfile", data);
+    let _ = UserProfile::load(&me, data);
+}

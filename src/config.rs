@@ -24,7 +24,7 @@
 //! type's domain string ([`encrypt`]); the nonce being derived from the content, equal configs
 //! encrypt to equal bytes. [`ConfigState`] runs the whole cycle for one config: edits, `push`,
 //! `confirm_pushed`, `merge` of what the swarm holds, and `dump`/`load` for persistence.
-//! [`UserProfile`] is the typed profile config on top of it.
+//! [`UserProfile`] and [`Contacts`] are typed configs on top of it.
 //!
 //! ```
 //! use session_protocol::Identity;
@@ -44,12 +44,14 @@
 //! # Ok::<(), session_protocol::config::ConfigError>(())
 //! ```
 
+mod contacts;
 mod encrypt;
 mod message;
 mod state;
 mod user_profile;
 mod value;
 
+pub use contacts::{Contact, Contacts, Disappearing, Notify};
 pub use encrypt::{
     MAX_DECOMPRESSED, MAX_DOMAIN, MAX_PUSH, OVERHEAD, compress, decrypt, encrypt, pad, padded_size,
     unwrap_plaintext,

@@ -707,3 +707,143 @@ fn hostile_messages_are_refused() {
         ConfigError::NoMessages
     );
 }
+
+#[test]
+fn contacts_round_trip_every_field_and_merge_concurrent_adds() {
+    use session_protocol::config::{Contact, Contacts, Disappearing, Notify};
+    let me = Identity::from_seed(&[7; 32]);
+    let alice = Identity::from_seed(&[0xa1; 32]).session_id();
+    let bob = Identity::from_seed(&[0xb0; 32]).session_id();
+    let mut phone = Contacts::new(&me);
+    assert!(phone.is_empty());
+
+    // A bare contact is a record holding only an empty name, keyed by the 33-byte id.
+    phone.set(&Contact::new(alice)).unwrap();
+    let push = phone.state_mut().push().unwrap();
+    let mut want = b"1:&d1:cd33:".to_vec();
+    want.extend_from_slice(&alice.to_bytes());
+    want.extend_from_slice(b"d1:n0:eee");
+    let mut laptop = Contacts::new(&me);
+    laptop.state_mut().merge(&[("h1", &push.data)]);
+    assert_eq!(laptop.get(&alice), Some(Contact::new(alice)));
+    let mut full = Contact::new(bob);
+    full.name = "Bob".into();
+    full.nickname = "Bobby".into();
+    full.profile_pic = Some(("https://x/pic".into(), [9; 32]));
+    full.approved = true;
+    full.approved_me = true;
+    full.blocked = true;
+    full.priority = 3;
+    full.notify = Notify::Disabled;
+    full.mute_until = 1_800_000_000;
+    full.disappearing = Some(Disappearing::AfterRead(3600));
+    full.created = 1_700_000_000;
+    phone.state_mut().confirm_pushed(push.seqno, "h1");
+
+    // Concurrent adds on two devices: both survive the merge.
+    phone.set(&full).unwrap();
+    let carol = Identity::from_seed(&[0xc0; 32]).session_id();
+    let mut c = Contact::new(carol);
+    c.disappearing = Some(Disappearing::AfterSend(60));
+    c.notify = Notify::All;
+    laptop.set(&c).unwrap();
+    let (pp, pl) = (
+        phone.state_mut().push().unwrap(),
+        laptop.state_mut().push().unwrap(),
+    );
+    phone.state_mut().merge(&[("hl", &pl.data)]);
+    laptop.state_mut().merge(&[("hp", &pp.data)]);
+    for d in [&phone, &laptop] {
+        assert_eq!(d.len(), 3);
+        assert_eq!(d.get(&bob), Some(full.clone()));
+        assert_eq!(d.get(&carol), Some(c.clone()));
+        let mut ids = vec![alice, bob, carol];
+        ids.sort_by_key(|i| i.to_bytes());
+        assert_eq!(d.ids(), ids);
+    }
+    // The record bytes.
+    let data = phone.state().data();
+    let Value::Dict(records) = &data[&key("c")] else {
+        unreachable!()
+    };
+    let Value::Dict(b) = &records[bob.to_bytes().as_slice()] else {
+        unreachable!()
+    };
+    let keys: Vec<&[u8]> = b.keys().map(Vec::as_slice).collect();
+    assert_eq!(
+        keys,
+        [
+            &b"!"[..],
+            b"+",
+            b"@",
+            b"A",
+            b"E",
+            b"N",
+            b"a",
+            b"b",
+            b"e",
+            b"j",
+            b"n",
+            b"p",
+            b"q"
+        ]
+    );
+    assert_eq!(b[&key("e")], 2.into());
+    assert_eq!(b[&key("@")], 2.into());
+
+    // Rules: only 05 accounts, names within 100 bytes; erase.
+    let group = session_protocol::SessionId::new(session_protocol::IdPrefix::Group, [1; 32]);
+    assert_eq!(
+        phone.set(&Contact::new(group)),
+        Err(ConfigError::Field("session_id"))
+    );
+    let mut long = Contact::new(alice);
+    long.nickname = "x".repeat(101);
+    assert_eq!(phone.set(&long), Err(ConfigError::Field("nickname")));
+    assert!(phone.erase(&alice).unwrap());
+    assert!(!phone.erase(&alice).unwrap());
+    assert_eq!(phone.get(&alice), None);
+    // A disappearing timer of 0 is off; `want` was the push-1 record.
+    let mut zero = Contact::new(alice);
+    zero.disappearing = Some(Disappearing::AfterSend(0));
+    phone.set(&zero).unwrap();
+    assert_eq!(phone.get(&alice).unwrap().disappearing, None);
+    let plain = {
+        let mut d = Draft::new(1);
+        let Value::Dict(mut c) = dict(vec![]) else {
+            unreachable!()
+        };
+        let Value::Dict(rec) = dict(vec![("n", "".into())]) else {
+            unreachable!()
+        };
+        c.insert(alice.to_bytes().to_vec(), Value::Dict(rec));
+        d.data_mut().insert(key("c"), Value::Dict(c));
+        d.build(None)
+    };
+    assert!(
+        plain
+            .bytes()
+            .windows(want.len())
+            .any(|w| w == want.as_slice())
+    );
+}
+
+#[test]
+fn a_thousand_contacts_fit_one_push() {
+    use session_protocol::config::{Contact, Contacts};
+    let me = Identity::from_seed(&[8; 32]);
+    let mut book = Contacts::new(&me);
+    for i in 0..1000u32 {
+        let mut seed = [0u8; 32];
+        seed[..4].copy_from_slice(&i.to_le_bytes());
+        let mut c = Contact::new(Identity::from_seed(&seed).session_id());
+        c.name = format!("Contact number {i}");
+        c.approved = true;
+        book.set(&c).unwrap();
+    }
+    let push = book.state_mut().push().unwrap();
+    assert!(push.data.len() <= config::MAX_PUSH, "{}", push.data.len());
+    let mut other = Contacts::new(&me);
+    other.state_mut().merge(&[("h", &push.data)]);
+    assert_eq!(other.len(), 1000);
+}

@@ -1,0 +1,306 @@
+//! The contacts config (namespace 3): one record per Session ID.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use super::ConfigError;
+use super::state::{ConfigKind, ConfigState};
+use super::user_profile::MAX_NAME;
+use super::value::{Dict, Scalar, Value};
+use crate::identity::{IdPrefix, Identity, SessionId};
+
+/// How a conversation notifies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Notify {
+    /// The client's default.
+    #[default]
+    Default,
+    /// Every message.
+    All,
+    /// Nothing.
+    Disabled,
+}
+
+/// Disappearing messages in a one-to-one conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Disappearing {
+    /// Messages disappear this many seconds after they were sent.
+    AfterSend(i64),
+    /// Messages disappear this many seconds after they were read.
+    AfterRead(i64),
+}
+
+/// One contact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Contact {
+    /// The contact's Session ID (`05` prefix).
+    pub session_id: SessionId,
+    /// The name they gave themselves (at most 100 bytes).
+    pub name: String,
+    /// The name this user gave them (at most 100 bytes).
+    pub nickname: String,
+    /// Their profile picture: URL and 32-byte key.
+    pub profile_pic: Option<(String, [u8; 32])>,
+    /// This user accepted their messages.
+    pub approved: bool,
+    /// They accepted this user's messages.
+    pub approved_me: bool,
+    /// Blocked.
+    pub blocked: bool,
+    /// Conversation priority: 0 normal, -1 hidden, above 0 pinned.
+    pub priority: i64,
+    /// Notifications.
+    pub notify: Notify,
+    /// Muted until this Unix time (seconds); 0: not muted.
+    pub mute_until: i64,
+    /// Disappearing messages, if on.
+    pub disappearing: Option<Disappearing>,
+    /// When the contact was created (Unix seconds); 0: unknown.
+    pub created: i64,
+}
+
+impl Contact {
+    /// A contact with nothing set but the id.
+    pub fn new(session_id: SessionId) -> Self {
+        Self {
+            session_id,
+            name: String::new(),
+            nickname: String::new(),
+            profile_pic: None,
+            approved: false,
+            approved_me: false,
+            blocked: false,
+            priority: 0,
+            notify: Notify::Default,
+            mute_until: 0,
+            disappearing: None,
+            created: 0,
+        }
+    }
+
+    fn from_entry(session_id: SessionId, d: &Dict) -> Self {
+        let int = |k: &[u8]| match d.get(k) {
+            Some(Value::Scalar(Scalar::Int(i))) => *i,
+            _ => 0,
+        };
+        let text = |k: &[u8]| match d.get(k) {
+            Some(Value::Scalar(Scalar::Bytes(b))) => String::from_utf8_lossy(b).into_owned(),
+            _ => String::new(),
+        };
+        let pic = match (d.get(b"p".as_slice()), d.get(b"q".as_slice())) {
+            (Some(Value::Scalar(Scalar::Bytes(url))), Some(Value::Scalar(Scalar::Bytes(key))))
+                if !url.is_empty() =>
+            {
+                <[u8; 32]>::try_from(key.as_slice())
+                    .ok()
+                    .map(|key| (String::from_utf8_lossy(url).into_owned(), key))
+            }
+            _ => None,
+        };
+        let timer = int(b"E");
+        Self {
+            session_id,
+            name: text(b"n"),
+            nickname: text(b"N"),
+            profile_pic: pic,
+            approved: int(b"a") != 0,
+            approved_me: int(b"A") != 0,
+            blocked: int(b"b") != 0,
+            priority: int(b"+"),
+            notify: match int(b"@") {
+                1 => Notify::All,
+                2 => Notify::Disabled,
+                _ => Notify::Default,
+            },
+            mute_until: int(b"!").max(0),
+            disappearing: match int(b"e") {
+                1 if timer > 0 => Some(Disappearing::AfterSend(timer)),
+                2 if timer > 0 => Some(Disappearing::AfterRead(timer)),
+                _ => None,
+            },
+            created: int(b"j").max(0),
+        }
+    }
+
+    /// The record's dictionary. `n` is always written (even empty) so the record stays.
+    fn to_entry(&self) -> Dict {
+        let mut d = Dict::new();
+        let mut put = |k: &[u8], v: Value| {
+            d.insert(k.to_vec(), v);
+        };
+        put(b"n", Value::from(self.name.as_str()));
+        if !self.nickname.is_empty() {
+            put(b"N", Value::from(self.nickname.as_str()));
+        }
+        if let Some((url, key)) = &self.profile_pic
+            && !url.is_empty()
+        {
+            put(b"p", Value::from(url.as_str()));
+            put(b"q", Value::from(key.as_slice()));
+        }
+        for (k, on) in [
+            (b"a", self.approved),
+            (b"A", self.approved_me),
+            (b"b", self.blocked),
+        ] {
+            if on {
+                put(k, Value::from(1));
+            }
+        }
+        if self.priority != 0 {
+            put(b"+", Value::from(self.priority));
+        }
+        match self.notify {
+            Notify::Default => {}
+            Notify::All => put(b"@", Value::from(1)),
+            Notify::Disabled => put(b"@", Value::from(2)),
+        }
+        if self.mute_until > 0 {
+            put(b"!", Value::from(self.mute_until));
+        }
+        match self.disappearing {
+            Some(Disappearing::AfterSend(t)) if t > 0 => {
+                put(b"e", Value::from(1));
+                put(b"E", Value::from(t));
+            }
+            Some(Disappearing::AfterRead(t)) if t > 0 => {
+                put(b"e", Value::from(2));
+                put(b"E", Value::from(t));
+            }
+            _ => {}
+        }
+        if self.created > 0 {
+            put(b"j", Value::from(self.created));
+        }
+        d
+    }
+}
+
+/// The contacts config: top-level key `c`, a dictionary from 33-byte binary Session IDs to
+/// records with `n` name (always present), `N` nickname, `p`/`q` picture, `a` approved, `A`
+/// approved me, `b` blocked, `+` priority, `@` notify mode, `!` muted until, `e`/`E`
+/// disappearing mode and timer, `j` created.
+#[derive(Debug)]
+pub struct Contacts {
+    state: ConfigState,
+}
+
+impl Contacts {
+    /// No contacts, for `me`.
+    pub fn new(me: &Identity) -> Self {
+        Self {
+            state: ConfigState::new(ConfigKind::CONTACTS, me),
+        }
+    }
+
+    /// Contacts restored from [`ConfigState::dump`].
+    ///
+    /// # Errors
+    /// As [`ConfigState::load`].
+    pub fn load(me: &Identity, dump: &[u8]) -> Result<Self, ConfigError> {
+        Ok(Self {
+            state: ConfigState::load(ConfigKind::CONTACTS, me, dump)?,
+        })
+    }
+
+    /// The config underneath: push, confirm, merge, dump.
+    pub fn state(&self) -> &ConfigState {
+        &self.state
+    }
+
+    /// The config underneath, mutably.
+    pub fn state_mut(&mut self) -> &mut ConfigState {
+        &mut self.state
+    }
+
+    fn records(&self) -> Option<&Dict> {
+        match self.state.data().get(b"c".as_slice()) {
+            Some(Value::Dict(c)) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// The contact with this id.
+    pub fn get(&self, id: &SessionId) -> Option<Contact> {
+        match self.records()?.get(id.to_bytes().as_slice())? {
+            Value::Dict(d) => Some(Contact::from_entry(*id, d)),
+            _ => None,
+        }
+    }
+
+    /// Every contact, in id order (records that are not one are skipped).
+    pub fn iter(&self) -> impl Iterator<Item = Contact> + '_ {
+        self.records().into_iter().flatten().filter_map(|(k, v)| {
+            let id = SessionId::from_slice(k).ok()?;
+            match v {
+                Value::Dict(d) if id.prefix() == IdPrefix::Standard => {
+                    Some(Contact::from_entry(id, d))
+                }
+                _ => None,
+            }
+        })
+    }
+
+    /// How many contacts there are.
+    pub fn len(&self) -> usize {
+        self.iter().count()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Adds or replaces a contact.
+    ///
+    /// # Errors
+    /// [`ConfigError::Field`] for a Session ID that is not a `05` account, or a name or
+    /// nickname over 100 bytes.
+    pub fn set(&mut self, contact: &Contact) -> Result<(), ConfigError> {
+        if contact.session_id.prefix() != IdPrefix::Standard {
+            return Err(ConfigError::Field("session_id"));
+        }
+        if contact.name.len() > MAX_NAME {
+            return Err(ConfigError::Field("name"));
+        }
+        if contact.nickname.len() > MAX_NAME {
+            return Err(ConfigError::Field("nickname"));
+        }
+        let key = contact.session_id.to_bytes().to_vec();
+        let entry = Value::Dict(contact.to_entry());
+        self.state.edit(|d| {
+            let c = d
+                .entry(b"c".to_vec())
+                .or_insert_with(|| Value::Dict(Dict::new()));
+            if !matches!(c, Value::Dict(_)) {
+                *c = Value::Dict(Dict::new());
+            }
+            if let Value::Dict(c) = c {
+                c.insert(key, entry);
+            }
+        })
+    }
+
+    /// Removes a contact; false if there was none.
+    ///
+    /// # Errors
+    /// [`ConfigError::SeqnoOverflow`] at the largest seqno.
+    pub fn erase(&mut self, id: &SessionId) -> Result<bool, ConfigError> {
+        if self.get(id).is_none() {
+            return Ok(false);
+        }
+        let key = id.to_bytes();
+        self.state.edit(|d| {
+            if let Some(Value::Dict(c)) = d.get_mut(b"c".as_slice()) {
+                c.remove(key.as_slice());
+            }
+        })?;
+        Ok(true)
+    }
+
+    /// The ids of every contact.
+    pub fn ids(&self) -> Vec<SessionId> {
+        self.iter().map(|c| c.session_id).collect()
+    }
+}

@@ -57,7 +57,7 @@ use session_protocol::{Ed25519Public, Identity};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-pub use store::{Store, StoreError};
+pub use store::{Query, Store, StoreError};
 
 /// The largest request body a node reads (the storage server's limit).
 pub const MAX_REQUEST_BODY: usize = 10 * 1024 * 1024;

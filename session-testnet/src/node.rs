@@ -29,7 +29,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
-use crate::store::Message;
+use crate::store::{Message, Query};
 use crate::{MAX_REQUEST_BODY, Net, Node, Stats, TestnetError};
 
 /// The hard fork the nodes report.
@@ -556,16 +556,16 @@ impl Net {
         let Some(node) = self.nodes.get(i) else {
             return (500, "no such node".into());
         };
-        let page = self.store.page(
-            i,
-            &node.key_hex,
-            &account.to_string(),
-            ns.0,
-            p.last_hash.as_deref().filter(|h| !h.is_empty()),
-            now,
-            self.page_limit,
-            RETRIEVE_MAX_BYTES,
-        );
+        let page = self.store.page(&Query {
+            node: i,
+            node_key: &node.key_hex,
+            account: &account.to_string(),
+            namespace: ns.0,
+            after: p.last_hash.as_deref().filter(|h| !h.is_empty()),
+            now_ms: now,
+            limit: self.page_limit,
+            max_bytes: RETRIEVE_MAX_BYTES,
+        });
         let Ok((messages, more)) = page else {
             return (500, "storage failure".into());
         };

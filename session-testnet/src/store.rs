@@ -36,6 +36,30 @@ impl From<rusqlite::Error> for StoreError {
     }
 }
 
+/// Which messages [`Store::page`] lists: up to `limit` unexpired messages of `account` in
+/// `namespace` held by node `node` (whose key is `node_key`), after the one whose hash is
+/// `after` (from the start when it is absent or unknown), whose data together stay within
+/// `max_bytes` (the first message always fits).
+#[derive(Debug, Clone, Copy)]
+pub struct Query<'a> {
+    /// The node's index.
+    pub node: usize,
+    /// The node's Ed25519 key in hex.
+    pub node_key: &'a str,
+    /// The account's Session ID in hex.
+    pub account: &'a str,
+    /// The namespace.
+    pub namespace: i16,
+    /// The last hash the client has.
+    pub after: Option<&'a str>,
+    /// The node's time.
+    pub now_ms: u64,
+    /// Most messages per page.
+    pub limit: usize,
+    /// Most data bytes per page.
+    pub max_bytes: usize,
+}
+
 /// The nodes' message store.
 pub enum Store {
     /// In memory: (node index, account) to messages in storing order.
@@ -143,33 +167,18 @@ impl Store {
         }
     }
 
-    /// Up to `limit` unexpired messages of `account` in `namespace` at node `node`, after the
-    /// one whose hash is `after` (from the start when it is absent or unknown), whose data
-    /// together stay within `max_bytes` (the first message always fits), and whether more
-    /// follow.
+    /// A page of messages: see [`Query`]. Returns the messages and whether more follow.
     ///
     /// # Errors
     /// [`StoreError`] from SQLite.
-    #[allow(clippy::too_many_arguments)]
-    pub fn page(
-        &self,
-        node: usize,
-        node_key: &str,
-        account: &str,
-        namespace: i16,
-        after: Option<&str>,
-        now_ms: u64,
-        limit: usize,
-        max_bytes: usize,
-    ) -> Result<(Vec<Message>, bool), StoreError> {
-        let (mut page, more) =
-            self.page_by_count(node, node_key, account, namespace, after, now_ms, limit)?;
+    pub fn page(&self, q: &Query<'_>) -> Result<(Vec<Message>, bool), StoreError> {
+        let (mut page, more) = self.page_by_count(q)?;
         let mut total = 0usize;
         let fits = page
             .iter()
             .position(|m| {
                 total = total.saturating_add(m.data.len());
-                total > max_bytes
+                total > q.max_bytes
             })
             .map_or(page.len(), |i| i.max(1));
         let trimmed = fits < page.len();
@@ -177,17 +186,17 @@ impl Store {
         Ok((page, more || trimmed))
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn page_by_count(
-        &self,
-        node: usize,
-        node_key: &str,
-        account: &str,
-        namespace: i16,
-        after: Option<&str>,
-        now_ms: u64,
-        limit: usize,
-    ) -> Result<(Vec<Message>, bool), StoreError> {
+    fn page_by_count(&self, q: &Query<'_>) -> Result<(Vec<Message>, bool), StoreError> {
+        let Query {
+            node,
+            node_key,
+            account,
+            namespace,
+            after,
+            now_ms,
+            limit,
+            ..
+        } = *q;
         match self {
             Self::Memory(map) => {
                 let mut map = lock(map);
@@ -299,51 +308,145 @@ mod tests {
 
         let hashes = |p: &[Message]| p.iter().map(|m| m.hash.clone()).collect::<Vec<_>>();
         let (p, more) = store
-            .page(0, "n0", acct, 0, None, 5, 2, usize::MAX)
+            .page(&Query {
+                node: 0,
+                node_key: "n0",
+                account: acct,
+                namespace: 0,
+                after: None,
+                now_ms: 5,
+                limit: 2,
+                max_bytes: usize::MAX,
+            })
             .unwrap();
         assert_eq!(
             (hashes(&p), more),
             (vec!["hash0".into(), "hash1".into()], true)
         );
         let (p, more) = store
-            .page(0, "n0", acct, 0, Some("hash1"), 5, 10, usize::MAX)
+            .page(&Query {
+                node: 0,
+                node_key: "n0",
+                account: acct,
+                namespace: 0,
+                after: Some("hash1"),
+                now_ms: 5,
+                limit: 10,
+                max_bytes: usize::MAX,
+            })
             .unwrap();
         assert_eq!(hashes(&p), ["hash2", "hash3", "hash4", "hash7"]);
         assert!(!more);
         // Expired: gone. Unknown last hash: from the start. Other namespace, other node.
         let (p, _) = store
-            .page(0, "n0", acct, 0, Some("nope"), 10, 10, usize::MAX)
+            .page(&Query {
+                node: 0,
+                node_key: "n0",
+                account: acct,
+                namespace: 0,
+                after: Some("nope"),
+                now_ms: 10,
+                limit: 10,
+                max_bytes: usize::MAX,
+            })
             .unwrap();
         assert_eq!(hashes(&p), ["hash0", "hash1", "hash2", "hash3", "hash4"]);
         let (p, _) = store
-            .page(0, "n0", acct, 3, None, 10, 10, usize::MAX)
+            .page(&Query {
+                node: 0,
+                node_key: "n0",
+                account: acct,
+                namespace: 3,
+                after: None,
+                now_ms: 10,
+                limit: 10,
+                max_bytes: usize::MAX,
+            })
             .unwrap();
         assert_eq!(hashes(&p), ["hash9"]);
         let (p, _) = store
-            .page(1, "n1", acct, 0, None, 10, 10, usize::MAX)
+            .page(&Query {
+                node: 1,
+                node_key: "n1",
+                account: acct,
+                namespace: 0,
+                after: None,
+                now_ms: 10,
+                limit: 10,
+                max_bytes: usize::MAX,
+            })
             .unwrap();
         assert_eq!(hashes(&p), ["hash2"]);
         let (p, more) = store
-            .page(0, "n0", "05bb", 0, None, 10, 10, usize::MAX)
+            .page(&Query {
+                node: 0,
+                node_key: "n0",
+                account: "05bb",
+                namespace: 0,
+                after: None,
+                now_ms: 10,
+                limit: 10,
+                max_bytes: usize::MAX,
+            })
             .unwrap();
         assert!(p.is_empty() && !more);
         assert_eq!(p.first(), None);
         let (p, _) = store
-            .page(0, "n0", acct, 0, Some("hash4"), 10, 10, usize::MAX)
+            .page(&Query {
+                node: 0,
+                node_key: "n0",
+                account: acct,
+                namespace: 0,
+                after: Some("hash4"),
+                now_ms: 10,
+                limit: 10,
+                max_bytes: usize::MAX,
+            })
             .unwrap();
         assert!(p.is_empty());
         // By size: each message holds one byte; two fit in two bytes, and the first always
         // fits, even when it alone is larger than the cap.
-        let (p, more) = store.page(0, "n0", acct, 0, None, 5, 10, 2).unwrap();
+        let (p, more) = store
+            .page(&Query {
+                node: 0,
+                node_key: "n0",
+                account: acct,
+                namespace: 0,
+                after: None,
+                now_ms: 5,
+                limit: 10,
+                max_bytes: 2,
+            })
+            .unwrap();
         assert_eq!(
             (hashes(&p), more),
             (vec!["hash0".into(), "hash1".into()], true)
         );
-        let (p, more) = store.page(0, "n0", acct, 0, None, 5, 10, 0).unwrap();
+        let (p, more) = store
+            .page(&Query {
+                node: 0,
+                node_key: "n0",
+                account: acct,
+                namespace: 0,
+                after: None,
+                now_ms: 5,
+                limit: 10,
+                max_bytes: 0,
+            })
+            .unwrap();
         assert_eq!((hashes(&p), more), (vec!["hash0".into()], true));
         // (hash7 expired at 10 and is gone.)
         let (p, more) = store
-            .page(0, "n0", acct, 0, Some("hash2"), 5, 10, 2)
+            .page(&Query {
+                node: 0,
+                node_key: "n0",
+                account: acct,
+                namespace: 0,
+                after: Some("hash2"),
+                now_ms: 5,
+                limit: 10,
+                max_bytes: 2,
+            })
             .unwrap();
         assert_eq!(
             (hashes(&p), more),
@@ -368,7 +471,16 @@ mod tests {
         let again = Store::open(&path).unwrap();
         assert_eq!(again.len().unwrap(), 7);
         let (p, _) = again
-            .page(1, "n1", "05aa", 0, None, 10, 10, usize::MAX)
+            .page(&Query {
+                node: 1,
+                node_key: "n1",
+                account: "05aa",
+                namespace: 0,
+                after: None,
+                now_ms: 10,
+                limit: 10,
+                max_bytes: usize::MAX,
+            })
             .unwrap();
         assert_eq!(p[0].data, vec![2]);
         drop(again);

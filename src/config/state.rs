@@ -4,7 +4,6 @@ use alloc::collections::BTreeSet;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use prost::Message as _;
 use zeroize::Zeroizing;
 
 use super::ConfigError;
@@ -12,9 +11,7 @@ use super::encrypt::{self, MAX_PUSH};
 use super::message::{ConfigMessage, Draft, Merged, Signing, merge};
 use super::value::{self, Dict};
 use crate::envelope::content::{Content, SharedConfigMessage};
-use crate::envelope::proto::{
-    EnvelopeProto, SESSION_MESSAGE, WS_REQUEST, WebSocketMessageProto, WebSocketRequestProto,
-};
+use crate::envelope::proto::{EnvelopeProto, SESSION_MESSAGE, websocket_request};
 use crate::identity::Identity;
 use crate::storage::Namespace;
 use crate::wire::{BencodeKind as Kind, BencodeReader as Reader, Sink};
@@ -437,17 +434,7 @@ fn legacy_wrap(
         content: Some(sealed),
         ..EnvelopeProto::default()
     };
-    let ws = WebSocketMessageProto {
-        kind: Some(WS_REQUEST),
-        request: Some(WebSocketRequestProto {
-            verb: Some(String::new()),
-            path: Some(String::new()),
-            body: Some(envelope.encode_to_vec()),
-            request_id: Some(0),
-            headers: Vec::new(),
-        }),
-    };
-    Ok(ws.encode_to_vec())
+    Ok(prost::Message::encode_to_vec(&websocket_request(&envelope)))
 }
 
 /// The encrypted config inside [`legacy_wrap`]'s wrapping, if `payload` is one sent by this

@@ -53,3 +53,19 @@ pub(crate) struct WebSocketMessageProto {
 
 pub(crate) const SESSION_MESSAGE: i32 = 6;
 pub(crate) const WS_REQUEST: i32 = 1;
+
+/// `envelope` in a `WebSocketMessage` request as clients store it: empty verb and path (set,
+/// so that they are serialized), request id 0.
+pub(crate) fn websocket_request(envelope: &EnvelopeProto) -> WebSocketMessageProto {
+    use prost::Message as _;
+    WebSocketMessageProto {
+        kind: Some(WS_REQUEST),
+        request: Some(WebSocketRequestProto {
+            verb: Some(String::new()),
+            path: Some(String::new()),
+            body: Some(envelope.encode_to_vec()),
+            request_id: Some(0),
+            headers: Vec::new(),
+        }),
+    }
+}

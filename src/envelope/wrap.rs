@@ -1,7 +1,6 @@
 //! The bytes stored on a swarm for a 1:1 message: `Content` padded, encrypted, placed in an
 //! `Envelope`, wrapped in a `WebSocketMessage`.
 
-use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -11,9 +10,7 @@ use zeroize::Zeroizing;
 
 use super::dm::{DecryptError, EncryptError, open_incoming, seal_for_recipient};
 use super::padding::{pad, unpad};
-use super::proto::{
-    EnvelopeProto, SESSION_MESSAGE, WS_REQUEST, WebSocketMessageProto, WebSocketRequestProto,
-};
+use super::proto::{EnvelopeProto, SESSION_MESSAGE, WS_REQUEST, WebSocketMessageProto};
 use crate::identity::{Ed25519Public, Identity, SessionId};
 
 /// The `proSig` field of an envelope (Session Pro, newest clients).
@@ -150,16 +147,7 @@ pub fn seal_1o1_into<R: CryptoRng + ?Sized>(
         server_timestamp: None,
         pro_sig,
     };
-    let ws = WebSocketMessageProto {
-        kind: Some(WS_REQUEST),
-        request: Some(WebSocketRequestProto {
-            verb: Some(String::new()),
-            path: Some(String::new()),
-            body: Some(envelope.encode_to_vec()),
-            request_id: Some(0),
-            headers: Vec::new(),
-        }),
-    };
+    let ws = super::proto::websocket_request(&envelope);
     // A `Vec` grows as needed, so this cannot fail for lack of room; on any error nothing
     // has been written.
     ws.encode(out).map_err(|_| EncryptError::TooLarge)

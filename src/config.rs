@@ -24,7 +24,8 @@
 //! type's domain string ([`encrypt`]); the nonce being derived from the content, equal configs
 //! encrypt to equal bytes. [`ConfigState`] runs the whole cycle for one config: edits, `push`,
 //! `confirm_pushed`, `merge` of what the swarm holds, and `dump`/`load` for persistence.
-//! [`UserProfile`] and [`Contacts`] are typed configs on top of it.
+//! [`UserProfile`], [`Contacts`], [`ConvoInfoVolatile`] and [`UserGroups`] are the typed user
+//! configs on top of it.
 //!
 //! ```
 //! use session_protocol::Identity;
@@ -45,19 +46,25 @@
 //! ```
 
 mod contacts;
+mod convo;
 mod encrypt;
 mod message;
 mod state;
+mod user_groups;
 mod user_profile;
 mod value;
 
 pub use contacts::{Contact, Contacts, Disappearing, Notify};
+pub use convo::{Conversation, ConvoInfoVolatile, PRUNE_AFTER_MS, ReadState};
 pub use encrypt::{
     MAX_DECOMPRESSED, MAX_DOMAIN, MAX_PUSH, OVERHEAD, compress, decrypt, encrypt, pad, padded_size,
     unwrap_plaintext,
 };
 pub use message::{ConfigMessage, Draft, LAG, Merged, MessageHash, Signing, merge};
 pub use state::{ConfigKind, ConfigState, Push, State};
+pub use user_groups::{
+    AUTH_DATA_LEN, Common, Community, Group, GroupNotify, LegacyGroup, UserGroups,
+};
 pub use user_profile::{MAX_NAME, UserProfile};
 pub use value::{Change, Dict, Diff, MAX_DEPTH, Scalar, Value, apply, diff, prune};
 

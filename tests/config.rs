@@ -847,3 +847,181 @@ fn a_thousand_contacts_fit_one_push() {
     other.state_mut().merge(&[("h", &push.data)]);
     assert_eq!(other.len(), 1000);
 }
+
+#[test]
+fn conversation_read_state_round_trips_merges_and_prunes() {
+    use session_protocol::config::{Conversation, ConvoInfoVolatile, PRUNE_AFTER_MS, ReadState};
+    use session_protocol::{IdPrefix, SessionId};
+    let me = Identity::from_seed(&[10; 32]);
+    let now = 1_700_000_000_000i64;
+    let alice = Identity::from_seed(&[0xa1; 32]).session_id();
+    let group = SessionId::new(IdPrefix::Group, [3; 32]);
+    let legacy = Identity::from_seed(&[0x1e; 32]).session_id();
+    let room = Conversation::community("HTTPS://Example.org/", "Lobby", [4; 32]);
+    assert_eq!(
+        room,
+        Conversation::Community {
+            base_url: "https://example.org".into(),
+            room: "lobby".into(),
+            pubkey: [4; 32]
+        }
+    );
+    let read = |ms: i64, unread| ReadState {
+        last_read_ms: ms,
+        unread,
+    };
+
+    let mut phone = ConvoInfoVolatile::new(&me);
+    phone
+        .set(&Conversation::OneToOne(alice), read(now, false))
+        .unwrap();
+    phone
+        .set(&Conversation::Group(group), read(now - 1, true))
+        .unwrap();
+    let push = phone.state_mut().push().unwrap();
+    phone.state_mut().confirm_pushed(push.seqno, "p1");
+    let mut laptop = ConvoInfoVolatile::new(&me);
+    laptop.state_mut().merge(&[("p1", &push.data)]);
+    laptop
+        .set(
+            &Conversation::LegacyGroup(legacy),
+            read(now - PRUNE_AFTER_MS - 1, false),
+        )
+        .unwrap();
+    laptop.set(&room, read(now - 5, false)).unwrap();
+    phone
+        .set(&Conversation::OneToOne(alice), read(now + 10, false))
+        .unwrap();
+    let (pp, pl) = (
+        phone.state_mut().push().unwrap(),
+        laptop.state_mut().push().unwrap(),
+    );
+    phone.state_mut().merge(&[("l", &pl.data)]);
+    laptop.state_mut().merge(&[("p", &pp.data)]);
+    for d in [&phone, &laptop] {
+        assert_eq!(
+            d.get(&Conversation::OneToOne(alice)),
+            Some(read(now + 10, false))
+        );
+        assert_eq!(
+            d.get(&Conversation::Group(group)),
+            Some(read(now - 1, true))
+        );
+        assert_eq!(d.get(&room), Some(read(now - 5, false)));
+        assert_eq!(d.iter().len(), 4);
+    }
+    // Wire layout: the one-to-one record under `1`, keyed by the 33-byte id.
+    let Value::Dict(ones) = &phone.state().data()[&key("1")] else {
+        unreachable!()
+    };
+    assert!(ones.contains_key(alice.to_bytes().as_slice()));
+    let Value::Dict(servers) = &phone.state().data()[&key("o")] else {
+        unreachable!()
+    };
+    let Value::Dict(server) = &servers[b"https://example.org".as_slice()] else {
+        unreachable!()
+    };
+    assert_eq!(server[&key("#")], Value::from([4u8; 32].as_slice()));
+
+    // Pruning drops the stale legacy group only (the unread group stays however old).
+    phone
+        .set(&Conversation::Group(group), read(1, true))
+        .unwrap();
+    assert_eq!(phone.prune(now).unwrap(), 1);
+    assert_eq!(phone.get(&Conversation::LegacyGroup(legacy)), None);
+    assert_eq!(phone.prune(now).unwrap(), 0);
+    assert!(phone.get(&Conversation::Group(group)).is_some());
+    // A default state removes the record; wrong prefixes are refused.
+    phone
+        .set(&Conversation::OneToOne(alice), ReadState::default())
+        .unwrap();
+    assert_eq!(phone.get(&Conversation::OneToOne(alice)), None);
+    assert_eq!(
+        phone.set(&Conversation::Group(alice), read(1, false)),
+        Err(ConfigError::Field("session_id"))
+    );
+    assert_eq!(
+        phone.set(&Conversation::OneToOne(group), read(1, false)),
+        Err(ConfigError::Field("session_id"))
+    );
+}
+
+#[test]
+fn user_groups_round_trip_each_kind_and_check_keys() {
+    use session_protocol::config::{Community, Group, GroupNotify, LegacyGroup, UserGroups};
+    use session_protocol::{IdPrefix, SessionId};
+    let me = Identity::from_seed(&[11; 32]);
+    let admin = Identity::from_seed(&[0x33; 32]);
+    let gid = SessionId::new(IdPrefix::Group, *admin.ed25519_public().as_bytes());
+    let mut groups = UserGroups::new(&me);
+
+    let mut g = Group::new(gid);
+    g.admin_seed = Some([0x33; 32]);
+    g.name = "Admins only".into();
+    g.common.priority = 2;
+    g.common.notify = GroupNotify::MentionsOnly;
+    g.common.invited = true;
+    groups.set_group(&g).unwrap();
+    assert_eq!(groups.group(&gid), Some(g.clone()));
+    // A member: empty `K`, auth data kept.
+    let other = SessionId::new(IdPrefix::Group, [5; 32]);
+    let mut m = Group::new(other);
+    m.auth_data = Some(vec![7; 100]);
+    m.removed = 1;
+    groups.set_group(&m).unwrap();
+    assert_eq!(groups.group(&other), Some(m.clone()));
+    let Value::Dict(gs) = &groups.state().data()[&key("g")] else {
+        unreachable!()
+    };
+    let Value::Dict(me_entry) = &gs[other.to_bytes().as_slice()] else {
+        unreachable!()
+    };
+    assert_eq!(me_entry[&key("K")], Value::from(""));
+    // Refusals: a seed that is not the group's, short auth data, a 05 id.
+    let mut bad = Group::new(other);
+    bad.admin_seed = Some([0x33; 32]);
+    assert_eq!(
+        groups.set_group(&bad),
+        Err(ConfigError::Field("admin_seed"))
+    );
+    let mut bad = Group::new(other);
+    bad.auth_data = Some(vec![1; 99]);
+    assert_eq!(groups.set_group(&bad), Err(ConfigError::Field("auth_data")));
+    let alice = Identity::from_seed(&[0xa1; 32]).session_id();
+    assert_eq!(
+        groups.set_group(&Group::new(alice)),
+        Err(ConfigError::Field("id"))
+    );
+
+    let legacy_id = Identity::from_seed(&[0x1e; 32]).session_id();
+    let mut l = LegacyGroup::new(legacy_id);
+    l.name = "Old".into();
+    l.enc_keys = Some(([1; 32], [2; 32]));
+    l.members = [alice, me.session_id()].into();
+    l.admins = [alice].into();
+    l.disappearing_secs = 600;
+    groups.set_legacy_group(&l).unwrap();
+    assert_eq!(groups.legacy_group(&legacy_id), Some(l.clone()));
+
+    let c = Community::new("https://Open.example/", [6; 32], "SessionDev");
+    groups.set_community(&c).unwrap();
+    let back = groups
+        .community("https://open.example", "sessiondev")
+        .unwrap();
+    assert_eq!(
+        (back.base_url.as_str(), back.room.as_str(), back.pubkey),
+        ("https://open.example", "SessionDev", [6; 32])
+    );
+
+    // Another device gets all of it; erasing works per kind.
+    let push = groups.state_mut().push().unwrap();
+    let mut laptop = UserGroups::new(&me);
+    laptop.state_mut().merge(&[("h", &push.data)]);
+    assert_eq!(laptop.group(&gid), Some(g));
+    assert_eq!(laptop.legacy_group(&legacy_id), Some(l));
+    assert_eq!(laptop.group_ids().len(), 3);
+    assert!(laptop.erase_group(&other).unwrap());
+    assert!(!laptop.erase_group(&other).unwrap());
+    assert!(laptop.erase_group(&legacy_id).unwrap());
+    assert_eq!(laptop.group_ids(), [gid]);
+}

@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 use super::ConfigError;
 use super::state::{ConfigKind, ConfigState};
 use super::user_profile::MAX_NAME;
-use super::value::{Dict, Scalar, Value};
+use super::value::{Dict, Value, dict_at, get_bytes, get_dict, get_int};
 use crate::identity::{IdPrefix, Identity, SessionId};
 
 /// How a conversation notifies.
@@ -80,24 +80,11 @@ impl Contact {
     }
 
     fn from_entry(session_id: SessionId, d: &Dict) -> Self {
-        let int = |k: &[u8]| match d.get(k) {
-            Some(Value::Scalar(Scalar::Int(i))) => *i,
-            _ => 0,
+        let int = |k: &[u8]| get_int(d, k).unwrap_or(0);
+        let text = |k: &[u8]| {
+            get_bytes(d, k).map_or_else(String::new, |b| String::from_utf8_lossy(b).into_owned())
         };
-        let text = |k: &[u8]| match d.get(k) {
-            Some(Value::Scalar(Scalar::Bytes(b))) => String::from_utf8_lossy(b).into_owned(),
-            _ => String::new(),
-        };
-        let pic = match (d.get(b"p".as_slice()), d.get(b"q".as_slice())) {
-            (Some(Value::Scalar(Scalar::Bytes(url))), Some(Value::Scalar(Scalar::Bytes(key))))
-                if !url.is_empty() =>
-            {
-                <[u8; 32]>::try_from(key.as_slice())
-                    .ok()
-                    .map(|key| (String::from_utf8_lossy(url).into_owned(), key))
-            }
-            _ => None,
-        };
+        let pic = profile_pic(d);
         let timer = int(b"E");
         Self {
             session_id,
@@ -126,18 +113,13 @@ impl Contact {
     /// The record's dictionary. `n` is always written (even empty) so the record stays.
     fn to_entry(&self) -> Dict {
         let mut d = Dict::new();
+        put_profile_pic(&mut d, self.profile_pic.as_ref());
         let mut put = |k: &[u8], v: Value| {
             d.insert(k.to_vec(), v);
         };
         put(b"n", Value::from(self.name.as_str()));
         if !self.nickname.is_empty() {
             put(b"N", Value::from(self.nickname.as_str()));
-        }
-        if let Some((url, key)) = &self.profile_pic
-            && !url.is_empty()
-        {
-            put(b"p", Value::from(url.as_str()));
-            put(b"q", Value::from(key.as_slice()));
         }
         for (k, on) in [
             (b"a", self.approved),
@@ -215,10 +197,7 @@ impl Contacts {
     }
 
     fn records(&self) -> Option<&Dict> {
-        match self.state.data().get(b"c".as_slice()) {
-            Some(Value::Dict(c)) => Some(c),
-            _ => None,
-        }
+        get_dict(self.state.data(), b"c")
     }
 
     /// The contact with this id.
@@ -270,13 +249,7 @@ impl Contacts {
         let key = contact.session_id.to_bytes().to_vec();
         let entry = Value::Dict(contact.to_entry());
         self.state.edit(|d| {
-            let c = d
-                .entry(b"c".to_vec())
-                .or_insert_with(|| Value::Dict(Dict::new()));
-            if !matches!(c, Value::Dict(_)) {
-                *c = Value::Dict(Dict::new());
-            }
-            if let Value::Dict(c) = c {
+            if let Some(c) = dict_at(d, b"c") {
                 c.insert(key, entry);
             }
         })
@@ -302,5 +275,22 @@ impl Contacts {
     /// The ids of every contact.
     pub fn ids(&self) -> Vec<SessionId> {
         self.iter().map(|c| c.session_id).collect()
+    }
+}
+
+/// A `p`/`q` picture pair: the URL (non-empty) and its 32-byte key, both present.
+pub(crate) fn profile_pic(d: &Dict) -> Option<(String, [u8; 32])> {
+    let url = get_bytes(d, b"p").filter(|u| !u.is_empty())?;
+    let key = <[u8; 32]>::try_from(get_bytes(d, b"q")?).ok()?;
+    Some((String::from_utf8_lossy(url).into_owned(), key))
+}
+
+/// Writes a `p`/`q` picture pair, or nothing for `None` or an empty URL.
+pub(crate) fn put_profile_pic(d: &mut Dict, pic: Option<&(String, [u8; 32])>) {
+    if let Some((url, key)) = pic
+        && !url.is_empty()
+    {
+        d.insert(b"p".to_vec(), Value::from(url.as_str()));
+        d.insert(b"q".to_vec(), Value::from(key.as_slice()));
     }
 }

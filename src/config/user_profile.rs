@@ -5,7 +5,7 @@ use alloc::vec::Vec;
 
 use super::ConfigError;
 use super::state::{ConfigKind, ConfigState};
-use super::value::{Dict, Scalar, Value};
+use super::value::{Dict, Value};
 use crate::identity::Identity;
 
 /// The longest display name, in bytes.
@@ -20,34 +20,7 @@ pub struct UserProfile {
     state: ConfigState,
 }
 
-fn get<'a>(d: &'a Dict, k: &[u8]) -> Option<&'a Value> {
-    d.get(k)
-}
-
-fn int(d: &Dict, k: &[u8]) -> Option<i64> {
-    match get(d, k) {
-        Some(Value::Scalar(Scalar::Int(i))) => Some(*i),
-        _ => None,
-    }
-}
-
-fn bytes<'a>(d: &'a Dict, k: &[u8]) -> Option<&'a [u8]> {
-    match get(d, k) {
-        Some(Value::Scalar(Scalar::Bytes(b))) => Some(b),
-        _ => None,
-    }
-}
-
-fn set_or_erase(d: &mut Dict, k: &[u8], v: Option<Value>) {
-    match v {
-        Some(v) => {
-            d.insert(k.to_vec(), v);
-        }
-        None => {
-            d.remove(k);
-        }
-    }
-}
+use super::value::{get_bytes as bytes, get_int as int, put as set_or_erase};
 
 impl UserProfile {
     /// An empty profile for `me`.

@@ -408,3 +408,56 @@ pub(crate) fn read_diff(
     }
     Ok(out)
 }
+
+// --- typed access, shared by the config types ---
+
+/// The integer at `key`, if that is what it holds.
+pub(crate) fn get_int(d: &Dict, key: &[u8]) -> Option<i64> {
+    match d.get(key) {
+        Some(Value::Scalar(Scalar::Int(i))) => Some(*i),
+        _ => None,
+    }
+}
+
+/// The byte string at `key`, if that is what it holds.
+pub(crate) fn get_bytes<'a>(d: &'a Dict, key: &[u8]) -> Option<&'a [u8]> {
+    match d.get(key) {
+        Some(Value::Scalar(Scalar::Bytes(b))) => Some(b),
+        _ => None,
+    }
+}
+
+/// The dictionary at `key`, if that is what it holds.
+pub(crate) fn get_dict<'a>(d: &'a Dict, key: &[u8]) -> Option<&'a Dict> {
+    match d.get(key) {
+        Some(Value::Dict(x)) => Some(x),
+        _ => None,
+    }
+}
+
+/// The dictionary at `key`, made one (replacing anything else there) if it is not. (Always
+/// `Some`; an `Option` keeps the library free of unreachable panics.)
+pub(crate) fn dict_at<'a>(d: &'a mut Dict, key: &[u8]) -> Option<&'a mut Dict> {
+    let v = d
+        .entry(key.to_vec())
+        .or_insert_with(|| Value::Dict(Dict::new()));
+    if !matches!(v, Value::Dict(_)) {
+        *v = Value::Dict(Dict::new());
+    }
+    match v {
+        Value::Dict(x) => Some(x),
+        _ => None,
+    }
+}
+
+/// Puts `v` at `key`, or removes `key` for `None`.
+pub(crate) fn put(d: &mut Dict, key: &[u8], v: Option<Value>) {
+    match v {
+        Some(v) => {
+            d.insert(key.to_vec(), v);
+        }
+        None => {
+            d.remove(key);
+        }
+    }
+}

@@ -1,0 +1,420 @@
+//! The user's groups config (namespace 5): groups, legacy groups and community rooms joined.
+
+use alloc::collections::BTreeSet;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use super::ConfigError;
+use super::convo::canonical_url;
+use super::state::{ConfigKind, ConfigState};
+use super::user_profile::MAX_NAME;
+use super::value::{Dict, Scalar, Value, dict_at, get_bytes, get_dict, get_int};
+use crate::identity::{IdPrefix, Identity, SessionId};
+
+/// The length of a group member's authentication data.
+pub const AUTH_DATA_LEN: usize = 100;
+
+/// How a group or room notifies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum GroupNotify {
+    /// The client's default.
+    #[default]
+    Default,
+    /// Every message.
+    All,
+    /// Nothing.
+    Disabled,
+    /// Mentions only.
+    MentionsOnly,
+}
+
+/// Settings every kind of entry has: `+` priority, `j` joined at, `@` notify, `!` muted
+/// until, `i` invited (not yet accepted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Common {
+    /// 0 normal, -1 hidden, above 0 pinned.
+    pub priority: i64,
+    /// When it was joined (Unix seconds); 0: unknown.
+    pub joined_at: i64,
+    /// Notifications.
+    pub notify: GroupNotify,
+    /// Muted until (Unix seconds); 0: not muted.
+    pub mute_until: i64,
+    /// An invitation not yet accepted.
+    pub invited: bool,
+}
+
+impl Common {
+    fn read(d: &Dict) -> Self {
+        let int = |k: &[u8]| get_int(d, k).unwrap_or(0);
+        Self {
+            priority: int(b"+"),
+            joined_at: int(b"j").max(0),
+            notify: match int(b"@") {
+                1 => GroupNotify::All,
+                2 => GroupNotify::Disabled,
+                3 => GroupNotify::MentionsOnly,
+                _ => GroupNotify::Default,
+            },
+            mute_until: int(b"!").max(0),
+            invited: int(b"i") != 0,
+        }
+    }
+
+    fn write(&self, d: &mut Dict) {
+        let mut put = |k: &[u8], v: i64, on: bool| {
+            if on {
+                d.insert(k.to_vec(), Value::from(v));
+            }
+        };
+        put(b"+", self.priority, self.priority != 0);
+        put(b"j", self.joined_at, self.joined_at > 0);
+        let notify = match self.notify {
+            GroupNotify::Default => 0,
+            GroupNotify::All => 1,
+            GroupNotify::Disabled => 2,
+            GroupNotify::MentionsOnly => 3,
+        };
+        put(b"@", notify, notify != 0);
+        put(b"!", self.mute_until, self.mute_until > 0);
+        put(b"i", 1, self.invited);
+    }
+}
+
+/// A group (`03` id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Group {
+    /// The group's id.
+    pub id: SessionId,
+    /// The admin key's 32-byte seed, for admins (its public key is the group id).
+    pub admin_seed: Option<[u8; 32]>,
+    /// A member's authentication data (when not an admin).
+    pub auth_data: Option<Vec<u8>>,
+    /// The group's name, as last known.
+    pub name: String,
+    /// Removed from the group (the value says how).
+    pub removed: i64,
+    /// Common settings.
+    pub common: Common,
+}
+
+impl Group {
+    /// A group with nothing set but the id.
+    pub fn new(id: SessionId) -> Self {
+        Self {
+            id,
+            admin_seed: None,
+            auth_data: None,
+            name: String::new(),
+            removed: 0,
+            common: Common::default(),
+        }
+    }
+}
+
+/// A community room.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Community {
+    /// The server's base URL (lowercase, no trailing `/`).
+    pub base_url: String,
+    /// The server's X25519 key.
+    pub pubkey: [u8; 32],
+    /// The room token as displayed (stored under its lowercase form).
+    pub room: String,
+    /// Common settings.
+    pub common: Common,
+}
+
+impl Community {
+    /// A room with default settings.
+    pub fn new(base_url: &str, pubkey: [u8; 32], room: &str) -> Self {
+        Self {
+            base_url: canonical_url(base_url),
+            pubkey,
+            room: room.into(),
+            common: Common::default(),
+        }
+    }
+}
+
+/// A legacy group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LegacyGroup {
+    /// The group's `05` id.
+    pub id: SessionId,
+    /// Its name.
+    pub name: String,
+    /// Its encryption key pair (public, secret), when known.
+    pub enc_keys: Option<([u8; 32], [u8; 32])>,
+    /// Members.
+    pub members: BTreeSet<SessionId>,
+    /// Admins.
+    pub admins: BTreeSet<SessionId>,
+    /// Disappearing-message timer (seconds); 0: off.
+    pub disappearing_secs: i64,
+    /// Common settings.
+    pub common: Common,
+}
+
+impl LegacyGroup {
+    /// A legacy group with nothing set but the id.
+    pub fn new(id: SessionId) -> Self {
+        Self {
+            id,
+            name: String::new(),
+            enc_keys: None,
+            members: BTreeSet::new(),
+            admins: BTreeSet::new(),
+            disappearing_secs: 0,
+            common: Common::default(),
+        }
+    }
+}
+
+/// The user's groups config: `g` groups keyed by 33-byte `03` ids (`K` admin seed, present
+/// and empty for non-admins; `s` 100-byte auth data; `n` name; `r` removed), `C` legacy groups
+/// keyed by 33-byte `05` ids (`n` name, always present; `k`/`K` key pair; `m` members and `a`
+/// admins as sets of 33-byte ids; `E` timer), and `o` communities keyed by base URL (`#`
+/// server key, `R` rooms by lowercase token, each with `n` the token as displayed); every
+/// entry also carries [`Common`].
+#[derive(Debug)]
+pub struct UserGroups {
+    state: ConfigState,
+}
+
+fn text(d: &Dict, k: &[u8]) -> String {
+    get_bytes(d, k).map_or_else(String::new, |b| String::from_utf8_lossy(b).into_owned())
+}
+
+fn id_set(d: &Dict, k: &[u8]) -> BTreeSet<SessionId> {
+    match d.get(k) {
+        Some(Value::Set(s)) => s
+            .iter()
+            .filter_map(|x| match x {
+                Scalar::Bytes(b) => SessionId::from_slice(b).ok(),
+                Scalar::Int(_) => None,
+            })
+            .collect(),
+        _ => BTreeSet::new(),
+    }
+}
+
+impl UserGroups {
+    /// No groups, for `me`.
+    pub fn new(me: &Identity) -> Self {
+        Self {
+            state: ConfigState::new(ConfigKind::USER_GROUPS, me),
+        }
+    }
+
+    /// Restored from [`ConfigState::dump`].
+    ///
+    /// # Errors
+    /// As [`ConfigState::load`].
+    pub fn load(me: &Identity, dump: &[u8]) -> Result<Self, ConfigError> {
+        Ok(Self {
+            state: ConfigState::load(ConfigKind::USER_GROUPS, me, dump)?,
+        })
+    }
+
+    /// The config underneath: push, confirm, merge, dump.
+    pub fn state(&self) -> &ConfigState {
+        &self.state
+    }
+
+    /// The config underneath, mutably.
+    pub fn state_mut(&mut self) -> &mut ConfigState {
+        &mut self.state
+    }
+
+    /// A group.
+    pub fn group(&self, id: &SessionId) -> Option<Group> {
+        let d = get_dict(get_dict(self.state.data(), b"g")?, &id.to_bytes())?;
+        let admin_seed = get_bytes(d, b"K").and_then(|k| <[u8; 32]>::try_from(k).ok());
+        Some(Group {
+            id: *id,
+            admin_seed,
+            auth_data: get_bytes(d, b"s")
+                .filter(|s| s.len() == AUTH_DATA_LEN)
+                .map(<[u8]>::to_vec),
+            name: text(d, b"n"),
+            removed: get_int(d, b"r").unwrap_or(0).max(0),
+            common: Common::read(d),
+        })
+    }
+
+    /// Adds or replaces a group.
+    ///
+    /// # Errors
+    /// [`ConfigError::Field`] for an id that is not a group's, an admin seed whose public key
+    /// is not the id, auth data that is not 100 bytes, or a name over 100 bytes.
+    pub fn set_group(&mut self, g: &Group) -> Result<(), ConfigError> {
+        if g.id.prefix() != IdPrefix::Group {
+            return Err(ConfigError::Field("id"));
+        }
+        if let Some(seed) = &g.admin_seed
+            && Identity::from_seed(seed).ed25519_public().as_bytes() != g.id.key()
+        {
+            return Err(ConfigError::Field("admin_seed"));
+        }
+        if g.auth_data
+            .as_ref()
+            .is_some_and(|a| a.len() != AUTH_DATA_LEN)
+        {
+            return Err(ConfigError::Field("auth_data"));
+        }
+        if g.name.len() > MAX_NAME {
+            return Err(ConfigError::Field("name"));
+        }
+        let mut e = Dict::new();
+        // `K` is always written: empty for a member.
+        let seed = g.admin_seed.map(Vec::from).unwrap_or_default();
+        e.insert(b"K".to_vec(), Value::from(seed.as_slice()));
+        if g.admin_seed.is_none()
+            && let Some(auth) = &g.auth_data
+        {
+            e.insert(b"s".to_vec(), Value::from(auth.as_slice()));
+        }
+        if !g.name.is_empty() {
+            e.insert(b"n".to_vec(), Value::from(g.name.as_str()));
+        }
+        if g.removed > 0 {
+            e.insert(b"r".to_vec(), Value::from(g.removed));
+        }
+        g.common.write(&mut e);
+        let key = g.id.to_bytes().to_vec();
+        self.state.edit(|d| {
+            if let Some(groups) = dict_at(d, b"g") {
+                groups.insert(key, Value::Dict(e));
+            }
+        })
+    }
+
+    /// A legacy group.
+    pub fn legacy_group(&self, id: &SessionId) -> Option<LegacyGroup> {
+        let d = get_dict(get_dict(self.state.data(), b"C")?, &id.to_bytes())?;
+        let key = |k: &[u8]| get_bytes(d, k).and_then(|b| <[u8; 32]>::try_from(b).ok());
+        Some(LegacyGroup {
+            id: *id,
+            name: text(d, b"n"),
+            enc_keys: key(b"k").zip(key(b"K")),
+            members: id_set(d, b"m"),
+            admins: id_set(d, b"a"),
+            disappearing_secs: get_int(d, b"E").unwrap_or(0).max(0),
+            common: Common::read(d),
+        })
+    }
+
+    /// Adds or replaces a legacy group.
+    ///
+    /// # Errors
+    /// [`ConfigError::Field`] for an id that is not a `05` account's, or a name over 100
+    /// bytes.
+    pub fn set_legacy_group(&mut self, g: &LegacyGroup) -> Result<(), ConfigError> {
+        if g.id.prefix() != IdPrefix::Standard {
+            return Err(ConfigError::Field("id"));
+        }
+        if g.name.len() > MAX_NAME {
+            return Err(ConfigError::Field("name"));
+        }
+        let mut e = Dict::new();
+        e.insert(b"n".to_vec(), Value::from(g.name.as_str()));
+        if let Some((pk, sk)) = &g.enc_keys {
+            e.insert(b"k".to_vec(), Value::from(pk.as_slice()));
+            e.insert(b"K".to_vec(), Value::from(sk.as_slice()));
+        }
+        let ids = |s: &BTreeSet<SessionId>| {
+            Value::Set(
+                s.iter()
+                    .map(|id| Scalar::Bytes(id.to_bytes().to_vec()))
+                    .collect(),
+            )
+        };
+        e.insert(b"m".to_vec(), ids(&g.members));
+        e.insert(b"a".to_vec(), ids(&g.admins));
+        if g.disappearing_secs > 0 {
+            e.insert(b"E".to_vec(), Value::from(g.disappearing_secs));
+        }
+        g.common.write(&mut e);
+        let key = g.id.to_bytes().to_vec();
+        self.state.edit(|d| {
+            if let Some(groups) = dict_at(d, b"C") {
+                groups.insert(key, Value::Dict(e));
+            }
+        })
+    }
+
+    /// A community room (URL and room matched case-insensitively).
+    pub fn community(&self, base_url: &str, room: &str) -> Option<Community> {
+        let url = canonical_url(base_url);
+        let server = get_dict(get_dict(self.state.data(), b"o")?, url.as_bytes())?;
+        let pubkey = get_bytes(server, b"#").and_then(|k| <[u8; 32]>::try_from(k).ok())?;
+        let entry = get_dict(get_dict(server, b"R")?, room.to_lowercase().as_bytes())?;
+        Some(Community {
+            base_url: url,
+            pubkey,
+            room: text(entry, b"n"),
+            common: Common::read(entry),
+        })
+    }
+
+    /// Adds or replaces a community room.
+    ///
+    /// # Errors
+    /// [`ConfigError::Field`] for an empty URL or room.
+    pub fn set_community(&mut self, c: &Community) -> Result<(), ConfigError> {
+        let url = canonical_url(&c.base_url);
+        if url.is_empty() || c.room.is_empty() {
+            return Err(ConfigError::Field("community"));
+        }
+        let mut e = Dict::new();
+        e.insert(b"n".to_vec(), Value::from(c.room.as_str()));
+        c.common.write(&mut e);
+        let room = c.room.to_lowercase();
+        let pubkey = c.pubkey;
+        self.state.edit(|d| {
+            let Some(server) = dict_at(d, b"o").and_then(|o| dict_at(o, url.as_bytes())) else {
+                return;
+            };
+            server.insert(b"#".to_vec(), Value::from(pubkey.as_slice()));
+            if let Some(rooms) = dict_at(server, b"R") {
+                rooms.insert(room.into_bytes(), Value::Dict(e));
+            }
+        })
+    }
+
+    /// Removes a group, legacy group or room; false if there was none.
+    ///
+    /// # Errors
+    /// [`ConfigError::SeqnoOverflow`] at the largest seqno.
+    pub fn erase_group(&mut self, id: &SessionId) -> Result<bool, ConfigError> {
+        let kind: &[u8] = if id.prefix() == IdPrefix::Group {
+            b"g"
+        } else {
+            b"C"
+        };
+        let key = id.to_bytes();
+        let present =
+            get_dict(self.state.data(), kind).is_some_and(|g| g.contains_key(key.as_slice()));
+        if present {
+            self.state.edit(|d| {
+                if let Some(Value::Dict(g)) = d.get_mut(kind) {
+                    g.remove(key.as_slice());
+                }
+            })?;
+        }
+        Ok(present)
+    }
+
+    /// Every group's id (`03` and legacy `05`).
+    pub fn group_ids(&self) -> Vec<SessionId> {
+        [b"g".as_slice(), b"C"]
+            .iter()
+            .flat_map(|kind| get_dict(self.state.data(), kind).into_iter().flatten())
+            .filter_map(|(k, _)| SessionId::from_slice(k).ok())
+            .collect()
+    }
+}

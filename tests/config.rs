@@ -651,7 +651,10 @@ fn hostile_messages_are_refused() {
         (b"de", ConfigError::Missing("#")),
         (b"d1:#i1e1:<le1:=dee", ConfigError::Missing("&")),
         (b"d1:#i1ee", ConfigError::Missing("&")),
-        (b"d1:#i-1e1:&dee", ConfigError::Malformed),
+        // libsession cannot read these, so neither side accepts them.
+        (b"d1:#i1e1:&dee", ConfigError::Missing("=")),
+        (b"d1:#i1e1:&de1:<lee", ConfigError::Missing("=")),
+        (b"d1:#i-1e1:&de1:=dee", ConfigError::Malformed),
         (b"d1:#i1e1:&d1:ai1e1:ai2eee", ConfigError::Malformed),
         (b"d1:#i1e1:&d1:aleee", ConfigError::Data("an empty set")),
         (b"d1:#i1e1:&d1:adeee", ConfigError::Data("an empty dictionary")),
@@ -694,13 +697,13 @@ fn hostile_messages_are_refused() {
         }
         b.extend_from_slice(b"i1e");
         b.extend(std::iter::repeat_n(b'e', n + 1));
-        b.extend_from_slice(b"e");
+        b.extend_from_slice(b"1:<le1:=dee");
         b
     };
     assert!(ok(&deep(config::MAX_DEPTH)).is_ok());
     assert_eq!(ok(&deep(config::MAX_DEPTH + 1)), Err(ConfigError::TooDeep));
     // The largest seqno cannot go further.
-    let max = ok(b"d1:#i9223372036854775807e1:&dee").unwrap();
+    let max = ok(b"d1:#i9223372036854775807e1:&de1:=dee").unwrap();
     assert_eq!(max.next().unwrap_err(), ConfigError::SeqnoOverflow);
     assert_eq!(
         config::merge(&[], None).unwrap_err(),
@@ -1024,4 +1027,121 @@ fn user_groups_round_trip_each_kind_and_check_keys() {
     assert!(!laptop.erase_group(&other).unwrap());
     assert!(laptop.erase_group(&legacy_id).unwrap());
     assert_eq!(laptop.group_ids(), [gid]);
+}
+
+#[test]
+fn setters_keep_fields_they_do_not_know_and_debug_hides_keys() {
+    use session_protocol::config::{Contact, Contacts, Group, UserGroups};
+    use session_protocol::{IdPrefix, SessionId};
+    let me = Identity::from_seed(&[12; 32]);
+    let bob = Identity::from_seed(&[0xb0; 32]).session_id();
+    let mut book = Contacts::new(&me);
+    book.set(&Contact::new(bob)).unwrap();
+    // A newer client added a field `z` to Bob's record.
+    book.state_mut()
+        .edit(|d| {
+            let Some(Value::Dict(c)) = d.get_mut(b"c".as_slice()) else {
+                unreachable!()
+            };
+            let Some(Value::Dict(r)) = c.get_mut(bob.to_bytes().as_slice()) else {
+                unreachable!()
+            };
+            r.insert(key("z"), 5.into());
+        })
+        .unwrap();
+    let mut named = Contact::new(bob);
+    named.name = "Bob".into();
+    named.profile_pic = Some(("https://p".into(), [0x5a; 32]));
+    book.set(&named).unwrap();
+    let Value::Dict(c) = &book.state().data()[&key("c")] else {
+        unreachable!()
+    };
+    let Value::Dict(r) = &c[bob.to_bytes().as_slice()] else {
+        unreachable!()
+    };
+    assert_eq!(r[&key("z")], 5.into(), "the unknown field survives");
+    assert_eq!(r[&key("n")], "Bob".into());
+    let shown = format!("{named:?}");
+    assert!(
+        shown.contains("https://p") && !shown.contains("90, 90"),
+        "{shown}"
+    );
+
+    let admin = Identity::from_seed(&[0x44; 32]);
+    let gid = SessionId::new(IdPrefix::Group, *admin.ed25519_public().as_bytes());
+    let mut g = Group::new(gid);
+    g.admin_seed = Some([0x44; 32]);
+    let shown = format!("{g:?}");
+    assert!(
+        shown.contains("admin: true") && !shown.contains("68, 68"),
+        "{shown}"
+    );
+    let mut groups = UserGroups::new(&me);
+    groups.set_group(&g).unwrap();
+    let push = groups.state_mut().push().unwrap();
+    let msg = format!("{:?}", groups.state());
+    assert!(!msg.contains("68"), "{msg}");
+    assert!(!format!("{push:?}").contains("68, 68"));
+}
+
+#[test]
+fn edits_deeper_than_readers_accept_are_refused() {
+    use session_protocol::config::{ConfigKind, ConfigState};
+    let me = Identity::from_seed(&[13; 32]);
+    let mut s = ConfigState::new(ConfigKind::CONTACTS, &me);
+    let nest = |n: usize| {
+        let mut v = Value::from(1);
+        for _ in 0..n {
+            let Value::Dict(d) = dict(vec![("a", v)]) else {
+                unreachable!()
+            };
+            v = Value::Dict(d);
+        }
+        v
+    };
+    s.edit(|d| {
+        d.insert(key("ok"), nest(config::MAX_DEPTH));
+    })
+    .unwrap();
+    assert_eq!(
+        s.edit(|d| {
+            d.insert(key("deep"), nest(config::MAX_DEPTH + 1));
+        }),
+        Err(ConfigError::TooDeep)
+    );
+    assert!(!s.data().contains_key(&key("deep")));
+    // What was accepted pushes and reads back, history included.
+    let p = s.push().unwrap();
+    s.confirm_pushed(p.seqno, "a");
+    s.edit(|d| {
+        d.insert(key("ok"), nest(config::MAX_DEPTH - 1));
+    })
+    .unwrap();
+    let p2 = s.push().unwrap();
+    let mut other = ConfigState::new(ConfigKind::CONTACTS, &me);
+    assert_eq!(other.merge(&[("b", &p2.data)]), ["b"]);
+    assert_eq!(other.data(), s.data());
+}
+
+#[test]
+fn a_device_with_nothing_unpushed_restates_a_merge_as_libsession_does() {
+    let me = Identity::from_seed(&[14; 32]);
+    let (mut a, mut b) = (UserProfile::new(&me), UserProfile::new(&me));
+    a.set_name("A").unwrap();
+    b.set_nts_priority(3).unwrap();
+    let (pa, pb) = (a.state_mut().push().unwrap(), b.state_mut().push().unwrap());
+    a.state_mut().confirm_pushed(pa.seqno, "ha");
+    b.state_mut().confirm_pushed(pb.seqno, "hb");
+    a.state_mut().merge(&[("hb", &pb.data)]);
+    // The merged message's own diff lists all of its data, and the replaced hash is gone.
+    assert!(a.state().current_hashes().is_empty());
+    let dump = a.state().dump();
+    let at = dump.windows(3).rposition(|w| w == b"1:=").unwrap();
+    assert!(
+        dump[at..].starts_with(b"1:=d1:+0:1:n0:e"),
+        "{}",
+        String::from_utf8_lossy(&dump[at..])
+    );
+    let p = a.state_mut().push().unwrap();
+    assert_eq!(p.obsolete, ["ha", "hb"]);
 }

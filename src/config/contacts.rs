@@ -6,7 +6,12 @@ use alloc::vec::Vec;
 use super::ConfigError;
 use super::state::{ConfigKind, ConfigState};
 use super::user_profile::MAX_NAME;
-use super::value::{Dict, Value, dict_at, get_bytes, get_dict, get_int};
+use super::value::{Dict, Value, dict_at, get_bytes, get_dict, get_int, update_known};
+
+/// The record keys [`Contact`] reads and writes; others are kept as they are.
+const KNOWN: &[&[u8]] = &[
+    b"n", b"N", b"p", b"q", b"a", b"A", b"b", b"+", b"@", b"!", b"e", b"E", b"j",
+];
 use crate::identity::{IdPrefix, Identity, SessionId};
 
 /// How a conversation notifies.
@@ -30,8 +35,8 @@ pub enum Disappearing {
     AfterRead(i64),
 }
 
-/// One contact.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One contact. Its `Debug` leaves out the profile picture's key.
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Contact {
     /// The contact's Session ID (`05` prefix).
@@ -58,6 +63,28 @@ pub struct Contact {
     pub disappearing: Option<Disappearing>,
     /// When the contact was created (Unix seconds); 0: unknown.
     pub created: i64,
+}
+
+impl core::fmt::Debug for Contact {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Contact")
+            .field("session_id", &self.session_id)
+            .field("name", &self.name)
+            .field("nickname", &self.nickname)
+            .field(
+                "profile_pic",
+                &self.profile_pic.as_ref().map(|(url, _)| url),
+            )
+            .field("approved", &self.approved)
+            .field("approved_me", &self.approved_me)
+            .field("blocked", &self.blocked)
+            .field("priority", &self.priority)
+            .field("notify", &self.notify)
+            .field("mute_until", &self.mute_until)
+            .field("disappearing", &self.disappearing)
+            .field("created", &self.created)
+            .finish()
+    }
 }
 
 impl Contact {
@@ -233,9 +260,11 @@ impl Contacts {
 
     /// Adds or replaces a contact.
     ///
+    /// Fields of the record this type does not know (written by newer clients) are kept.
+    ///
     /// # Errors
     /// [`ConfigError::Field`] for a Session ID that is not a `05` account, or a name or
-    /// nickname over 100 bytes.
+    /// nickname over 100 bytes; [`ConfigError::SeqnoOverflow`] at the largest seqno.
     pub fn set(&mut self, contact: &Contact) -> Result<(), ConfigError> {
         if contact.session_id.prefix() != IdPrefix::Standard {
             return Err(ConfigError::Field("session_id"));
@@ -247,10 +276,11 @@ impl Contacts {
             return Err(ConfigError::Field("nickname"));
         }
         let key = contact.session_id.to_bytes().to_vec();
-        let entry = Value::Dict(contact.to_entry());
+        let entry = contact.to_entry();
         self.state.edit(|d| {
             if let Some(c) = dict_at(d, b"c") {
-                c.insert(key, entry);
+                let merged = update_known(get_dict(c, &key), KNOWN, entry);
+                c.insert(key, Value::Dict(merged));
             }
         })
     }

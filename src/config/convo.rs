@@ -6,7 +6,10 @@ use alloc::vec::Vec;
 
 use super::ConfigError;
 use super::state::{ConfigKind, ConfigState};
-use super::value::{Dict, Value, dict_at, get_bytes, get_dict, get_int};
+use super::value::{Dict, Value, dict_at, get_bytes, get_dict, get_int, update_known};
+
+/// The record keys [`ReadState`] reads and writes; others are kept as they are.
+const KNOWN: &[&[u8]] = &[b"r", b"u"];
 use crate::identity::{IdPrefix, Identity, SessionId};
 
 /// A day in milliseconds.
@@ -152,7 +155,8 @@ impl ConvoInfoVolatile {
         let entry = read.to_entry();
         let place = |d: &mut Dict, kind: &[u8], key: Vec<u8>| {
             if let Some(records) = dict_at(d, kind) {
-                records.insert(key, Value::Dict(entry.clone()));
+                let merged = update_known(get_dict(records, &key), KNOWN, entry.clone());
+                records.insert(key, Value::Dict(merged));
             }
         };
         match c {
@@ -181,7 +185,9 @@ impl ConvoInfoVolatile {
                 };
                 server.insert(b"#".to_vec(), Value::from(pubkey.as_slice()));
                 if let Some(rooms) = dict_at(server, b"R") {
-                    rooms.insert(room.as_bytes().to_vec(), Value::Dict(entry.clone()));
+                    let merged =
+                        update_known(get_dict(rooms, room.as_bytes()), KNOWN, entry.clone());
+                    rooms.insert(room.as_bytes().to_vec(), Value::Dict(merged));
                 }
                 // A server left without rooms goes (its key alone is no conversation).
                 if get_dict(server, b"R").is_none_or(Dict::is_empty) {

@@ -26,7 +26,7 @@ type LagKey = (i64, MessageHash);
 /// `=` this message's own diff against the data it started from, and `~` an Ed25519 signature
 /// (last, for signed config types) over every byte before the `1:~` key. Other keys sorting
 /// between these are kept and written back in place.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct ConfigMessage {
     seqno: i64,
     data: Dict,
@@ -37,6 +37,37 @@ pub struct ConfigMessage {
     /// The bytes this message was parsed from or serialized to.
     bytes: Vec<u8>,
     hash: MessageHash,
+}
+
+/// Lowercase hex in `Debug`.
+struct Hex<'a>(&'a [u8]);
+
+impl core::fmt::Debug for Hex<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        crate::wire::write_hex(f, self.0)
+    }
+}
+
+// Debug shows the shape, not the data: configs hold keys (profile pictures, group admin
+// seeds) and private lists.
+impl core::fmt::Debug for ConfigMessage {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ConfigMessage")
+            .field("seqno", &self.seqno)
+            .field("hash", &Hex(&self.hash))
+            .field("keys", &self.data.len())
+            .field("len", &self.bytes.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl core::fmt::Debug for Draft {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Draft")
+            .field("seqno", &self.seqno)
+            .field("keys", &self.data.len())
+            .finish_non_exhaustive()
+    }
 }
 
 /// Who signs and who verifies messages of a signed config type.
@@ -70,6 +101,10 @@ impl ConfigMessage {
         unknown: Vec<(Vec<u8>, Vec<u8>)>,
         signer: Option<&Identity>,
     ) -> Self {
+        // Only the history that goes on the wire is kept: a merge must replay what every
+        // reader of these bytes would see.
+        let mut lagged = lagged;
+        lagged.retain(|(s, _), _| *s < seqno && *s > seqno.saturating_sub(LAG));
         let mut msg = Self {
             seqno,
             data,
@@ -156,6 +191,7 @@ impl ConfigMessage {
         let mut diff = Diff::new();
         let mut unknown = Vec::new();
         let mut signature = None;
+        let mut saw_diff = false;
         loop {
             let key_start = r.position();
             let Some(k) = r.dict_key(&mut last)? else {
@@ -164,7 +200,10 @@ impl ConfigMessage {
             match key_at(k)? {
                 b"&" => data = Some(value::read_dict(&mut r, bytes, 0, true)?),
                 b"<" => lagged = read_lagged(&mut r, bytes, seqno)?,
-                b"=" => diff = value::read_diff(&mut r, bytes, 0)?,
+                b"=" => {
+                    diff = value::read_diff(&mut r, bytes, 0)?;
+                    saw_diff = true;
+                }
                 b"~" => {
                     let sig = r.bytes()?;
                     let sig: [u8; 64] = key_at(sig)?
@@ -192,6 +231,10 @@ impl ConfigMessage {
         }
         r.finish()?;
         let data = data.ok_or(ConfigError::Missing("&"))?;
+        // libsession cannot read a message whose data or history is its last key.
+        if !saw_diff {
+            return Err(ConfigError::Missing("="));
+        }
         if let Some(verifier) = signing.verifier {
             let (at, sig) = signature.ok_or(ConfigError::Unsigned)?;
             let signed = bytes.get(..at).ok_or(ConfigError::Malformed)?;
@@ -298,7 +341,7 @@ fn read_lagged(
             .get(h)
             .and_then(|h| h.try_into().ok())
             .ok_or(ConfigError::Lagged("a lagged hash is 32 bytes"))?;
-        let d = value::read_diff(r, input, 1)?;
+        let d = value::read_diff(r, input, 0)?;
         if !r.end_of_container()? {
             return Err(ConfigError::Lagged("a lagged diff is a triple"));
         }
@@ -313,7 +356,7 @@ fn read_lagged(
 }
 
 /// A message being edited: its data, the data it started from, and the history it carries.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Draft {
     seqno: i64,
     orig: Dict,
@@ -335,7 +378,8 @@ impl Draft {
         }
     }
 
-    /// A draft that continues a merged message at its own seqno: its diff starts empty.
+    /// A draft that continues a merged message at its own seqno, its diff starting empty (as
+    /// a device with unpushed edits continues a merge).
     pub fn from_merged(merged: &ConfigMessage) -> Self {
         Self {
             seqno: merged.seqno,
@@ -343,6 +387,16 @@ impl Draft {
             data: merged.data.clone(),
             lagged: merged.lagged.clone(),
             unknown: merged.unknown.clone(),
+        }
+    }
+
+    /// A draft that continues a merged message at its own seqno with a diff listing all its
+    /// data as added: what a device with nothing unpushed pushes after a merge in libsession,
+    /// so that devices of either kind push the same bytes for the same merge.
+    pub fn restating(merged: &ConfigMessage) -> Self {
+        Self {
+            orig: Dict::new(),
+            ..Self::from_merged(merged)
         }
     }
 

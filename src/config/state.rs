@@ -164,11 +164,15 @@ impl ConfigState {
     /// seqno.
     ///
     /// # Errors
-    /// [`ConfigError::SeqnoOverflow`] at the largest seqno.
+    /// [`ConfigError::SeqnoOverflow`] at the largest seqno; [`ConfigError::TooDeep`] for data
+    /// nested deeper than a reader accepts (nothing changes).
     pub fn edit(&mut self, edit: impl FnOnce(&mut Dict)) -> Result<(), ConfigError> {
         let mut data = self.data().clone();
         edit(&mut data);
         value::prune(&mut data);
+        if value::depth(&data) > value::MAX_DEPTH {
+            return Err(ConfigError::TooDeep);
+        }
         if &data == self.data() {
             return Ok(());
         }
@@ -297,9 +301,18 @@ impl ConfigState {
                 }
             }
             Merged::Merged(m) => {
-                self.draft = Some(Draft::from_merged(&m));
+                // As libsession does: a device with unpushed edits continues the merge with an
+                // empty diff, one without restates all the data, so that either kind of
+                // device pushes the same bytes for the same merge.
+                self.draft = Some(if self.state == State::Dirty {
+                    Draft::from_merged(&m)
+                } else {
+                    Draft::restating(&m)
+                });
                 self.current = m;
                 self.state = State::Dirty;
+                // Its hash went to the obsolete list above.
+                self.current_hash = None;
             }
         }
         accepted

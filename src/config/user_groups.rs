@@ -8,7 +8,17 @@ use super::ConfigError;
 use super::convo::canonical_url;
 use super::state::{ConfigKind, ConfigState};
 use super::user_profile::MAX_NAME;
-use super::value::{Dict, Scalar, Value, dict_at, get_bytes, get_dict, get_int};
+use super::value::{Dict, Scalar, Value, dict_at, get_bytes, get_dict, get_int, update_known};
+
+/// The keys of [`Common`].
+const COMMON: [&[u8]; 5] = [b"+", b"j", b"@", b"!", b"i"];
+
+/// `extra` and [`COMMON`]: the keys a setter owns; others are kept as they are.
+fn known(extra: &[&'static [u8]]) -> Vec<&'static [u8]> {
+    let mut k = COMMON.to_vec();
+    k.extend_from_slice(extra);
+    k
+}
 use crate::identity::{IdPrefix, Identity, SessionId};
 
 /// The length of a group member's authentication data.
@@ -81,8 +91,8 @@ impl Common {
     }
 }
 
-/// A group (`03` id).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A group (`03` id). Its `Debug` leaves out the admin seed and the auth data.
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Group {
     /// The group's id.
@@ -97,6 +107,19 @@ pub struct Group {
     pub removed: i64,
     /// Common settings.
     pub common: Common,
+}
+
+impl core::fmt::Debug for Group {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Group")
+            .field("id", &self.id)
+            .field("admin", &self.admin_seed.is_some())
+            .field("auth_data", &self.auth_data.as_ref().map(|_| "<redacted>"))
+            .field("name", &self.name)
+            .field("removed", &self.removed)
+            .field("common", &self.common)
+            .finish()
+    }
 }
 
 impl Group {
@@ -139,8 +162,8 @@ impl Community {
     }
 }
 
-/// A legacy group.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A legacy group. Its `Debug` leaves out the secret key.
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct LegacyGroup {
     /// The group's `05` id.
@@ -157,6 +180,20 @@ pub struct LegacyGroup {
     pub disappearing_secs: i64,
     /// Common settings.
     pub common: Common,
+}
+
+impl core::fmt::Debug for LegacyGroup {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("LegacyGroup")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("has_keys", &self.enc_keys.is_some())
+            .field("members", &self.members)
+            .field("admins", &self.admins)
+            .field("disappearing_secs", &self.disappearing_secs)
+            .field("common", &self.common)
+            .finish()
+    }
 }
 
 impl LegacyGroup {
@@ -250,7 +287,8 @@ impl UserGroups {
     ///
     /// # Errors
     /// [`ConfigError::Field`] for an id that is not a group's, an admin seed whose public key
-    /// is not the id, auth data that is not 100 bytes, or a name over 100 bytes.
+    /// is not the id, auth data that is not 100 bytes, or a name over 100 bytes;
+    /// [`ConfigError::SeqnoOverflow`] at the largest seqno.
     pub fn set_group(&mut self, g: &Group) -> Result<(), ConfigError> {
         if g.id.prefix() != IdPrefix::Group {
             return Err(ConfigError::Field("id"));
@@ -286,9 +324,11 @@ impl UserGroups {
         }
         g.common.write(&mut e);
         let key = g.id.to_bytes().to_vec();
+        let owned = known(&[b"K", b"s", b"n", b"r"]);
         self.state.edit(|d| {
             if let Some(groups) = dict_at(d, b"g") {
-                groups.insert(key, Value::Dict(e));
+                let merged = update_known(get_dict(groups, &key), &owned, e);
+                groups.insert(key, Value::Dict(merged));
             }
         })
     }
@@ -312,7 +352,7 @@ impl UserGroups {
     ///
     /// # Errors
     /// [`ConfigError::Field`] for an id that is not a `05` account's, or a name over 100
-    /// bytes.
+    /// bytes; [`ConfigError::SeqnoOverflow`] at the largest seqno.
     pub fn set_legacy_group(&mut self, g: &LegacyGroup) -> Result<(), ConfigError> {
         if g.id.prefix() != IdPrefix::Standard {
             return Err(ConfigError::Field("id"));
@@ -340,9 +380,11 @@ impl UserGroups {
         }
         g.common.write(&mut e);
         let key = g.id.to_bytes().to_vec();
+        let owned = known(&[b"n", b"k", b"K", b"m", b"a", b"E"]);
         self.state.edit(|d| {
             if let Some(groups) = dict_at(d, b"C") {
-                groups.insert(key, Value::Dict(e));
+                let merged = update_known(get_dict(groups, &key), &owned, e);
+                groups.insert(key, Value::Dict(merged));
             }
         })
     }
@@ -364,7 +406,8 @@ impl UserGroups {
     /// Adds or replaces a community room.
     ///
     /// # Errors
-    /// [`ConfigError::Field`] for an empty URL or room.
+    /// [`ConfigError::Field`] for an empty URL or room; [`ConfigError::SeqnoOverflow`] at the
+    /// largest seqno.
     pub fn set_community(&mut self, c: &Community) -> Result<(), ConfigError> {
         let url = canonical_url(&c.base_url);
         if url.is_empty() || c.room.is_empty() {
@@ -381,7 +424,9 @@ impl UserGroups {
             };
             server.insert(b"#".to_vec(), Value::from(pubkey.as_slice()));
             if let Some(rooms) = dict_at(server, b"R") {
-                rooms.insert(room.into_bytes(), Value::Dict(e));
+                let owned = known(&[b"n"]);
+                let merged = update_known(get_dict(rooms, room.as_bytes()), &owned, e);
+                rooms.insert(room.into_bytes(), Value::Dict(merged));
             }
         })
     }

@@ -1,8 +1,6 @@
 //! The user profile config (namespace 2): display name, profile picture, Note-to-Self
 //! settings and the blinded message-request switch.
 
-use alloc::vec::Vec;
-
 use super::ConfigError;
 use super::state::{ConfigKind, ConfigState};
 use super::value::{Dict, Value};
@@ -58,7 +56,8 @@ impl UserProfile {
     /// Sets the display name (empty: removes it).
     ///
     /// # Errors
-    /// [`ConfigError::Field`] for a name over [`MAX_NAME`] bytes.
+    /// [`ConfigError::Field`] for a name over [`MAX_NAME`] bytes;
+    /// [`ConfigError::SeqnoOverflow`] at the largest seqno.
     pub fn set_name(&mut self, name: &str) -> Result<(), ConfigError> {
         if name.len() > MAX_NAME {
             return Err(ConfigError::Field("name"));
@@ -141,7 +140,5 @@ impl UserProfile {
     }
 
     /// The keys this type understands.
-    pub fn known_keys() -> Vec<&'static [u8]> {
-        alloc::vec![b"n", b"p", b"q", b"+", b"e", b"M"]
-    }
+    pub const KNOWN_KEYS: &'static [&'static [u8]] = &[b"n", b"p", b"q", b"+", b"e", b"M"];
 }

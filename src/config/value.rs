@@ -125,6 +125,17 @@ pub fn prune(dict: &mut Dict) {
     });
 }
 
+/// How many dictionaries deep `dict` nests below itself (0 for one holding no dictionary).
+pub(crate) fn depth(dict: &Dict) -> usize {
+    dict.values()
+        .map(|v| match v {
+            Value::Dict(d) => depth(d).saturating_add(1),
+            Value::Scalar(_) | Value::Set(_) => 0,
+        })
+        .max()
+        .unwrap_or(0)
+}
+
 /// Every leaf of `dict` as added (`removed == false`) or removed.
 fn all_of(dict: &Dict, removed: bool) -> Diff {
     dict.iter()
@@ -460,4 +471,15 @@ pub(crate) fn put(d: &mut Dict, key: &[u8], v: Option<Value>) {
             d.remove(key);
         }
     }
+}
+
+/// A record rewritten by a typed setter: the keys in `known` come from `new` (absent there:
+/// removed), and every other key of `old` stays, so fields written by newer clients survive.
+pub(crate) fn update_known(old: Option<&Dict>, known: &[&[u8]], new: Dict) -> Dict {
+    let mut out = old.cloned().unwrap_or_default();
+    for k in known {
+        out.remove(*k);
+    }
+    out.extend(new);
+    out
 }

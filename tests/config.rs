@@ -1145,3 +1145,24 @@ fn a_device_with_nothing_unpushed_restates_a_merge_as_libsession_does() {
     let p = a.state_mut().push().unwrap();
     assert_eq!(p.obsolete, ["ha", "hb"]);
 }
+
+#[test]
+fn the_fuzz_seeds_are_valid_messages() {
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz/corpus/config_message");
+    for name in [
+        "empty",
+        "m10",
+        "old-lagged",
+        "unknown-keys",
+        "contacts",
+        "convo",
+        "groups",
+    ] {
+        let bytes = std::fs::read(dir.join(name)).unwrap();
+        assert!(
+            ConfigMessage::parse(&bytes, Signing::default()).is_ok(),
+            "{name}"
+        );
+    }
+}

@@ -9,7 +9,10 @@
 )]
 
 use session_protocol::Identity;
-use session_protocol::config::{self, ConfigMessage, Merged, Signing, UserProfile};
+use session_protocol::config::{
+    self, ConfigKind, ConfigMessage, Contacts, ConvoInfoVolatile, Merged, Signing, UserGroups,
+    UserProfile,
+};
 
 pub(crate) fn run(data: &[u8]) {
     let parsed = ConfigMessage::parse(data, Signing::default());
@@ -48,4 +51,39 @@ pub(crate) fn run(data: &[u8]) {
     let _ = config::unwrap_plaintext(data);
     let _ = config::decrypt(&[7; 32], "UserProfile", data);
     let _ = UserProfile::load(&me, data);
+    // A message that parses, sealed as a genuine config of each user type (a compromised or
+    // buggy device of the account): the typed readers take whatever data it holds.
+    if parsed.is_ok() {
+        let sealed = |kind: ConfigKind| {
+            let padded = config::pad(data);
+            config::encrypt(&me.seed(), kind.domain, &padded).unwrap()
+        };
+        let mut p = UserProfile::new(&me);
+        p.state_mut()
+            .merge(&[("h", &sealed(ConfigKind::USER_PROFILE))]);
+        let _ = (
+            p.name(),
+            p.profile_pic(),
+            p.nts_priority(),
+            p.blinded_msgreqs(),
+        );
+        let mut c = Contacts::new(&me);
+        c.state_mut().merge(&[("h", &sealed(ConfigKind::CONTACTS))]);
+        for contact in c.iter() {
+            assert_eq!(c.get(&contact.session_id), Some(contact.clone()));
+        }
+        let mut v = ConvoInfoVolatile::new(&me);
+        v.state_mut()
+            .merge(&[("h", &sealed(ConfigKind::CONVO_INFO_VOLATILE))]);
+        for (conv, read) in v.iter() {
+            assert_eq!(v.get(&conv), Some(read));
+        }
+        let _ = v.prune(1_700_000_000_000);
+        let mut g = UserGroups::new(&me);
+        g.state_mut()
+            .merge(&[("h", &sealed(ConfigKind::USER_GROUPS))]);
+        for id in g.group_ids() {
+            let _ = (g.group(&id), g.legacy_group(&id));
+        }
+    }
 }

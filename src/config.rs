@@ -48,6 +48,7 @@
 mod contacts;
 mod convo;
 mod encrypt;
+mod group_keys;
 mod message;
 mod state;
 mod user_groups;
@@ -59,6 +60,9 @@ pub use convo::{Conversation, ConvoInfoVolatile, PRUNE_AFTER_MS, ReadState};
 pub use encrypt::{
     MAX_DECOMPRESSED, MAX_DOMAIN, MAX_PUSH, OVERHEAD, compress, decrypt, encrypt, pad, padded_size,
     unwrap_plaintext,
+};
+pub use group_keys::{
+    GroupKey, KEY_EXPIRY_MS, KEY_MULTIPLE, KeysMessage, Rekey, SuppliedKey, rekey,
 };
 pub use message::{ConfigMessage, Draft, LAG, Merged, MessageHash, Signing, merge};
 pub use state::{ConfigKind, ConfigState, Push, State};

@@ -1166,3 +1166,120 @@ fn the_fuzz_seeds_are_valid_messages() {
         );
     }
 }
+
+#[test]
+fn group_keys_messages_match_libsession_and_open_for_members_only() {
+    use session_protocol::config::{KeysMessage, rekey};
+    let v = &vectors()["group-keys"];
+    let group = Identity::from_seed(&unhex_array(&s(v, "group_seed")));
+    let gpk = group.ed25519_public();
+    assert_eq!(hex(gpk.as_bytes()), s(v, "group_pk"));
+    let admin1 = Identity::from_seed(&unhex_array(&s(v, "admin1_seed")));
+    assert_eq!(admin1.session_id().to_string(), s(v, "admin1_id"));
+    let members: Vec<Identity> = v["member_seeds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| Identity::from_seed(&unhex_array(x.as_str().unwrap())))
+        .collect();
+    for (m, id) in members.iter().zip(v["member_ids"].as_array().unwrap()) {
+        assert_eq!(m.session_id().to_string(), id.as_str().unwrap());
+    }
+
+    // Generation 0, nobody in the group yet: no copies, no junk.
+    let g0 = rekey(&group, &[], 0).unwrap();
+    assert_eq!(hex(&g0.message), s(v, "gen0_message"));
+    assert_eq!(hex(&g0.key[..]), s(v, "gen0_key"));
+    let parsed = KeysMessage::parse(&g0.message, &gpk).unwrap();
+    assert_eq!((parsed.generation(), parsed.copies()), (0, 0));
+    assert_eq!(
+        hex(&parsed.admin_key(&group).unwrap().unwrap()[..]),
+        s(v, "gen0_key")
+    );
+    assert!(parsed.member_keys(&members[0], &gpk).is_empty());
+
+    // Generation 1 for admin1 and the four members, in any order.
+    let mut ids: Vec<_> = members.iter().map(Identity::session_id).collect();
+    ids.push(admin1.session_id());
+    ids.reverse();
+    let g1 = rekey(&group, &ids, 1).unwrap();
+    assert_eq!(hex(&g1.key[..]), s(v, "gen1_key"));
+    assert_eq!(g1.message.len(), v["gen1_len"].as_u64().unwrap() as usize);
+    assert_eq!(hex(&blake2b256(&g1.message)), s(v, "gen1_blake2b"));
+    for piece in ["gen1_k0", "gen1_k5_junk", "gen1_k74_junk"] {
+        let want = unhex(&s(v, piece));
+        assert!(
+            g1.message.windows(48).any(|w| w == want.as_slice()),
+            "{piece}"
+        );
+    }
+    let parsed = KeysMessage::parse(&g1.message, &gpk).unwrap();
+    assert_eq!(parsed.copies(), 75);
+    for m in members.iter().chain([&admin1]) {
+        let got = parsed.member_keys(m, &gpk);
+        assert_eq!(got.len(), 1);
+        assert_eq!((got[0].generation, &got[0].key[..]), (1, &g1.key[..]));
+    }
+    let outsider = Identity::from_seed(&[0x99; 32]);
+    assert!(parsed.member_keys(&outsider, &gpk).is_empty());
+
+    // Refused: tampered, wrong group, unsigned, bad shapes.
+    let mut bad = g1.message.clone();
+    bad[100] ^= 1;
+    assert_eq!(KeysMessage::parse(&bad, &gpk), Err(ConfigError::Signature));
+    let other = Identity::from_seed(&[1; 32]).ed25519_public();
+    assert_eq!(
+        KeysMessage::parse(&g0.message, &other),
+        Err(ConfigError::Signature)
+    );
+    let unsigned = &g0.message[..g0.message.len() - 71];
+    let mut unsigned = unsigned.to_vec();
+    unsigned.push(b'e');
+    assert_eq!(
+        KeysMessage::parse(&unsigned, &gpk),
+        Err(ConfigError::Unsigned)
+    );
+    assert!(
+        rekey(
+            &group,
+            &[session_protocol::SessionId::new(
+                session_protocol::IdPrefix::Group,
+                [1; 32]
+            )],
+            2
+        )
+        .is_err()
+    );
+    assert!(rekey(&group, &[], -1).is_err());
+    // An admin of another group cannot read `K`.
+    assert_eq!(
+        KeysMessage::parse(&g0.message, &gpk)
+            .unwrap()
+            .admin_key(&outsider)
+            .unwrap_err(),
+        ConfigError::Decrypt
+    );
+
+    // A supplemental message hands m1 both existing keys, and nobody else anything.
+    let sup = KeysMessage::parse(&unhex(&s(v, "supplement_for_m1")), &gpk).unwrap();
+    assert!(sup.is_supplemental());
+    assert_eq!(sup.generation(), 1);
+    let keys = sup.member_keys(&members[0], &gpk);
+    let t0 = v["supplement_t0"].as_i64().unwrap();
+    assert_eq!(keys.len(), 2);
+    assert_eq!(
+        (keys[0].generation, &keys[0].key[..], keys[0].timestamp_ms),
+        (0, &g0.key[..], t0)
+    );
+    assert_eq!(
+        (keys[1].generation, &keys[1].key[..], keys[1].timestamp_ms),
+        (1, &g1.key[..], t0 + 1000)
+    );
+    assert!(sup.member_keys(&members[1], &gpk).is_empty());
+    assert!(sup.admin_key(&group).unwrap().is_none());
+}
+
+fn blake2b256(data: &[u8]) -> [u8; 32] {
+    use blake2::Digest;
+    blake2::Blake2b::<blake2::digest::consts::U32>::digest(data).into()
+}

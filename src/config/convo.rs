@@ -220,7 +220,8 @@ impl ConvoInfoVolatile {
             &mut out,
         );
         for (url, server) in get_dict(d, b"o").into_iter().flatten() {
-            let Value::Dict(server) = server else {
+            // A URL or room that is not UTF-8 cannot be asked for: not listed either.
+            let (Ok(url), Value::Dict(server)) = (core::str::from_utf8(url), server) else {
                 continue;
             };
             let Some(pubkey) = get_bytes(server, b"#").and_then(|k| <[u8; 32]>::try_from(k).ok())
@@ -228,11 +229,11 @@ impl ConvoInfoVolatile {
                 continue;
             };
             for (room, e) in get_dict(server, b"R").into_iter().flatten() {
-                if let Value::Dict(e) = e {
+                if let (Ok(room), Value::Dict(e)) = (core::str::from_utf8(room), e) {
                     out.push((
                         Conversation::Community {
-                            base_url: String::from_utf8_lossy(url).into_owned(),
-                            room: String::from_utf8_lossy(room).into_owned(),
+                            base_url: url.into(),
+                            room: room.into(),
                             pubkey,
                         },
                         ReadState::from_entry(e),

@@ -122,6 +122,36 @@ fn benches(c: &mut Criterion) {
     g.bench_function("prim/decompress/1000_entries", |b| {
         b.iter(|| config::unwrap_plaintext(black_box(&padded)).unwrap())
     });
+
+    // Groups: a rekey for 100 members beside its floor, 100 multi-recipient copies.
+    let group = Identity::from_seed(&[0x61; 32]);
+    let ids: Vec<_> = (0..100u8)
+        .map(|i| Identity::from_seed(&[i; 32]).session_id())
+        .collect();
+    g.bench_function("group_rekey/100_members", |b| {
+        b.iter(|| config::rekey(&group, black_box(&ids), 7).unwrap())
+    });
+    let xs: Vec<_> = ids
+        .iter()
+        .map(|id| session_protocol::X25519Public::from_bytes(*id.key()))
+        .collect();
+    let nonce = [7u8; 24];
+    g.bench_function("prim/multi_seal/100_copies", |b| {
+        b.iter(|| {
+            for x in &xs {
+                black_box(
+                    session_protocol::envelope::multi::seal_for(
+                        &group,
+                        x,
+                        b"SessionGroupKeyMemberKey",
+                        &nonce,
+                        &[1; 32],
+                    )
+                    .unwrap(),
+                );
+            }
+        })
+    });
     g.finish();
 }
 
@@ -137,6 +167,11 @@ fn main() {
                 ("config/prim/zstd_compress/1000_entries", 1.0),
                 ("config/prim/encrypt/1000_entries", 1.0),
             ],
+            goal: None,
+        },
+        report::Floor {
+            op: "config/group_rekey/100_members",
+            parts: &[("config/prim/multi_seal/100_copies", 1.0)],
             goal: None,
         },
         report::Floor {

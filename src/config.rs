@@ -25,7 +25,9 @@
 //! encrypt to equal bytes. [`ConfigState`] runs the whole cycle for one config: edits, `push`,
 //! `confirm_pushed`, `merge` of what the swarm holds, and `dump`/`load` for persistence.
 //! [`UserProfile`], [`Contacts`], [`ConvoInfoVolatile`] and [`UserGroups`] are the typed user
-//! configs on top of it.
+//! configs on top of it. A group (`03` id) keeps its keys in keys messages ([`rekey`],
+//! [`KeysMessage`]) and its [`GroupInfo`] and [`GroupMembers`] as configs signed by the group
+//! and encrypted with those keys.
 //!
 //! ```
 //! use session_protocol::Identity;
@@ -48,6 +50,7 @@
 mod contacts;
 mod convo;
 mod encrypt;
+mod group_info;
 mod group_keys;
 mod message;
 mod state;
@@ -61,6 +64,7 @@ pub use encrypt::{
     MAX_DECOMPRESSED, MAX_DOMAIN, MAX_PUSH, OVERHEAD, compress, decrypt, encrypt, pad, padded_size,
     unwrap_plaintext,
 };
+pub use group_info::{GroupInfo, GroupMembers, MAX_DESCRIPTION, Member, Status};
 pub use group_keys::{
     GroupKey, KEY_EXPIRY_MS, KEY_MULTIPLE, KeysMessage, Rekey, SuppliedKey, rekey,
 };

@@ -1283,3 +1283,145 @@ fn blake2b256(data: &[u8]) -> [u8; 32] {
     use blake2::Digest;
     blake2::Blake2b::<blake2::digest::consts::U32>::digest(data).into()
 }
+
+#[test]
+fn group_info_push_matches_libsession() {
+    use session_protocol::config::GroupInfo;
+    let v = &vectors()["group-info"];
+    let admin = Identity::from_seed(&unhex_array(&s(v, "admin_seed")));
+    let gpk = admin.ed25519_public();
+    assert_eq!(hex(gpk.as_bytes()), s(v, "group_pk"));
+    let key: [u8; 32] = unhex_array(&s(v, "key"));
+    let mut info = GroupInfo::new(&gpk, Some(&admin), &[key]).unwrap();
+    info.set_name(&s(v, "name")).unwrap();
+    let push = info.state_mut().push().unwrap();
+    assert_eq!(push.seqno, 1);
+    assert_eq!(hex(&push.data), s(v, "push1"));
+    // A member (read-only) reads it; an edit is refused.
+    let mut member_view = GroupInfo::new(&gpk, None, &[key]).unwrap();
+    assert!(member_view.state().is_read_only());
+    assert_eq!(member_view.state_mut().merge(&[("h1", &push.data)]), ["h1"]);
+    assert_eq!(member_view.name().as_deref(), Some("GROUP Name"));
+    assert_eq!(member_view.set_name("x"), Err(ConfigError::ReadOnly));
+    // Someone else's key is not the group's.
+    let other = Identity::from_seed(&[1; 32]);
+    assert_eq!(
+        GroupInfo::new(&gpk, Some(&other), &[key]).unwrap_err(),
+        ConfigError::Field("admin")
+    );
+}
+
+#[test]
+fn a_group_is_created_rekeyed_and_a_removed_member_is_locked_out() {
+    use rand_chacha::rand_core::SeedableRng;
+    use session_protocol::SymmetricKey;
+    use session_protocol::config::{GroupInfo, GroupMembers, KeysMessage, Member, Status, rekey};
+    use session_protocol::envelope::{ProSignature, open_group_message, seal_group_message};
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(7);
+    let group = Identity::from_seed(&[0x61; 32]);
+    let gpk = group.ed25519_public();
+    let admin_user = Identity::from_seed(&[0x62; 32]);
+    let people: Vec<Identity> = (0..3u8)
+        .map(|i| Identity::from_seed(&[0x70 + i; 32]))
+        .collect();
+
+    // The admin lists the members and makes generation 0 for them.
+    let mut members = GroupMembers::new(&gpk, Some(&group), &[]).unwrap();
+    let mut me = Member::new(admin_user.session_id());
+    me.admin = true;
+    me.name = "Admin".into();
+    members.set(&me).unwrap();
+    for (i, p) in people.iter().enumerate() {
+        let mut m = Member::new(p.session_id());
+        m.name = format!("member {i}");
+        m.invite = Status::Sent;
+        members.set(&m).unwrap();
+    }
+    let g0 = rekey(&group, &members.ids(), 0).unwrap();
+    members.state_mut().replace_keys(&[*g0.key], true).unwrap();
+    let mut info = GroupInfo::new(&gpk, Some(&group), &[*g0.key]).unwrap();
+    info.set_name("Tomato sauce").unwrap();
+    let (pi, pm) = (
+        info.state_mut().push().unwrap(),
+        members.state_mut().push().unwrap(),
+    );
+
+    // Each member recovers the key from the keys message and reads Info and Members.
+    let keys0 = KeysMessage::parse(&g0.message, &gpk).unwrap();
+    let mut views = Vec::new();
+    for p in people.iter().chain([&admin_user]) {
+        let got = keys0.member_keys(p, &gpk);
+        assert_eq!(got.len(), 1);
+        let k = *got[0].key;
+        let mut i = GroupInfo::new(&gpk, None, &[k]).unwrap();
+        let mut m = GroupMembers::new(&gpk, None, &[k]).unwrap();
+        assert_eq!(i.state_mut().merge(&[("i0", &pi.data)]), ["i0"]);
+        assert_eq!(m.state_mut().merge(&[("m0", &pm.data)]), ["m0"]);
+        assert_eq!(i.name().as_deref(), Some("Tomato sauce"));
+        assert_eq!(m.iter().count(), 4);
+        assert!(m.get(&admin_user.session_id()).unwrap().admin);
+        views.push((i, m, k));
+    }
+    // A push not signed by the group is not accepted.
+    let forger = Identity::from_seed(&[0x66; 32]);
+    let mut forged = GroupInfo::new(&forger.ed25519_public(), Some(&forger), &[*g0.key]).unwrap();
+    forged.set_name("pwned").unwrap();
+    let fp = forged.state_mut().push().unwrap();
+    assert!(views[0].0.state_mut().merge(&[("f", &fp.data)]).is_empty());
+
+    // Remove the last person, rekey for the rest; Info and Members move to the new key.
+    let gone = people[2].session_id();
+    assert!(members.erase(&gone).unwrap());
+    let g1 = rekey(&group, &members.ids(), 1).unwrap();
+    let keys_now = [*g1.key, *g0.key];
+    info.state_mut().replace_keys(&keys_now, true).unwrap();
+    members.state_mut().replace_keys(&keys_now, true).unwrap();
+    assert!(info.state().needs_push(), "re-encrypted under the new key");
+    info.set_name("Tomato sauce, smaller").unwrap();
+    let (pi1, pm1) = (
+        info.state_mut().push().unwrap(),
+        members.state_mut().push().unwrap(),
+    );
+    let keys1 = KeysMessage::parse(&g1.message, &gpk).unwrap();
+    assert!(
+        keys1.member_keys(&people[2], &gpk).is_empty(),
+        "the removed member gets no key"
+    );
+    for (idx, p) in people.iter().enumerate().take(2) {
+        let k1 = *keys1.member_keys(p, &gpk)[0].key;
+        let (i, m, k0) = &mut views[idx];
+        i.state_mut().replace_keys(&[k1, *k0], false).unwrap();
+        m.state_mut().replace_keys(&[k1, *k0], false).unwrap();
+        assert_eq!(i.state_mut().merge(&[("i1", &pi1.data)]), ["i1"]);
+        assert_eq!(m.state_mut().merge(&[("m1", &pm1.data)]), ["m1"]);
+        assert_eq!(i.name().as_deref(), Some("Tomato sauce, smaller"));
+        assert_eq!(m.get(&gone), None);
+    }
+    let (i_gone, _, _) = &mut views[2];
+    assert!(
+        i_gone.state_mut().merge(&[("i1", &pi1.data)]).is_empty(),
+        "cannot decrypt"
+    );
+    assert_eq!(i_gone.name().as_deref(), Some("Tomato sauce"));
+
+    // Group messages under the new key: members read them, the removed one cannot.
+    let text = session_protocol::envelope::Content::text("after the rekey", 1).to_bytes();
+    let sealed = seal_group_message(
+        &admin_user,
+        &gpk,
+        &SymmetricKey::from_bytes(*g1.key),
+        &text,
+        1,
+        ProSignature::Omit,
+        &mut rng,
+    )
+    .unwrap();
+    let member_keys = [
+        SymmetricKey::from_bytes(*g1.key),
+        SymmetricKey::from_bytes(*g0.key),
+    ];
+    let opened = open_group_message(&member_keys, &gpk, &sealed).unwrap();
+    assert_eq!(opened.sender, admin_user.session_id());
+    let old_only = [SymmetricKey::from_bytes(*g0.key)];
+    assert!(open_group_message(&old_only, &gpk, &sealed).is_err());
+}

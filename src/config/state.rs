@@ -12,7 +12,7 @@ use super::message::{ConfigMessage, Draft, Merged, Signing, merge};
 use super::value::{self, Dict};
 use crate::envelope::content::{Content, SharedConfigMessage};
 use crate::envelope::proto::{EnvelopeProto, SESSION_MESSAGE, websocket_request};
-use crate::identity::Identity;
+use crate::identity::{Ed25519Public, Identity};
 use crate::storage::Namespace;
 use crate::wire::{BencodeKind as Kind, BencodeReader as Reader, Sink};
 
@@ -54,6 +54,18 @@ impl ConfigKind {
         domain: "UserGroups",
         legacy_kind: Some(4),
     };
+    /// A group's name, picture, timers (namespace 13), signed by the group.
+    pub const GROUP_INFO: Self = Self {
+        namespace: Namespace(13),
+        domain: "groups::Info",
+        legacy_kind: None,
+    };
+    /// A group's member list (namespace 14), signed by the group.
+    pub const GROUP_MEMBERS: Self = Self {
+        namespace: Namespace(14),
+        domain: "groups::Members",
+        legacy_kind: None,
+    };
 }
 
 /// Where a config stands with the swarm.
@@ -93,8 +105,14 @@ impl core::fmt::Debug for Push {
 /// and the storage hashes to clean up.
 pub struct ConfigState {
     kind: ConfigKind,
-    me: Identity,
-    key_base: Zeroizing<[u8; 32]>,
+    /// The account, for the legacy wrapping of user configs.
+    me: Option<Identity>,
+    /// Encryption key bases, newest first: the first encrypts, all are tried to decrypt.
+    keys: Vec<Zeroizing<[u8; 32]>>,
+    /// Signs the messages of a signed config type (a group admin).
+    signer: Option<Identity>,
+    /// Checks the signature of every message read (group configs).
+    verifier: Option<Ed25519Public>,
     current: ConfigMessage,
     draft: Option<Draft>,
     state: State,
@@ -117,14 +135,84 @@ impl ConfigState {
     pub fn new(kind: ConfigKind, me: &Identity) -> Self {
         Self {
             kind,
-            me: Identity::from_seed(&me.seed()),
-            key_base: me.seed(),
+            me: Some(Identity::from_seed(&me.seed())),
+            keys: alloc::vec![me.seed()],
+            signer: None,
+            verifier: None,
             current: ConfigMessage::empty(),
             draft: None,
             state: State::Clean,
             current_hash: None,
             old_hashes: BTreeSet::new(),
         }
+    }
+
+    /// An empty config of a group (`kind` [`ConfigKind::GROUP_INFO`] or
+    /// [`ConfigKind::GROUP_MEMBERS`]) whose Ed25519 key is `group_pk`: `admin` (the key pair
+    /// from the group's seed) signs and can edit; without it the config is read-only. `keys`
+    /// are the group's keys, newest first (from its keys messages).
+    ///
+    /// # Errors
+    /// [`ConfigError::Field`] when `admin` is not the group's key, or `kind` is a user config.
+    pub fn new_group(
+        kind: ConfigKind,
+        group_pk: &Ed25519Public,
+        admin: Option<&Identity>,
+        keys: &[[u8; 32]],
+    ) -> Result<Self, ConfigError> {
+        if kind.legacy_kind.is_some() {
+            return Err(ConfigError::Field("kind"));
+        }
+        if admin.is_some_and(|a| a.ed25519_public() != *group_pk) {
+            return Err(ConfigError::Field("admin"));
+        }
+        Ok(Self {
+            kind,
+            me: None,
+            keys: keys.iter().map(|k| Zeroizing::new(*k)).collect(),
+            signer: admin.map(|a| Identity::from_seed(&a.seed())),
+            verifier: Some(*group_pk),
+            current: ConfigMessage::empty(),
+            draft: None,
+            state: State::Clean,
+            current_hash: None,
+            old_hashes: BTreeSet::new(),
+        })
+    }
+
+    /// Replaces the encryption keys (newest first), as a group's keys change. With `reencrypt`,
+    /// a writable config whose newest key changed becomes dirty, so that its data is pushed
+    /// again under the new key.
+    ///
+    /// # Errors
+    /// [`ConfigError::SeqnoOverflow`] at the largest seqno.
+    pub fn replace_keys(&mut self, keys: &[[u8; 32]], reencrypt: bool) -> Result<(), ConfigError> {
+        let changed = keys.first().map(|k| &k[..]) != self.keys.first().map(|k| &k[..]);
+        self.keys = keys.iter().map(|k| Zeroizing::new(*k)).collect();
+        if reencrypt && changed && !self.is_read_only() && !self.keys.is_empty() {
+            self.make_dirty()?;
+        }
+        Ok(())
+    }
+
+    /// Whether edits are refused: a signed config without the signing key.
+    pub fn is_read_only(&self) -> bool {
+        self.verifier.is_some() && self.signer.is_none()
+    }
+
+    /// Starts the next seqno's draft unless one is open.
+    fn make_dirty(&mut self) -> Result<(), ConfigError> {
+        if self.state != State::Dirty {
+            let next = self.current.next()?;
+            if self.state == State::Clean
+                && let Some(h) = self.current_hash.take()
+            {
+                self.old_hashes.insert(h);
+            }
+            self.draft = Some(next);
+            self.state = State::Dirty;
+        }
+        Ok(())
     }
 
     /// The config type.
@@ -165,7 +253,8 @@ impl ConfigState {
     ///
     /// # Errors
     /// [`ConfigError::SeqnoOverflow`] at the largest seqno; [`ConfigError::TooDeep`] for data
-    /// nested deeper than a reader accepts (nothing changes).
+    /// nested deeper than a reader accepts; [`ConfigError::ReadOnly`] for a change to a signed
+    /// config without its signing key (nothing changes).
     pub fn edit(&mut self, edit: impl FnOnce(&mut Dict)) -> Result<(), ConfigError> {
         let mut data = self.data().clone();
         edit(&mut data);
@@ -176,16 +265,10 @@ impl ConfigState {
         if &data == self.data() {
             return Ok(());
         }
-        if self.state != State::Dirty {
-            let next = self.current.next()?;
-            if self.state == State::Clean
-                && let Some(h) = self.current_hash.take()
-            {
-                self.old_hashes.insert(h);
-            }
-            self.draft = Some(next);
-            self.state = State::Dirty;
+        if self.is_read_only() {
+            return Err(ConfigError::ReadOnly);
         }
+        self.make_dirty()?;
         if let Some(draft) = self.draft.as_mut() {
             *draft.data_mut() = data;
         }
@@ -199,7 +282,7 @@ impl ConfigState {
     /// [`ConfigError::TooLarge`] when it would not fit in one stored message.
     pub fn push(&mut self) -> Result<Push, ConfigError> {
         let message = match &self.draft {
-            Some(d) => d.build(None),
+            Some(d) => d.build(self.signer.as_ref()),
             None => self.current.clone(),
         };
         let data = self.seal(&message)?;
@@ -225,11 +308,15 @@ impl ConfigState {
 
     /// Compresses, pads, encrypts and (for user configs) wraps a message.
     fn seal(&self, message: &ConfigMessage) -> Result<Vec<u8>, ConfigError> {
+        let key = self
+            .keys
+            .first()
+            .ok_or(ConfigError::Field("no encryption key"))?;
         let padded = encrypt::pad(&encrypt::compress(message.bytes()));
-        let blob = encrypt::encrypt(&self.key_base, self.kind.domain, &padded)?;
-        let out = match self.kind.legacy_kind {
-            Some(kind) => legacy_wrap(&self.me, kind, message.seqno(), blob)?,
-            None => blob,
+        let blob = encrypt::encrypt(key, self.kind.domain, &padded)?;
+        let out = match (self.kind.legacy_kind, &self.me) {
+            (Some(kind), Some(me)) => legacy_wrap(me, kind, message.seqno(), blob)?,
+            _ => blob,
         };
         if out.len() > MAX_PUSH {
             return Err(ConfigError::TooLarge);
@@ -239,14 +326,24 @@ impl ConfigState {
 
     /// The config message inside a stored payload.
     fn open(&self, payload: &[u8]) -> Result<ConfigMessage, ConfigError> {
-        let unwrapped = self
-            .kind
-            .legacy_kind
-            .and_then(|kind| legacy_unwrap(&self.me, kind, payload));
+        let unwrapped = match (self.kind.legacy_kind, &self.me) {
+            (Some(kind), Some(me)) => legacy_unwrap(me, kind, payload),
+            _ => None,
+        };
         let blob = unwrapped.as_deref().unwrap_or(payload);
-        let padded = encrypt::decrypt(&self.key_base, self.kind.domain, blob)?;
+        let padded = self
+            .keys
+            .iter()
+            .find_map(|k| encrypt::decrypt(k, self.kind.domain, blob).ok())
+            .ok_or(ConfigError::Decrypt)?;
         let plain = encrypt::unwrap_plaintext(&padded)?;
-        ConfigMessage::parse(&plain, Signing::default())
+        ConfigMessage::parse(
+            &plain,
+            Signing {
+                verifier: self.verifier.as_ref(),
+                signer: None,
+            },
+        )
     }
 
     /// Merges the messages found in the config's namespace (storage hash, payload): the
@@ -259,7 +356,7 @@ impl ConfigState {
         let mine = self.current.seqno() != 0 || self.state == State::Dirty;
         if mine {
             inputs.push(match &self.draft {
-                Some(d) => d.build(None),
+                Some(d) => d.build(self.signer.as_ref()),
                 None => self.current.clone(),
             });
             hashes.push(self.current_hash.clone());
@@ -272,9 +369,17 @@ impl ConfigState {
                 accepted.push((*hash).into());
             }
         }
-        let Ok(result) = merge(&inputs, None) else {
+        let Ok(mut result) = merge(&inputs, self.signer.as_ref()) else {
             return accepted;
         };
+        // A reader that cannot sign a merge takes the newest message as it is.
+        if self.is_read_only()
+            && let Merged::Merged(_) = result
+            && let Some(best) =
+                (0..inputs.len()).max_by_key(|&i| inputs.get(i).map(|m| (m.seqno(), *m.hash())))
+        {
+            result = Merged::Single(best);
+        }
         let chosen = match &result {
             Merged::Single(i) => Some(*i),
             Merged::Merged(_) => None,
@@ -322,7 +427,7 @@ impl ConfigState {
     /// edits), its storage hash and the hashes still to delete, bencoded.
     pub fn dump(&self) -> Vec<u8> {
         let message = match &self.draft {
-            Some(d) => d.build(None),
+            Some(d) => d.build(self.signer.as_ref()),
             None => self.current.clone(),
         };
         let mut out = Vec::new();
@@ -356,6 +461,16 @@ impl ConfigState {
     /// # Errors
     /// [`ConfigError::Dump`] when the bytes are not a dump; the message's own errors.
     pub fn load(kind: ConfigKind, me: &Identity, dump: &[u8]) -> Result<Self, ConfigError> {
+        let (state, message, hash, old_hashes) = Self::read_dump(dump)?;
+        let mut out = Self::new(kind, me);
+        out.restore(state, message, &hash, old_hashes)?;
+        Ok(out)
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn read_dump(
+        dump: &[u8],
+    ) -> Result<(State, ConfigMessage, String, BTreeSet<String>), ConfigError> {
         let bad = |_| ConfigError::Dump;
         let mut r = Reader::new(dump);
         r.enter(Kind::Dict).map_err(bad)?;
@@ -403,20 +518,43 @@ impl ConfigState {
             return Err(ConfigError::Dump);
         }
         r.finish().map_err(bad)?;
-        let draft = match state {
+        Ok((state, message, hash.into(), old_hashes))
+    }
+
+    /// A group config restored from [`ConfigState::dump`] (the keys, signer and verifier as
+    /// for [`ConfigState::new_group`]).
+    ///
+    /// # Errors
+    /// As [`ConfigState::load`] and [`ConfigState::new_group`].
+    pub fn load_group(
+        kind: ConfigKind,
+        group_pk: &Ed25519Public,
+        admin: Option<&Identity>,
+        keys: &[[u8; 32]],
+        dump: &[u8],
+    ) -> Result<Self, ConfigError> {
+        let mut out = Self::new_group(kind, group_pk, admin, keys)?;
+        let (state, message, hash, old_hashes) = Self::read_dump(dump)?;
+        out.restore(state, message, &hash, old_hashes)?;
+        Ok(out)
+    }
+
+    fn restore(
+        &mut self,
+        state: State,
+        message: ConfigMessage,
+        hash: &str,
+        old_hashes: BTreeSet<String>,
+    ) -> Result<(), ConfigError> {
+        self.draft = match state {
             State::Dirty => Some(message.next()?),
             State::Clean | State::Waiting => None,
         };
-        Ok(Self {
-            kind,
-            me: Identity::from_seed(&me.seed()),
-            key_base: me.seed(),
-            current: message,
-            draft,
-            state,
-            current_hash: (!hash.is_empty()).then(|| hash.into()),
-            old_hashes,
-        })
+        self.current = message;
+        self.state = state;
+        self.current_hash = (!hash.is_empty()).then(|| hash.into());
+        self.old_hashes = old_hashes;
+        Ok(())
     }
 }
 

@@ -51,6 +51,29 @@ pub(crate) fn run(data: &[u8]) {
     let _ = config::unwrap_plaintext(data);
     let _ = config::decrypt(&[7; 32], "UserProfile", data);
     let _ = UserProfile::load(&me, data);
+    // As a group keys message: verification fails (the fuzzer cannot sign), nothing panics.
+    let group = Identity::from_seed(&[0x43; 32]);
+    assert!(config::KeysMessage::parse(data, &group.ed25519_public()).is_err());
+    // The same bytes signed by the group (an admin's own buggy message): the shape checks
+    // after the signature run too, and a member's trial decryption.
+    if let Some(body) = data.strip_suffix(b"e") {
+        let mut signed = body.to_vec();
+        let sig = group.sign(&signed);
+        signed.extend_from_slice(b"1:~64:");
+        signed.extend_from_slice(&sig);
+        signed.push(b'e');
+        if let Ok(k) = config::KeysMessage::parse(&signed, &group.ed25519_public()) {
+            let _ = k.admin_key(&group);
+            let _ = k.member_keys(&me, &group.ed25519_public());
+            assert!(k.is_supplemental() || k.copies() % config::KEY_MULTIPLE == 0);
+        }
+    }
+    // As group Info/Members payloads, to a member and to an admin.
+    let gpk = group.ed25519_public();
+    let mut info = config::GroupInfo::new(&gpk, None, &[[9; 32]]).unwrap();
+    assert!(info.state_mut().merge(&[("h", data)]).is_empty());
+    let mut members = config::GroupMembers::new(&gpk, Some(&group), &[[9; 32]]).unwrap();
+    assert!(members.state_mut().merge(&[("h", data)]).is_empty());
     // A message that parses, sealed as a genuine config of each user type (a compromised or
     // buggy device of the account): the typed readers take whatever data it holds.
     if parsed.is_ok() {

@@ -66,7 +66,7 @@ pub use encrypt::{
 };
 pub use group_info::{GroupInfo, GroupMembers, MAX_DESCRIPTION, Member, Status};
 pub use group_keys::{
-    GroupKey, KEY_EXPIRY_MS, KEY_MULTIPLE, KeysMessage, Rekey, SuppliedKey, rekey,
+    GroupKey, GroupKeys, KEY_EXPIRY_MS, KEY_MULTIPLE, KeysMessage, Rekey, SuppliedKey, rekey,
 };
 pub use message::{ConfigMessage, Draft, LAG, Merged, MessageHash, Signing, merge};
 pub use state::{ConfigKind, ConfigState, Push, State};

@@ -1425,3 +1425,100 @@ fn a_group_is_created_rekeyed_and_a_removed_member_is_locked_out() {
     let old_only = [SymmetricKey::from_bytes(*g0.key)];
     assert!(open_group_message(&old_only, &gpk, &sealed).is_err());
 }
+
+#[test]
+fn group_keys_state_supplements_confirms_and_expires_like_libsession() {
+    use session_protocol::config::{GroupKeys, KEY_EXPIRY_MS};
+    let v = &vectors()["group-keys"];
+    let group = Identity::from_seed(&unhex_array(&s(v, "group_seed")));
+    let gpk = group.ed25519_public();
+    let admin1 = Identity::from_seed(&unhex_array(&s(v, "admin1_seed")));
+    let members: Vec<Identity> = v["member_seeds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| Identity::from_seed(&unhex_array(x.as_str().unwrap())))
+        .collect();
+    let t0 = v["supplement_t0"].as_i64().unwrap();
+    let mut ids: Vec<_> = members.iter().map(Identity::session_id).collect();
+    ids.push(admin1.session_id());
+
+    // The admin rekeys twice; each pending key is confirmed by reading its message back.
+    let mut admin = GroupKeys::new(&admin1, &gpk, Some(&group)).unwrap();
+    let g0 = admin.rekey(&[]).unwrap().to_vec();
+    assert_eq!(hex(&g0), s(v, "gen0_message"));
+    assert_eq!(hex(&admin.encryption_key().unwrap()), s(v, "gen0_key"));
+    assert!(admin.load_message("keyhash1", &g0, t0).unwrap());
+    assert!(admin.pending_config().is_none());
+    let g1 = admin.rekey(&ids).unwrap().to_vec();
+    assert_eq!(
+        hex(&admin.keys()[0]),
+        s(v, "gen1_key"),
+        "the pending key encrypts first"
+    );
+    assert!(admin.load_message("keyhash2", &g1, t0 + 1000).unwrap());
+    assert_eq!(admin.current_generation(), 1);
+    assert_eq!(admin.keys().len(), 2);
+
+    // A supplement for m1 is libsession's, byte for byte.
+    let sup = admin.supplement(&[members[0].session_id()]).unwrap();
+    assert_eq!(hex(&sup), s(v, "supplement_for_m1"));
+    assert!(
+        !admin.load_message("keyhash3", &sup, t0 + 2000).unwrap(),
+        "admins skip supplements"
+    );
+
+    // m1 joins: gen 0 was not for it, gen 1 is, and the supplement brings gen 0 too.
+    let mut m1 = GroupKeys::new(&members[0], &gpk, None).unwrap();
+    assert!(!m1.load_message("keyhash1", &g0, t0).unwrap());
+    assert!(m1.current_hashes().is_empty(), "no key: nothing in use yet");
+    assert!(m1.load_message("keyhash2", &g1, t0 + 1000).unwrap());
+    assert!(m1.load_message("keyhash3", &sup, t0 + 2000).unwrap());
+    assert_eq!(m1.keys().len(), 2);
+    assert_eq!(hex(&m1.keys()[1]), s(v, "gen0_key"));
+    assert_eq!(m1.rekey(&ids).unwrap_err(), ConfigError::ReadOnly);
+    assert_eq!(m1.supplement(&ids).unwrap_err(), ConfigError::ReadOnly);
+    // Loading the same message again changes nothing.
+    assert!(m1.load_message("keyhash2", &g1, t0 + 1000).unwrap());
+    assert_eq!(m1.keys().len(), 2);
+    // Tampered or foreign messages are refused and change nothing.
+    let mut bad = g1.clone();
+    bad[50] ^= 1;
+    assert_eq!(
+        m1.load_message("bad", &bad, t0),
+        Err(ConfigError::Signature)
+    );
+    assert_eq!(m1.keys().len(), 2);
+
+    // Two admins rekeying the same generation differently collide.
+    let mut a2 = GroupKeys::new(&members[1], &gpk, Some(&group)).unwrap();
+    assert!(a2.load_message("keyhash1", &g0, t0).unwrap());
+    assert!(a2.load_message("keyhash2", &g1, t0 + 1000).unwrap());
+    let x = a2.rekey(&ids[..3]).unwrap().to_vec();
+    let y = admin.rekey(&ids[..2]).unwrap().to_vec();
+    assert!(!a2.needs_rekey());
+    a2.load_message("x", &x, t0 + 3000).unwrap();
+    a2.load_message("y", &y, t0 + 3001).unwrap();
+    assert!(a2.needs_rekey());
+
+    // Expiry: generations 0-3 now, 4 ten days later, 5 at 71 days: 0-3 go.
+    let day = 24 * 3600 * 1000;
+    let mut ex = GroupKeys::new(&admin1, &gpk, Some(&group)).unwrap();
+    let stamps = [t0, t0 + 1, t0 + 2, t0 + 3, t0 + 10 * day, t0 + 71 * day];
+    for (g, t) in stamps.iter().enumerate() {
+        let m = ex.rekey(&ids).unwrap().to_vec();
+        assert!(
+            ex.load_message(&format!("keyhash{}", g + 4), &m, *t)
+                .unwrap()
+        );
+    }
+    assert_eq!(ex.current_generation(), 5);
+    assert_eq!(ex.keys().len(), 2);
+    assert_eq!(
+        ex.current_hashes().into_iter().collect::<Vec<_>>(),
+        ["keyhash8", "keyhash9"]
+    );
+    // 0-3 go because generation 4 (at 10 days) plus the expiry is before the newest key (71
+    // days); 4 stays because generation 5 is the newest itself.
+    assert!(10 * day + KEY_EXPIRY_MS < 71 * day);
+}

@@ -401,3 +401,297 @@ fn parse_supplied(plain: &[u8]) -> Result<Vec<SuppliedKey>, ConfigError> {
     r.finish()?;
     Ok(out)
 }
+
+/// One key a member or admin holds: its generation, when its keys message was stored, the key.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct HeldKey {
+    generation: i64,
+    timestamp_ms: i64,
+    key: [u8; 32],
+}
+
+impl Drop for HeldKey {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.key);
+    }
+}
+
+/// A group's keys as one device holds them: the keys recovered from the keys messages read
+/// (sorted by generation, storage time and key), an admin's pending rekey until it comes back
+/// from the swarm, and the storage hashes of the keys messages still in use.
+pub struct GroupKeys {
+    group_pk: Ed25519Public,
+    me: Identity,
+    admin: Option<Identity>,
+    keys: Vec<HeldKey>,
+    active: alloc::collections::BTreeMap<i64, alloc::collections::BTreeSet<alloc::string::String>>,
+    pending: Option<Rekey>,
+}
+
+impl core::fmt::Debug for GroupKeys {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("GroupKeys")
+            .field("group_pk", &self.group_pk)
+            .field("admin", &self.admin.is_some())
+            .field("keys", &self.keys.len())
+            .field("pending", &self.pending.as_ref().map(|p| p.generation))
+            .finish_non_exhaustive()
+    }
+}
+
+impl GroupKeys {
+    /// The keys of group `group_pk` for the account `me`; `admin` is the group's key pair
+    /// (from its seed) for admins.
+    ///
+    /// # Errors
+    /// [`ConfigError::Field`] when `admin` is not the group's key.
+    pub fn new(
+        me: &Identity,
+        group_pk: &Ed25519Public,
+        admin: Option<&Identity>,
+    ) -> Result<Self, ConfigError> {
+        if admin.is_some_and(|a| a.ed25519_public() != *group_pk) {
+            return Err(ConfigError::Field("admin"));
+        }
+        Ok(Self {
+            group_pk: *group_pk,
+            me: Identity::from_seed(&me.seed()),
+            admin: admin.map(|a| Identity::from_seed(&a.seed())),
+            keys: Vec::new(),
+            active: alloc::collections::BTreeMap::new(),
+            pending: None,
+        })
+    }
+
+    /// The generation of the newest key held (0 when none).
+    pub fn current_generation(&self) -> i64 {
+        self.keys.last().map_or(0, |k| k.generation)
+    }
+
+    /// The keys to decrypt with, newest first (an admin's pending key before all).
+    pub fn keys(&self) -> Vec<[u8; 32]> {
+        let pending = self.pending.as_ref().map(|p| *p.key);
+        pending
+            .into_iter()
+            .chain(self.keys.iter().rev().map(|k| k.key))
+            .collect()
+    }
+
+    /// The key to encrypt with: the pending key, else the newest.
+    pub fn encryption_key(&self) -> Option<[u8; 32]> {
+        self.keys().first().copied()
+    }
+
+    /// The keys message of an admin's rekey not yet seen back from the swarm.
+    pub fn pending_config(&self) -> Option<&[u8]> {
+        self.pending.as_ref().map(|p| p.message.as_slice())
+    }
+
+    /// Whether two admins rekeyed the same generation differently (rekey again).
+    pub fn needs_rekey(&self) -> bool {
+        let n = self.keys.len();
+        self.admin.is_some()
+            && n >= 2
+            && self.keys.get(n.saturating_sub(1)).map(|k| k.generation)
+                == self.keys.get(n.saturating_sub(2)).map(|k| k.generation)
+    }
+
+    /// The storage hashes of the keys messages still in use (to keep alive).
+    pub fn current_hashes(&self) -> alloc::collections::BTreeSet<alloc::string::String> {
+        self.active.values().flatten().cloned().collect()
+    }
+
+    /// As an admin, makes the next generation's key for `members` and returns its keys
+    /// message, which stays pending (and its key first in [`GroupKeys::keys`]) until it is
+    /// read back with [`GroupKeys::load_message`].
+    ///
+    /// # Errors
+    /// [`ConfigError::ReadOnly`] for a member; as [`rekey`].
+    pub fn rekey(&mut self, members: &[SessionId]) -> Result<&[u8], ConfigError> {
+        let admin = self.admin.as_ref().ok_or(ConfigError::ReadOnly)?;
+        let generation = match self.keys.last() {
+            Some(k) => k
+                .generation
+                .checked_add(1)
+                .ok_or(ConfigError::SeqnoOverflow)?,
+            None => 0,
+        };
+        let r = rekey(admin, members, generation)?;
+        Ok(&self.pending.insert(r).message)
+    }
+
+    /// As an admin, a supplemental message giving every key held to `members` (new members
+    /// who should read the group's history).
+    ///
+    /// # Errors
+    /// [`ConfigError::ReadOnly`] for a member; [`ConfigError::Field`] when no key is held yet,
+    /// or no member is a valid recipient.
+    pub fn supplement(&self, members: &[SessionId]) -> Result<Vec<u8>, ConfigError> {
+        let admin = self.admin.as_ref().ok_or(ConfigError::ReadOnly)?;
+        let newest = self.keys.last().ok_or(ConfigError::Field("no keys yet"))?;
+        let mut plain = Zeroizing::new(Vec::new());
+        plain.put(b"l");
+        for k in &self.keys {
+            plain.put(b"d1:g");
+            super::value::write_i64(&mut *plain, k.generation);
+            plain.put(b"1:k");
+            wire::bencode_bytes(&mut *plain, &k.key);
+            plain.put(b"1:t");
+            super::value::write_i64(&mut *plain, k.timestamp_ms);
+            plain.put(b"e");
+        }
+        plain.put(b"e");
+        let h2 = seed_hash(admin, b"SessionGroupKeySeed")?;
+        let mut mac = <Blake2bMac<blake2::digest::consts::U24> as KeyInit>::new_from_slice(
+            b"SessionGroupKeyGen",
+        )
+        .map_err(|_| ConfigError::Malformed)?;
+        for m in members {
+            Mac::update(&mut mac, alloc::string::ToString::to_string(m).as_bytes());
+        }
+        Mac::update(&mut mac, &plain);
+        Mac::update(&mut mac, &h2[..]);
+        let nonce: [u8; 24] = mac
+            .finalize()
+            .into_bytes()
+            .as_slice()
+            .try_into()
+            .map_err(|_| ConfigError::Malformed)?;
+        let copies: Vec<Vec<u8>> = members
+            .iter()
+            .filter(|m| m.prefix() == IdPrefix::Standard)
+            .filter_map(|m| {
+                let x = X25519Public::from_bytes(*m.key());
+                multi::seal_for(admin, &x, MEMBER_DOMAIN, &nonce, &plain).ok()
+            })
+            .collect();
+        if copies.is_empty() {
+            return Err(ConfigError::Field("members"));
+        }
+        let mut out = Vec::new();
+        out.put(b"d1:#");
+        wire::bencode_bytes(&mut out, &nonce);
+        out.put(b"1:+l");
+        for c in &copies {
+            wire::bencode_bytes(&mut out, c);
+        }
+        out.put(b"e1:G");
+        super::value::write_i64(&mut out, newest.generation);
+        let sig = admin.sign(&out);
+        out.put(b"1:~64:");
+        out.put(&sig);
+        out.put(b"e");
+        Ok(out)
+    }
+
+    /// Reads a keys message stored under `hash` at `timestamp_ms` (the swarm's time). True
+    /// when it held a key for this device. A message for others is still remembered as in
+    /// use; keys a newer generation has outlived by [`KEY_EXPIRY_MS`] are dropped.
+    ///
+    /// # Errors
+    /// As [`KeysMessage::parse`]; [`ConfigError::Decrypt`] when an admin's copy does not
+    /// open. Nothing changes on an error.
+    pub fn load_message(
+        &mut self,
+        hash: &str,
+        bytes: &[u8],
+        timestamp_ms: i64,
+    ) -> Result<bool, ConfigError> {
+        let msg = KeysMessage::parse(bytes, &self.group_pk)?;
+        let found: Vec<HeldKey> = match (&self.admin, msg.is_supplemental()) {
+            (Some(admin), false) => msg
+                .admin_key(admin)?
+                .map(|k| HeldKey {
+                    generation: msg.generation(),
+                    timestamp_ms,
+                    key: *k,
+                })
+                .into_iter()
+                .collect(),
+            (Some(_), true) => Vec::new(),
+            (None, _) => msg
+                .member_keys(&self.me, &self.group_pk)
+                .into_iter()
+                .map(|k| HeldKey {
+                    generation: k.generation,
+                    timestamp_ms: if msg.is_supplemental() {
+                        k.timestamp_ms
+                    } else {
+                        timestamp_ms
+                    },
+                    key: *k.key,
+                })
+                .collect(),
+        };
+        if found.is_empty() {
+            self.active
+                .entry(msg.generation())
+                .or_default()
+                .insert(hash.into());
+            self.remove_expired();
+            return Ok(false);
+        }
+        if let Some(p) = &self.pending
+            && found
+                .iter()
+                .any(|k| k.generation > p.generation || k.key == *p.key)
+        {
+            self.pending = None;
+        }
+        for k in found {
+            self.insert(hash, k);
+        }
+        Ok(true)
+    }
+
+    fn insert(&mut self, hash: &str, k: HeldKey) {
+        if self
+            .keys
+            .iter()
+            .any(|h| h.generation == k.generation && h.key == k.key)
+        {
+            self.active
+                .entry(k.generation)
+                .or_default()
+                .insert(hash.into());
+            return;
+        }
+        let at = self.keys.partition_point(|h| *h < k);
+        if at == 0
+            && self.keys.len() >= 2
+            && let (Some(front), Some(back)) = (self.keys.first(), self.keys.last())
+            && k.generation < front.generation
+            && front.timestamp_ms.saturating_add(KEY_EXPIRY_MS) < back.timestamp_ms
+        {
+            return;
+        }
+        self.active
+            .entry(k.generation)
+            .or_default()
+            .insert(hash.into());
+        self.keys.insert(at, k);
+        self.remove_expired();
+    }
+
+    fn remove_expired(&mut self) {
+        if self.keys.len() >= 2 {
+            let newest = self.keys.last().map_or(0, |k| k.timestamp_ms);
+            while let Some(first_gen) = self.keys.first().map(|k| k.generation) {
+                // The first key of the next generation, and whether it has been around long
+                // enough to retire this one.
+                let Some(next) = self.keys.iter().find(|k| k.generation > first_gen) else {
+                    break;
+                };
+                if next.timestamp_ms.saturating_add(KEY_EXPIRY_MS) < newest {
+                    self.keys.retain(|k| k.generation > first_gen);
+                } else {
+                    break;
+                }
+            }
+        }
+        match self.keys.first().map(|k| k.generation) {
+            Some(oldest) => self.active.retain(|g, _| *g >= oldest),
+            None => self.active.clear(),
+        }
+    }
+}

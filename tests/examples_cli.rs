@@ -5,6 +5,8 @@
 
 #[path = "../examples/args/cli.rs"]
 mod cli;
+#[path = "../examples/args/group.rs"]
+mod group;
 #[path = "../examples/args/identity.rs"]
 mod identity;
 #[path = "../examples/args/message.rs"]
@@ -308,4 +310,18 @@ fn message_command_line() {
     for (line, error) in cases {
         assert_eq!(message::parse(&args(line)), Err(error.to_owned()), "{line}");
     }
+}
+
+#[test]
+fn group_command_line() {
+    help_is_complete(group::USAGE, &[]);
+    assert_eq!(group::parse(&[]), Ok(Parsed::Run(())));
+    assert_eq!(group::parse(&args("--help")), Ok(Parsed::Help));
+    assert_eq!(group::parse(&args("-h")), Ok(Parsed::Help));
+    assert!(
+        group::parse(&args("--nodes 3"))
+            .unwrap_err()
+            .contains("--nodes")
+    );
+    assert!(group::parse(&args("extra")).unwrap_err().contains("extra"));
 }

@@ -87,7 +87,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     // Cy is removed: off the list, a new generation for the rest, info re-encrypted.
-    let cy = people[2].session_id();
+    let cy = people.last().ok_or("no members")?.session_id();
     members.erase(&cy)?;
     let keys_msg1 = keys.rekey(&members.ids())?.to_vec();
     keys.load_message("keys-1", &keys_msg1, now_ms + 1000)?;

@@ -294,6 +294,21 @@ mod tests {
         }
     }
 
+    /// The query the tests vary: node 0's page of `account`'s namespace 0 from the start, at
+    /// time 5, up to 10 messages of any size.
+    fn base(account: &str) -> Query<'_> {
+        Query {
+            node: 0,
+            node_key: "n0",
+            account,
+            namespace: 0,
+            after: None,
+            now_ms: 5,
+            limit: 10,
+            max_bytes: usize::MAX,
+        }
+    }
+
     fn exercise(store: &Store) {
         let acct = "05aa";
         for i in 0..5 {
@@ -309,14 +324,8 @@ mod tests {
         let hashes = |p: &[Message]| p.iter().map(|m| m.hash.clone()).collect::<Vec<_>>();
         let (p, more) = store
             .page(&Query {
-                node: 0,
-                node_key: "n0",
-                account: acct,
-                namespace: 0,
-                after: None,
-                now_ms: 5,
                 limit: 2,
-                max_bytes: usize::MAX,
+                ..base(acct)
             })
             .unwrap();
         assert_eq!(
@@ -325,14 +334,8 @@ mod tests {
         );
         let (p, more) = store
             .page(&Query {
-                node: 0,
-                node_key: "n0",
-                account: acct,
-                namespace: 0,
                 after: Some("hash1"),
-                now_ms: 5,
-                limit: 10,
-                max_bytes: usize::MAX,
+                ..base(acct)
             })
             .unwrap();
         assert_eq!(hashes(&p), ["hash2", "hash3", "hash4", "hash7"]);
@@ -340,27 +343,17 @@ mod tests {
         // Expired: gone. Unknown last hash: from the start. Other namespace, other node.
         let (p, _) = store
             .page(&Query {
-                node: 0,
-                node_key: "n0",
-                account: acct,
-                namespace: 0,
                 after: Some("nope"),
                 now_ms: 10,
-                limit: 10,
-                max_bytes: usize::MAX,
+                ..base(acct)
             })
             .unwrap();
         assert_eq!(hashes(&p), ["hash0", "hash1", "hash2", "hash3", "hash4"]);
         let (p, _) = store
             .page(&Query {
-                node: 0,
-                node_key: "n0",
-                account: acct,
                 namespace: 3,
-                after: None,
                 now_ms: 10,
-                limit: 10,
-                max_bytes: usize::MAX,
+                ..base(acct)
             })
             .unwrap();
         assert_eq!(hashes(&p), ["hash9"]);
@@ -368,39 +361,25 @@ mod tests {
             .page(&Query {
                 node: 1,
                 node_key: "n1",
-                account: acct,
-                namespace: 0,
-                after: None,
                 now_ms: 10,
-                limit: 10,
-                max_bytes: usize::MAX,
+                ..base(acct)
             })
             .unwrap();
         assert_eq!(hashes(&p), ["hash2"]);
         let (p, more) = store
             .page(&Query {
-                node: 0,
-                node_key: "n0",
                 account: "05bb",
-                namespace: 0,
-                after: None,
                 now_ms: 10,
-                limit: 10,
-                max_bytes: usize::MAX,
+                ..base(acct)
             })
             .unwrap();
         assert!(p.is_empty() && !more);
         assert_eq!(p.first(), None);
         let (p, _) = store
             .page(&Query {
-                node: 0,
-                node_key: "n0",
-                account: acct,
-                namespace: 0,
                 after: Some("hash4"),
                 now_ms: 10,
-                limit: 10,
-                max_bytes: usize::MAX,
+                ..base(acct)
             })
             .unwrap();
         assert!(p.is_empty());
@@ -408,14 +387,8 @@ mod tests {
         // fits, even when it alone is larger than the cap.
         let (p, more) = store
             .page(&Query {
-                node: 0,
-                node_key: "n0",
-                account: acct,
-                namespace: 0,
-                after: None,
-                now_ms: 5,
-                limit: 10,
                 max_bytes: 2,
+                ..base(acct)
             })
             .unwrap();
         assert_eq!(
@@ -424,28 +397,17 @@ mod tests {
         );
         let (p, more) = store
             .page(&Query {
-                node: 0,
-                node_key: "n0",
-                account: acct,
-                namespace: 0,
-                after: None,
-                now_ms: 5,
-                limit: 10,
                 max_bytes: 0,
+                ..base(acct)
             })
             .unwrap();
         assert_eq!((hashes(&p), more), (vec!["hash0".into()], true));
         // (hash7 expired at 10 and is gone.)
         let (p, more) = store
             .page(&Query {
-                node: 0,
-                node_key: "n0",
-                account: acct,
-                namespace: 0,
                 after: Some("hash2"),
-                now_ms: 5,
-                limit: 10,
                 max_bytes: 2,
+                ..base(acct)
             })
             .unwrap();
         assert_eq!(
@@ -474,12 +436,8 @@ mod tests {
             .page(&Query {
                 node: 1,
                 node_key: "n1",
-                account: "05aa",
-                namespace: 0,
-                after: None,
                 now_ms: 10,
-                limit: 10,
-                max_bytes: usize::MAX,
+                ..base("05aa")
             })
             .unwrap();
         assert_eq!(p[0].data, vec![2]);

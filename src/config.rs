@@ -50,6 +50,7 @@
 mod contacts;
 mod convo;
 mod encrypt;
+mod group_auth;
 mod group_info;
 mod group_keys;
 mod message;
@@ -64,6 +65,7 @@ pub use encrypt::{
     MAX_DECOMPRESSED, MAX_DOMAIN, MAX_PUSH, OVERHEAD, compress, decrypt, encrypt, pad, padded_size,
     unwrap_plaintext,
 };
+pub use group_auth::{MemberAuth, member_token};
 pub use group_info::{GroupInfo, GroupMembers, MAX_DESCRIPTION, Member, Status};
 pub use group_keys::{
     GroupKey, GroupKeys, KEY_EXPIRY_MS, KEY_MULTIPLE, KeysMessage, Rekey, SuppliedKey, rekey,

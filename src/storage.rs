@@ -10,11 +10,15 @@ use crate::identity::{Ed25519Public, IdPrefix, Identity, SessionId};
 use crate::wire::{self, Sink};
 
 mod clock;
+mod member;
 pub mod request;
 pub mod response;
+mod verify;
 
 pub use clock::{CLOCK_SAMPLES, ClockError, MAX_ROUND_TRIP_MS, NetworkClock};
+pub use member::MemberSigner;
 pub use request::{Auth, Call, Method, RequestError};
+pub use verify::{VerifyError, verify_request};
 
 /// A storage namespace (`int16` on the wire).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]

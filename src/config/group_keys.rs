@@ -520,6 +520,20 @@ impl GroupKeys {
         Ok(&self.pending.insert(r).message)
     }
 
+    /// As an admin, the swarm credential for `member` ([`super::MemberAuth::new`]), sent
+    /// with the invitation.
+    ///
+    /// # Errors
+    /// [`ConfigError::ReadOnly`] for a member; as [`super::MemberAuth::new`].
+    pub fn member_auth(
+        &self,
+        member: &SessionId,
+        flags: crate::storage::SubaccountFlags,
+    ) -> Result<super::MemberAuth, ConfigError> {
+        let admin = self.admin.as_ref().ok_or(ConfigError::ReadOnly)?;
+        super::MemberAuth::new(admin, member, flags)
+    }
+
     /// As an admin, a supplemental message giving every key held to `members` (new members
     /// who should read the group's history).
     ///

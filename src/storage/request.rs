@@ -7,7 +7,7 @@
 
 use alloc::vec::Vec;
 
-use super::{ExpireMode, Namespace, Namespaces, SignedRequest};
+use super::{ExpireMode, MemberSigner, Namespace, Namespaces, SignedRequest};
 use crate::identity::{IdPrefix, Identity, SessionId};
 use crate::wire::{self, Sink};
 
@@ -147,12 +147,16 @@ pub enum Auth<'a> {
         /// The subaccount's key pair (its Ed25519 key is the token's last 32 bytes).
         signer: &'a Identity,
     },
+    /// A member of a `03` group, signing with the credential its admin issued
+    /// ([`crate::config::MemberAuth::signer`]).
+    Member(&'a MemberSigner),
 }
 
 impl Auth<'_> {
-    fn signer(&self) -> &Identity {
+    fn sign(&self, msg: &[u8]) -> [u8; 64] {
         match self {
-            Self::Account(id) | Self::Subaccount { signer: id, .. } => id,
+            Self::Account(id) | Self::Subaccount { signer: id, .. } => id.sign(msg),
+            Self::Member(signer) => signer.sign(msg),
         }
     }
 
@@ -167,6 +171,7 @@ impl Auth<'_> {
             Self::Subaccount { token, signer, .. } => {
                 token.get(4..) == Some(signer.ed25519_public().as_bytes().as_slice())
             }
+            Self::Member(signer) => signer.group() == account,
         };
         if ok {
             Ok(())
@@ -177,8 +182,7 @@ impl Auth<'_> {
 
     /// Signs `request` and writes the auth parameters (each preceded by a comma).
     fn put_params(&self, account: &SessionId, request: &SignedRequest<'_>, out: &mut Vec<u8>) {
-        let signer = self.signer();
-        let signature = signer.sign(&request.message());
+        let signature = self.sign(&request.message());
         out.put(b",\"signature\":\"");
         out.put(&wire::base64_encode(&signature));
         out.put(b"\"");
@@ -194,15 +198,18 @@ impl Auth<'_> {
                 token,
                 token_signature,
                 ..
-            } => {
-                out.put(b",\"subaccount\":\"");
-                out.put(&wire::base64_encode(*token));
-                out.put(b"\",\"subaccount_sig\":\"");
-                out.put(&wire::base64_encode(*token_signature));
-                out.put(b"\"");
-            }
+            } => put_subaccount(out, token, token_signature),
+            Self::Member(signer) => put_subaccount(out, signer.token(), signer.token_signature()),
         }
     }
+}
+
+fn put_subaccount(out: &mut Vec<u8>, token: &[u8; 36], token_signature: &[u8; 64]) {
+    out.put(b",\"subaccount\":\"");
+    out.put(&wire::base64_encode(token));
+    out.put(b"\",\"subaccount_sig\":\"");
+    out.put(&wire::base64_encode(token_signature));
+    out.put(b"\"");
 }
 
 /// One storage RPC call: a method and its JSON `params` object.

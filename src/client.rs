@@ -6,7 +6,9 @@
 //! outputs, in the style of `quinn-proto`.
 //!
 //! * Inputs: [`Client::send_message`], [`Client::store_own`] (a profile or config message in
-//!   the account's own swarm, signed), [`Client::poll`], [`Client::handle_response`] (an HTTP
+//!   the account's own swarm, signed), [`Client::store_in_group`] (a message, keys or config
+//!   in the swarm of a `03` group added with [`Client::add_group`], signed as its admin or as
+//!   a member), [`Client::poll`], [`Client::handle_response`] (an HTTP
 //!   answer to a [`Transmit`]), [`Client::handle_failure`] (the connection failed) and
 //!   [`Client::handle_timeout`] (the time [`Client::next_timeout`] asked for has come).
 //! * Outputs: [`Client::poll_transmit`] (an HTTP `POST` to make), [`Client::poll_event`]
@@ -34,8 +36,9 @@
 //! * **Clock**: every answer's `t` feeds a [`NetworkClock`]; signed requests carry network
 //!   time; a 406 resynchronises from an `info` answer and retries (at most
 //!   [`Config::max_clock_retries`] per request).
-//! * **Polling**: one `retrieve` per namespace with the last hash seen, until `more` is false;
-//!   messages are de-duplicated by hash, 1:1 messages decoded and their sender verified.
+//! * **Polling**: one `retrieve` per namespace with the last hash seen, until `more` is false,
+//!   in the account's swarm and in each group's; messages are de-duplicated by hash, 1:1
+//!   messages decoded and their sender verified.
 
 use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
 use alloc::string::String;
@@ -50,7 +53,7 @@ use crate::identity::{Ed25519Public, Identity, SessionId};
 use crate::onion::{self, Destination, HopCipher, NodeKeys, ResponseKey};
 use crate::storage::request::{self, Auth, Call, RetrieveLimits};
 use crate::storage::response::{self, Status};
-use crate::storage::{Namespace, NetworkClock};
+use crate::storage::{MemberSigner, Namespace, NetworkClock};
 use crate::swarm::{
     self, Diversity, NodePool, PathRules, ServiceNode, decode_service_nodes, decode_swarm_response,
 };
@@ -81,8 +84,11 @@ pub struct Config {
     pub min_pool: usize,
     /// How often the pool is refreshed from the network.
     pub pool_refresh_ms: u64,
-    /// Namespaces [`Client::poll`] retrieves.
+    /// Namespaces [`Client::poll`] retrieves in the account's swarm.
     pub namespaces: Vec<Namespace>,
+    /// Namespaces [`Client::poll`] retrieves in each group's swarm ([`Client::add_group`]),
+    /// in this order.
+    pub group_namespaces: Vec<Namespace>,
     /// Time to live of sent messages.
     pub message_ttl_ms: u64,
     /// How many message hashes per account are remembered for de-duplication.
@@ -104,6 +110,12 @@ impl Default for Config {
             min_pool: 12,
             pool_refresh_ms: 2 * 60 * 60 * 1000,
             namespaces: alloc::vec![Namespace::DEFAULT],
+            group_namespaces: alloc::vec![
+                Namespace::GROUP_KEYS,
+                Namespace::GROUP_INFO,
+                Namespace::GROUP_MEMBERS,
+                Namespace::GROUP_MESSAGES,
+            ],
             message_ttl_ms: request::MAX_TTL_PUBLIC_MS,
             seen_capacity: 10_000,
         }
@@ -203,6 +215,8 @@ pub enum Event {
     },
     /// A message in another polled namespace (configs, groups), undecoded.
     Retrieved {
+        /// The account whose swarm holds it: this account, or a group.
+        account: SessionId,
         /// The namespace.
         namespace: Namespace,
         /// The message as stored.
@@ -231,6 +245,8 @@ pub enum Event {
     },
     /// A poll of one namespace failed.
     PollFailed {
+        /// The account polled: this account, or a group.
+        account: SessionId,
         /// The namespace.
         namespace: Namespace,
         /// Why.
@@ -263,8 +279,13 @@ impl fmt::Debug for Event {
                 .field("sent_ms", sent_ms)
                 .field("content_len", &content.len())
                 .finish(),
-            Self::Retrieved { namespace, message } => f
+            Self::Retrieved {
+                account,
+                namespace,
+                message,
+            } => f
                 .debug_struct("Retrieved")
+                .field("account", account)
                 .field("namespace", namespace)
                 .field("message", message)
                 .finish(),
@@ -284,8 +305,13 @@ impl fmt::Debug for Event {
                 .field("id", id)
                 .field("reason", reason)
                 .finish(),
-            Self::PollFailed { namespace, reason } => f
+            Self::PollFailed {
+                account,
+                namespace,
+                reason,
+            } => f
                 .debug_struct("PollFailed")
+                .field("account", account)
                 .field("namespace", namespace)
                 .field("reason", reason)
                 .finish(),
@@ -317,6 +343,30 @@ pub enum SendError {
     /// ([`request::ttl_range`]).
     #[error("the time to live is outside the namespace's range")]
     TtlOutOfRange,
+    /// The group was not added with [`Client::add_group`].
+    #[error("the group is not one this client signs for")]
+    UnknownGroup,
+}
+
+/// How the client signs requests for a group (`03`) account: as an admin, with the group's
+/// key pair (from its seed), or as a member, with the credential an admin issued
+/// ([`crate::config::MemberAuth::signer`]).
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum GroupAuth {
+    /// The group's own key pair.
+    Admin(Identity),
+    /// A member's subaccount signer.
+    Member(MemberSigner),
+}
+
+impl GroupAuth {
+    fn auth(&self) -> Auth<'_> {
+        match self {
+            Self::Admin(group) => Auth::Account(group),
+            Self::Member(signer) => Auth::Member(signer),
+        }
+    }
 }
 
 /// What an operation is for.
@@ -336,8 +386,11 @@ enum Kind {
         data: Vec<u8>,
         hash: String,
     },
-    /// Retrieve our messages in one namespace.
-    Retrieve { namespace: Namespace },
+    /// Retrieve the messages of an account (ours or a group's) in one namespace.
+    Retrieve {
+        account: SessionId,
+        namespace: Namespace,
+    },
     /// Read a node's clock.
     ClockSync,
 }
@@ -443,7 +496,8 @@ pub struct Client {
     next_request: u64,
     next_message: u64,
     by_request: BTreeMap<RequestId, u64>,
-    last_hash: BTreeMap<Namespace, String>,
+    last_hash: BTreeMap<(SessionId, Namespace), String>,
+    groups: BTreeMap<SessionId, GroupAuth>,
     seen: BTreeSet<String>,
     seen_order: VecDeque<String>,
     transmits: VecDeque<Transmit>,
@@ -491,6 +545,7 @@ impl Client {
             next_message: 0,
             by_request: BTreeMap::new(),
             last_hash: BTreeMap::new(),
+            groups: BTreeMap::new(),
             seen: BTreeSet::new(),
             seen_order: VecDeque::new(),
             transmits: VecDeque::new(),
@@ -523,9 +578,18 @@ impl Client {
         self.ops.len()
     }
 
-    /// The last message hash seen in `namespace` (what the next poll asks after).
+    /// The last message hash seen in `namespace` of the account's swarm (what the next poll
+    /// asks after).
     pub fn last_hash(&self, namespace: Namespace) -> Option<&str> {
-        self.last_hash.get(&namespace).map(String::as_str)
+        self.last_hash_in(&self.me.session_id(), namespace)
+    }
+
+    /// The last message hash seen in `namespace` of `account`'s swarm (the account's own, or a
+    /// group's).
+    pub fn last_hash_in(&self, account: &SessionId, namespace: Namespace) -> Option<&str> {
+        self.last_hash
+            .get(&(*account, namespace))
+            .map(String::as_str)
     }
 
     /// Restores a last hash saved from an earlier run ([`Client::last_hash`]), so polling
@@ -538,11 +602,66 @@ impl Client {
         namespace: Namespace,
         hash: &str,
     ) -> Result<(), request::RequestError> {
+        let me = self.me.session_id();
+        self.set_last_hash_in(&me, namespace, hash)
+    }
+
+    /// As [`Client::set_last_hash`], for `account`'s swarm ([`Client::last_hash_in`]).
+    ///
+    /// # Errors
+    /// [`request::RequestError::BadHash`] when `hash` is not a storage-server hash.
+    pub fn set_last_hash_in(
+        &mut self,
+        account: &SessionId,
+        namespace: Namespace,
+        hash: &str,
+    ) -> Result<(), request::RequestError> {
         if !request::is_message_hash(hash) {
             return Err(request::RequestError::BadHash);
         }
-        self.last_hash.insert(namespace, String::from(hash));
+        self.last_hash
+            .insert((*account, namespace), String::from(hash));
         Ok(())
+    }
+
+    /// Signs for group `group` from now on: [`Client::poll`] retrieves its
+    /// [`Config::group_namespaces`] too, and [`Client::store_in_group`] stores in its swarm.
+    /// Adding a group again replaces its credential (a member promoted to admin, a new
+    /// credential after a rekey).
+    ///
+    /// # Errors
+    /// [`request::RequestError::UnsupportedAccount`] when `group` is not a `03` id;
+    /// [`request::RequestError::WrongSigner`] when the admin key is not the group's, or the
+    /// member signer is for another group.
+    pub fn add_group(
+        &mut self,
+        group: SessionId,
+        auth: GroupAuth,
+    ) -> Result<(), request::RequestError> {
+        if group.prefix() != crate::identity::IdPrefix::Group {
+            return Err(request::RequestError::UnsupportedAccount);
+        }
+        let ok = match &auth {
+            GroupAuth::Admin(id) => id.ed25519_public().as_bytes() == group.key(),
+            GroupAuth::Member(signer) => *signer.group() == group,
+        };
+        if !ok {
+            return Err(request::RequestError::WrongSigner);
+        }
+        self.groups.insert(group, auth);
+        Ok(())
+    }
+
+    /// Stops signing for and polling `group` (the member left, or was removed), and forgets
+    /// its last hashes. Requests already queued for it fail.
+    pub fn remove_group(&mut self, group: &SessionId) {
+        self.groups.remove(group);
+        self.last_hash.retain(|(account, _), _| account != group);
+    }
+
+    /// The groups added with [`Client::add_group`].
+    pub fn groups(&self) -> impl Iterator<Item = &SessionId> + '_ {
+        self.groups.keys()
     }
 
     /// The message hashes remembered for de-duplication, oldest first (at most
@@ -635,6 +754,38 @@ impl Client {
         Ok(self.queue_store(now_ms, me, namespace, ttl_ms, data.to_vec(), rng))
     }
 
+    /// Queues `data`, as given, for storing in group `group`'s swarm in `namespace` (a group
+    /// message already encrypted for the group in 11; a keys message in 12, or an info or
+    /// members config in 13 and 14, which only admins can sign), to live `ttl_ms`, signed with
+    /// the credential given to [`Client::add_group`]. Its fate arrives as
+    /// [`Event::MessageStored`] or [`Event::MessageFailed`] (refused with 401 when a member's
+    /// credential does not allow it).
+    ///
+    /// # Errors
+    /// [`SendError::UnknownGroup`] for a group not added; otherwise as
+    /// [`Client::store_own`].
+    pub fn store_in_group<R: CryptoRng + ?Sized>(
+        &mut self,
+        now_ms: u64,
+        group: &SessionId,
+        namespace: Namespace,
+        data: &[u8],
+        ttl_ms: u64,
+        rng: &mut R,
+    ) -> Result<MessageId, SendError> {
+        if !self.groups.contains_key(group) {
+            return Err(SendError::UnknownGroup);
+        }
+        if data.len() > request::MAX_MESSAGE_SIZE {
+            return Err(SendError::TooLarge);
+        }
+        let (min_ms, max_ms) = request::ttl_range(namespace);
+        if !(min_ms..=max_ms).contains(&ttl_ms) {
+            return Err(SendError::TtlOutOfRange);
+        }
+        Ok(self.queue_store(now_ms, *group, namespace, ttl_ms, data.to_vec(), rng))
+    }
+
     fn queue_store<R: CryptoRng + ?Sized>(
         &mut self,
         now_ms: u64,
@@ -662,17 +813,21 @@ impl Client {
         id
     }
 
-    /// Polls the account's swarm: one `retrieve` per configured namespace not already being
-    /// polled. New messages arrive as [`Event::MessageReceived`] or [`Event::Retrieved`].
+    /// Polls the account's swarm and each group's: one `retrieve` per configured namespace
+    /// ([`Config::namespaces`], [`Config::group_namespaces`]) not already being polled. New
+    /// messages arrive as [`Event::MessageReceived`] or [`Event::Retrieved`].
     pub fn poll<R: CryptoRng + ?Sized>(&mut self, now_ms: u64, rng: &mut R) {
-        let namespaces = self.config.namespaces.clone();
-        for namespace in namespaces {
-            let busy = self
-                .ops
-                .values()
-                .any(|op| op.kind == Kind::Retrieve { namespace });
-            if !busy {
-                self.push_op(Kind::Retrieve { namespace }, now_ms);
+        let me = self.me.session_id();
+        let own = self.config.namespaces.iter().map(|&ns| (me, ns));
+        let groups = self
+            .groups
+            .keys()
+            .flat_map(|g| self.config.group_namespaces.iter().map(move |&ns| (*g, ns)));
+        let wanted: Vec<(SessionId, Namespace)> = own.chain(groups).collect();
+        for (account, namespace) in wanted {
+            let kind = Kind::Retrieve { account, namespace };
+            if !self.has_op(&kind) {
+                self.push_op(kind, now_ms);
             }
         }
         self.drive(now_ms, rng);
@@ -809,7 +964,11 @@ impl Client {
     fn fail(&mut self, op: Op, reason: FailReason) {
         match op.kind {
             Kind::Store { id, .. } => self.event(Event::MessageFailed { id, reason }),
-            Kind::Retrieve { namespace } => self.event(Event::PollFailed { namespace, reason }),
+            Kind::Retrieve { account, namespace } => self.event(Event::PollFailed {
+                account,
+                namespace,
+                reason,
+            }),
             Kind::Bootstrap => {}
             // What waited for it goes on (and meets its own limits).
             Kind::RefreshPool | Kind::ClockSync => self.release(&op.kind),
@@ -1062,11 +1221,18 @@ impl Client {
         self.next_seed.checked_rem(self.seeds.len())
     }
 
+    /// Who signs for `account`: this account's key, a group credential, or nobody.
+    fn auth_for(&self, account: &SessionId) -> Option<Auth<'_>> {
+        if *account == self.me.session_id() {
+            Some(Auth::Account(&self.me))
+        } else {
+            self.groups.get(account).map(GroupAuth::auth)
+        }
+    }
+
     /// The storage RPC call for an operation, signed with network time.
     fn call_for(&self, kind: &Kind, now_ms: u64) -> Option<Call> {
         let net_ms = self.clock.now_ms(now_ms);
-        let me = self.me.session_id();
-        let auth = Auth::Account(&self.me);
         match kind {
             Kind::Bootstrap => None,
             Kind::RefreshPool => Some(request::get_service_nodes()),
@@ -1078,16 +1244,21 @@ impl Client {
                 data,
                 ..
             } => {
-                // Signed only in the account's own namespaces that require it; a 1:1 message
-                // goes unsigned into the recipient's public inbox.
-                let signed = *to == me && namespace.store_needs_signature();
-                let auth = signed.then_some(&auth);
-                request::store(to, *namespace, data, *ttl_ms, net_ms, auth).ok()
+                // Signed only in namespaces that require it, of accounts the client signs for
+                // (its own, its groups); a 1:1 message goes unsigned into the recipient's
+                // public inbox.
+                let auth = self
+                    .auth_for(to)
+                    .filter(|_| namespace.store_needs_signature());
+                request::store(to, *namespace, data, *ttl_ms, net_ms, auth.as_ref()).ok()
             }
-            Kind::Retrieve { namespace } => {
-                let last = self.last_hash.get(namespace).map(String::as_str);
-                let auth = namespace.retrieve_needs_signature().then_some(&auth);
-                request::retrieve(&me, *namespace, last, RetrieveLimits::new(), net_ms, auth).ok()
+            Kind::Retrieve { account, namespace } => {
+                let last = self.last_hash_in(account, *namespace);
+                let auth = self
+                    .auth_for(account)
+                    .filter(|_| namespace.retrieve_needs_signature());
+                let limits = RetrieveLimits::new();
+                request::retrieve(account, *namespace, last, limits, net_ms, auth.as_ref()).ok()
             }
         }
     }
@@ -1096,7 +1267,7 @@ impl Client {
     fn account_of(&self, kind: &Kind) -> Option<SessionId> {
         match kind {
             Kind::Store { to, .. } => Some(*to),
-            Kind::Retrieve { .. } => Some(self.me.session_id()),
+            Kind::Retrieve { account, .. } => Some(*account),
             Kind::Bootstrap | Kind::RefreshPool | Kind::ClockSync => None,
         }
     }
@@ -1362,18 +1533,18 @@ impl Client {
                     self.retry(k, op, now_ms);
                 }
             },
-            Kind::Retrieve { namespace } => {
-                let namespace = *namespace;
+            Kind::Retrieve { account, namespace } => {
+                let (account, namespace) = (*account, *namespace);
                 match response::decode_retrieve(body) {
                     Ok(got) => {
                         let more = got.more && !got.messages.is_empty();
-                        let me = self.me.session_id();
                         let mut forged = false;
                         for m in got.messages {
                             // The hash names the message: one that does not match its bytes
                             // is a node's forgery, neither remembered nor delivered.
-                            if crate::storage::message_hash(&me, namespace, &m.data) == m.hash {
-                                self.deliver(namespace, m);
+                            if crate::storage::message_hash(&account, namespace, &m.data) == m.hash
+                            {
+                                self.deliver(account, namespace, m);
                             } else {
                                 forged = true;
                             }
@@ -1390,7 +1561,7 @@ impl Client {
                             // the client busy).
                             let k = self.next_op;
                             self.next_op = self.next_op.saturating_add(1);
-                            let mut next = Op::new(Kind::Retrieve { namespace }, now_ms);
+                            let mut next = Op::new(Kind::Retrieve { account, namespace }, now_ms);
                             next.page = page;
                             self.ops.insert(k, next);
                         }
@@ -1452,13 +1623,14 @@ impl Client {
     }
 
     /// One retrieved message: de-duplicated, remembered as the last hash, decoded.
-    fn deliver(&mut self, namespace: Namespace, m: response::StoredMessage) {
-        self.last_hash.insert(namespace, m.hash.clone());
+    fn deliver(&mut self, account: SessionId, namespace: Namespace, m: response::StoredMessage) {
+        self.last_hash.insert((account, namespace), m.hash.clone());
         if !self.remember(&m.hash) {
             return;
         }
-        if namespace != Namespace::DEFAULT {
+        if namespace != Namespace::DEFAULT || account != self.me.session_id() {
             self.event(Event::Retrieved {
+                account,
                 namespace,
                 message: m,
             });

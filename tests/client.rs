@@ -290,6 +290,7 @@ fn hostile(forced: Option<(u16, &str)>, garbage: Option<&[u8]>, expect: FailReas
         ev[0]
     );
     assert!(ev[0].contains(&Event::PollFailed {
+        account: client.identity().session_id(),
         namespace: session_protocol::storage::Namespace::DEFAULT,
         reason: expect
     }));
@@ -552,9 +553,158 @@ fn store_own_signs_a_profile_into_the_own_swarm_and_polling_reads_it_back() {
     let got: Vec<_> = ev[0]
         .iter()
         .filter_map(|e| match e {
-            Event::Retrieved { namespace, message } => Some((*namespace, message.data.clone())),
+            Event::Retrieved {
+                namespace, message, ..
+            } => Some((*namespace, message.data.clone())),
             _ => None,
         })
         .collect();
     assert_eq!(got, vec![(Namespace::USER_PROFILE, b"profile".to_vec())]);
+}
+
+#[test]
+fn group_credentials_sign_what_they_allow_and_nothing_else() {
+    use session_protocol::client::GroupAuth;
+    use session_protocol::config::MemberAuth;
+    use session_protocol::storage::request::{MAX_TTL_PRIVATE_MS, RequestError};
+    use session_protocol::storage::{Namespace, SubaccountFlags};
+    use session_protocol::{IdPrefix, SessionId};
+
+    let mut net = MemNet::new(11, 40, 8);
+    let mut rng = ChaCha20Rng::seed_from_u64(11);
+    let group = Identity::from_seed(&[0x60; 32]);
+    let gid = SessionId::new(IdPrefix::Group, group.ed25519_public().to_bytes());
+    let admin_id = Identity::from_seed(&[0xad; 32]);
+    let reader_id = Identity::from_seed(&[0x4e; 32]);
+    let read_only = MemberAuth::new(&group, &reader_id.session_id(), SubaccountFlags::READ)
+        .unwrap()
+        .signer(&gid, &reader_id)
+        .unwrap();
+    let mut admin = Client::new(admin_id, config(), vec![SEED]);
+    let mut reader = Client::new(reader_id, config(), vec![SEED]);
+
+    // Credentials for another group, or a key that is not the group's, are refused.
+    let other = SessionId::new(IdPrefix::Group, [0x61; 32]);
+    let stranger = Identity::from_seed(&[0x62; 32]);
+    assert_eq!(
+        admin.add_group(gid, GroupAuth::Admin(Identity::from_seed(&[0x62; 32]))),
+        Err(RequestError::WrongSigner)
+    );
+    assert_eq!(
+        admin.add_group(stranger.session_id(), GroupAuth::Admin(stranger)),
+        Err(RequestError::UnsupportedAccount)
+    );
+    let wrong_group = MemberAuth::new(
+        &group,
+        &Identity::from_seed(&[0x4e; 32]).session_id(),
+        SubaccountFlags::READ,
+    )
+    .unwrap()
+    .signer(&gid, &Identity::from_seed(&[0x4e; 32]))
+    .unwrap();
+    assert_eq!(
+        reader.add_group(other, GroupAuth::Member(wrong_group)),
+        Err(RequestError::WrongSigner)
+    );
+    // Not added yet: nothing to sign with.
+    assert_eq!(
+        reader.store_in_group(
+            net.now_ms,
+            &gid,
+            Namespace::GROUP_MESSAGES,
+            b"x",
+            MAX_TTL_PRIVATE_MS,
+            &mut rng
+        ),
+        Err(SendError::UnknownGroup)
+    );
+
+    admin
+        .add_group(gid, GroupAuth::Admin(Identity::from_seed(&[0x60; 32])))
+        .unwrap();
+    reader.add_group(gid, GroupAuth::Member(read_only)).unwrap();
+    assert_eq!(reader.groups().collect::<Vec<_>>(), [&gid]);
+    let posted = admin
+        .store_in_group(
+            net.now_ms,
+            &gid,
+            Namespace::GROUP_MESSAGES,
+            b"from the admin",
+            MAX_TTL_PRIVATE_MS,
+            &mut rng,
+        )
+        .unwrap();
+    let denied = reader
+        .store_in_group(
+            net.now_ms,
+            &gid,
+            Namespace::GROUP_MESSAGES,
+            b"from a reader",
+            MAX_TTL_PRIVATE_MS,
+            &mut rng,
+        )
+        .unwrap();
+    let ev = net.run(&mut [&mut admin, &mut reader], &[0, 0], &mut rng, 500);
+    assert!(
+        ev[0]
+            .iter()
+            .any(|e| matches!(e, Event::MessageStored { id, .. } if *id == posted)),
+        "{:?}",
+        ev[0]
+    );
+    // The swarm refuses a store the credential does not allow (401), without retrying.
+    assert!(
+        ev[1].contains(&Event::MessageFailed {
+            id: denied,
+            reason: FailReason::Refused(401)
+        }),
+        "{:?}",
+        ev[1]
+    );
+
+    // Reading is allowed: the reader's poll covers the group's namespaces.
+    reader.poll(net.now_ms, &mut rng);
+    let ev = net.run(&mut [&mut reader], &[0], &mut rng, 500);
+    let got: Vec<(SessionId, Namespace, Vec<u8>)> = ev[0]
+        .iter()
+        .filter_map(|e| match e {
+            Event::Retrieved {
+                account,
+                namespace,
+                message,
+            } => Some((*account, *namespace, message.data.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [(gid, Namespace::GROUP_MESSAGES, b"from the admin".to_vec())]
+    );
+    let last = reader
+        .last_hash_in(&gid, Namespace::GROUP_MESSAGES)
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        reader.last_hash(Namespace::GROUP_MESSAGES),
+        None,
+        "kept per account"
+    );
+
+    // Leaving the group stops polling it and forgets where polling was.
+    reader.remove_group(&gid);
+    assert!(
+        reader
+            .last_hash_in(&gid, Namespace::GROUP_MESSAGES)
+            .is_none()
+    );
+    reader
+        .set_last_hash_in(&gid, Namespace::GROUP_MESSAGES, &last)
+        .unwrap();
+    assert_eq!(
+        reader.last_hash_in(&gid, Namespace::GROUP_MESSAGES),
+        Some(last.as_str())
+    );
+    reader.poll(net.now_ms, &mut rng);
+    let ev = net.run(&mut [&mut reader], &[0], &mut rng, 500);
+    assert!(!ev[0].iter().any(|e| matches!(e, Event::Retrieved { .. })));
 }

@@ -332,3 +332,59 @@ fn runs_with_faults_are_deterministic_for_a_seed() {
     assert_ne!(a.1, c.1);
     assert_ne!(a.0, c.0);
 }
+
+#[test]
+fn a_closed_group_lives_in_its_swarm_and_a_removed_member_is_locked_out() {
+    let mut net = sim::Network::new(config());
+    net.run(|_, _| {});
+    let before = net.stats.requests.clone();
+    let g = net.run_group().unwrap();
+    assert!(g.store_failures.is_empty(), "{:?}", g.store_failures);
+    assert!(g.poll_failures.is_empty(), "{:?}", g.poll_failures);
+    // Keys, info and members twice (create, remove), the member's post and the admin's.
+    assert_eq!(g.stored, 8);
+    assert_eq!(g.members.len(), 3);
+    for m in &g.members {
+        let read: Vec<&str> = m.read.iter().map(String::as_str).collect();
+        if m.removed {
+            // Still holds generation 0 and what was sent under it; the new key, info and
+            // message are closed to it.
+            assert_eq!(m.generation, 0);
+            assert_eq!(m.group_name, "Tomato club");
+            assert_eq!(m.members, 4);
+            assert_eq!(read, ["hello from user 1"]);
+            assert_eq!(m.unreadable, 1);
+        } else {
+            assert_eq!(m.generation, 1);
+            assert_eq!(m.group_name, "Tomato club (minus one)");
+            assert_eq!(m.members, 3);
+            assert_eq!(read, ["hello from user 1", "after the rekey"]);
+            assert_eq!(m.unreadable, 0);
+        }
+    }
+    // Every group request was signed: by the group key (admin) or a member's credential
+    // (the nodes verify both with `storage::verify_request`).
+    let group_requests: Vec<(&String, usize)> = net
+        .stats
+        .requests
+        .iter()
+        .filter(|(k, _)| k.contains("(group"))
+        .map(|(k, n)| (k, n - before.get(k).copied().unwrap_or(0)))
+        .collect();
+    assert!(!group_requests.is_empty());
+    assert!(
+        group_requests.iter().all(|(k, _)| k.ends_with(", signed")),
+        "{group_requests:?}"
+    );
+    let stores: usize = group_requests
+        .iter()
+        .filter(|(k, _)| k.starts_with("store"))
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(stores, 8);
+    assert!(
+        net.stats.unexpected.is_empty(),
+        "{:?}",
+        net.stats.unexpected
+    );
+}

@@ -103,6 +103,17 @@ fn main() -> ExitCode {
         }
     });
     eprintln!();
+    let group = if cfg.users >= 4 {
+        match net.run_group() {
+            Ok(report) => Some(report),
+            Err(e) => {
+                eprintln!("group phase failed: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        None
+    };
 
     let s = &net.stats;
     println!(
@@ -256,14 +267,60 @@ fn main() -> ExitCode {
         m.guards_saw_sender_address,
         m.destinations_saw_recipient
     );
+    let group_ok = group
+        .as_ref()
+        .is_none_or(|g| print_group(g, dropping + corrupting > 0));
     println!("\ndone in {:.1?}", started.elapsed());
     // Nothing may ever arrive altered or from the wrong sender, no error may go unexplained,
     // no node may know both ends; without injected faults, everything must arrive.
     let faults = dropping + corrupting > 0;
     let complete = s.intact == outcome.sent.len() && s.failures.is_empty();
-    if s.wrong == 0 && s.unexpected.is_empty() && m.knew_both == 0 && (faults || complete) {
+    if s.wrong == 0
+        && s.unexpected.is_empty()
+        && m.knew_both == 0
+        && (faults || complete)
+        && group_ok
+    {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// Prints the group phase; true when every member read exactly what it should (always
+/// checked without injected faults; with faults, only that the removed member read nothing
+/// sent after its removal).
+fn print_group(g: &sim::group_phase::GroupReport, faults: bool) -> bool {
+    let Some(id) = g.group else {
+        return false;
+    };
+    println!("\na closed group in its own swarm: {id}");
+    println!(
+        "  the admin created it with three members, stored its keys, info and members list (12, 13, 14),\n  and handed each member a swarm credential; a member posted with it; the admin removed one member,\n  rekeyed and posted: {} stores confirmed, {} failed, {} group polls failed",
+        g.stored,
+        g.store_failures.len(),
+        g.poll_failures.len()
+    );
+    for why in g.store_failures.iter().chain(&g.poll_failures) {
+        println!("    failed: {why}");
+    }
+    let mut ok = true;
+    for m in &g.members {
+        println!(
+            "  {:<9} {:<8} key generation {}, reads {:?} with {} members, read {:?}, could not open {}",
+            m.name,
+            if m.removed { "removed" } else { "member" },
+            m.generation,
+            m.group_name,
+            m.members,
+            m.read,
+            m.unreadable
+        );
+        let after = m.read.iter().any(|t| t == "after the rekey");
+        ok &= !(m.removed && after);
+        if !faults {
+            ok &= after != m.removed && m.generation == i64::from(!m.removed);
+        }
+    }
+    ok
 }

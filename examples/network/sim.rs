@@ -27,6 +27,10 @@
     clippy::cast_possible_truncation
 )]
 
+#[path = "../support/group_life.rs"]
+pub mod group_life;
+#[path = "group_phase.rs"]
+pub mod group_phase;
 #[path = "../support/memnet.rs"]
 pub mod memnet;
 #[path = "observe.rs"]
@@ -250,6 +254,10 @@ impl Network {
                 let what = match rpc.namespace {
                     0 => " (an inbox)",
                     2 => " (profile)",
+                    11 => " (group messages)",
+                    12 => " (group keys)",
+                    13 => " (group info)",
+                    14 => " (group members)",
                     _ => "",
                 };
                 let signed = if rpc.signed { "signed" } else { "unsigned" };
@@ -351,7 +359,9 @@ impl Network {
                         };
                         self.fail(format!("{what}: {reason:?}"));
                     }
-                    Event::PollFailed { namespace, reason } => {
+                    Event::PollFailed {
+                        namespace, reason, ..
+                    } => {
                         ended += 1;
                         self.fail(format!("poll of namespace {}: {reason:?}", namespace.0));
                     }

@@ -37,9 +37,9 @@ use serde_json::{Value, json};
 use session_protocol::client::{Client, Endpoint, Event, Transmit};
 use session_protocol::onion::{Hop, NodeSecret, ReplyKey, decode_relay, parse_entry, peel};
 use session_protocol::storage::request::ttl_range;
-use session_protocol::storage::{Namespace, SignedRequest, message_hash};
+use session_protocol::storage::{Namespace, SignedRequest, message_hash, verify_request};
 use session_protocol::swarm::{NodePool, ServiceNode, SwarmId};
-use session_protocol::{Ed25519Public, IdPrefix, Identity, SessionId, verify_ed25519};
+use session_protocol::{Ed25519Public, Identity, SessionId};
 
 /// The seed node's address.
 pub const SEED: SocketAddrV4 = SocketAddrV4::new(Ipv4Addr::new(10, 255, 255, 1), 4443);
@@ -818,34 +818,34 @@ impl MemNet {
         }
     }
 
-    fn check_signature(&self, account: &SessionId, p: &Value, signed: &[u8]) -> bool {
-        let Some(sig) = p["signature"]
-            .as_str()
-            .and_then(|s| Base64::decode_vec(s).ok())
-            .and_then(|s| <[u8; 64]>::try_from(s).ok())
-        else {
+    /// The storage server's check of a request's authentication (the account's key, or a
+    /// subaccount token and its owner's signature), through the crate's verifier.
+    fn check_signature(&self, account: &SessionId, p: &Value, signed: &SignedRequest<'_>) -> bool {
+        fn b64<const N: usize>(v: &Value) -> Option<[u8; N]> {
+            v.as_str()
+                .and_then(|s| Base64::decode_vec(s).ok())
+                .and_then(|b| <[u8; N]>::try_from(b).ok())
+        }
+        let Some(sig) = b64::<64>(&p["signature"]) else {
             return false;
         };
-        let key = match account.prefix() {
-            IdPrefix::Standard => {
-                let Some(ed) = p["pubkey_ed25519"]
-                    .as_str()
-                    .and_then(|s| s.parse::<Ed25519Public>().ok())
-                else {
-                    return false;
-                };
-                if session_protocol::ed25519_to_x25519(&ed)
-                    .ok()
-                    .map(|x| x.to_bytes())
-                    != Some(*account.key())
-                {
-                    return false;
-                }
-                ed
-            }
-            _ => Ed25519Public::from_bytes(*account.key()),
+        let ed = match p.get("pubkey_ed25519") {
+            None => None,
+            Some(v) => match v.as_str().and_then(|s| s.parse::<Ed25519Public>().ok()) {
+                Some(ed) => Some(ed),
+                None => return false,
+            },
         };
-        verify_ed25519(&key, signed, &sig).is_ok()
+        let sub = match (p.get("subaccount"), p.get("subaccount_sig")) {
+            (None, None) => None,
+            (Some(t), Some(ts)) => match (b64::<36>(t), b64::<64>(ts)) {
+                (Some(t), Some(ts)) => Some((t, ts)),
+                _ => return false,
+            },
+            _ => return false,
+        };
+        let sub = sub.as_ref().map(|(t, ts)| (t, ts));
+        verify_request(account, signed, &sig, ed.as_ref(), sub).is_ok()
     }
 
     fn store(&mut self, account: &SessionId, p: &Value, swarm: &[Ed25519Public]) -> (u16, String) {
@@ -869,7 +869,7 @@ impl MemNet {
                 namespace: ns,
                 timestamp_ms: p["sig_timestamp"].as_u64().unwrap_or(ts),
             };
-            if !self.check_signature(account, p, &signed.message()) {
+            if !self.check_signature(account, p, &signed) {
                 return (401, "store signature verification failed".into());
             }
         }
@@ -916,7 +916,7 @@ impl MemNet {
                 namespace: ns,
                 timestamp_ms: ts,
             };
-            if !self.check_signature(account, p, &signed.message()) {
+            if !self.check_signature(account, p, &signed) {
                 return (401, "retrieve signature verification failed".into());
             }
         }

@@ -36,9 +36,12 @@ use std::fmt;
 use std::net::{SocketAddr, SocketAddrV4};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use session_protocol::client::{Client, Config, Event, FailReason, RequestId, SendError};
+use session_protocol::client::{
+    Client, Config, Event, FailReason, MessageId, RequestId, SendError,
+};
 use session_protocol::rand_core::CryptoRng;
 use session_protocol::rng::{OsRng, os_rng};
+use session_protocol::storage::Namespace;
 use session_protocol::{Identity, SessionId};
 use tokio::task::JoinSet;
 
@@ -260,6 +263,32 @@ impl<R: CryptoRng> Session<R> {
         let id = self
             .client
             .send_message(self.clock.now_ms(), to, content, &mut self.rng)?;
+        self.stored(id).await
+    }
+
+    /// Stores `data` in group `group`'s swarm in `namespace`, to live `ttl_ms`, signed with
+    /// the credential given to [`Client::add_group`] (through [`Session::client_mut`]), and
+    /// returns once a swarm member confirmed it.
+    ///
+    /// # Errors
+    /// As [`Session::send`]; [`SessionError::Failed`] with `Refused(401)` when the credential
+    /// does not allow the store.
+    pub async fn store_in_group(
+        &mut self,
+        group: &SessionId,
+        namespace: Namespace,
+        data: &[u8],
+        ttl_ms: u64,
+    ) -> Result<Stored, SessionError> {
+        let now = self.clock.now_ms();
+        let id = self
+            .client
+            .store_in_group(now, group, namespace, data, ttl_ms, &mut self.rng)?;
+        self.stored(id).await
+    }
+
+    /// Runs until message `id` is stored or failed.
+    async fn stored(&mut self, id: MessageId) -> Result<Stored, SessionError> {
         let event = self
             .run_until(|e| match e {
                 Event::MessageStored { id: i, .. } | Event::MessageFailed { id: i, .. } => *i == id,

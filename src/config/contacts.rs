@@ -122,8 +122,9 @@ impl Contact {
             approved_me: int(b"A") != 0,
             blocked: int(b"b") != 0,
             priority: int(b"+"),
+            // Contacts have no "mentions only" (3): it reads as "all", as libsession reads it.
             notify: match int(b"@") {
-                1 => Notify::All,
+                1 | 3 => Notify::All,
                 2 => Notify::Disabled,
                 _ => Notify::Default,
             },

@@ -19,8 +19,10 @@ pub const OVERHEAD: usize = 40;
 pub const MAX_DOMAIN: usize = 24;
 /// The largest config push the network stores.
 pub const MAX_PUSH: usize = 76_800;
-/// The largest decompressed config accepted.
-pub const MAX_DECOMPRESSED: usize = 1024 * 1024;
+/// The largest decompressed config accepted: 8 MiB. Libsession sets no limit, and its clients
+/// push configs that decompress to more than 1 MiB (10 000 contacts are 1.3 MB); the bound
+/// keeps a small hostile frame from claiming unbounded memory.
+pub const MAX_DECOMPRESSED: usize = 8 * 1024 * 1024;
 
 const NONCE_KEY_PREFIX: &[u8; 32] = b"libsessionutil-config-encrypted-";
 

@@ -270,7 +270,11 @@ impl UserGroups {
     /// A group.
     pub fn group(&self, id: &SessionId) -> Option<Group> {
         let d = get_dict(get_dict(self.state.data(), b"g")?, &id.to_bytes())?;
-        let admin_seed = get_bytes(d, b"K").and_then(|k| <[u8; 32]>::try_from(k).ok());
+        // A seed that is not this group's key is no admin key (libsession ignores it too, and
+        // `set_group` would refuse it).
+        let admin_seed = get_bytes(d, b"K")
+            .and_then(|k| <[u8; 32]>::try_from(k).ok())
+            .filter(|seed| Identity::from_seed(seed).ed25519_public().as_bytes() == id.key());
         Some(Group {
             id: *id,
             admin_seed,

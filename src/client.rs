@@ -236,7 +236,16 @@ pub enum Event {
         /// How many members confirmed it.
         confirmations: usize,
     },
-    /// A message could not be stored.
+    /// Subaccount tokens were revoked (or their revocation lifted) by at least one swarm member
+    /// whose signature verified.
+    Revoked {
+        /// What [`Client::revoke_subaccounts`] returned.
+        id: MessageId,
+        /// How many members confirmed it.
+        confirmations: usize,
+    },
+    /// A message could not be stored (or, for an id from [`Client::revoke_subaccounts`],
+    /// the tokens could not be revoked).
     MessageFailed {
         /// What [`Client::send_message`] returned.
         id: MessageId,
@@ -300,6 +309,11 @@ impl fmt::Debug for Event {
                 .field("hash", hash)
                 .field("confirmations", confirmations)
                 .finish(),
+            Self::Revoked { id, confirmations } => f
+                .debug_struct("Revoked")
+                .field("id", id)
+                .field("confirmations", confirmations)
+                .finish(),
             Self::MessageFailed { id, reason } => f
                 .debug_struct("MessageFailed")
                 .field("id", id)
@@ -346,6 +360,12 @@ pub enum SendError {
     /// The group was not added with [`Client::add_group`].
     #[error("the group is not one this client signs for")]
     UnknownGroup,
+    /// Only the group's admin (its key pair) may do this.
+    #[error("only the group's admin may do this")]
+    NotGroupAdmin,
+    /// No subaccount token, or more than [`request::MAX_TOKENS`].
+    #[error("between 1 and 50 subaccount tokens are needed")]
+    TokenCount,
 }
 
 /// How the client signs requests for a group (`03`) account: as an admin, with the group's
@@ -385,6 +405,15 @@ enum Kind {
         ttl_ms: u64,
         data: Vec<u8>,
         hash: String,
+    },
+    /// Revoke (or lift the revocation of) subaccount tokens of a group we administer.
+    Revoke {
+        id: MessageId,
+        group: SessionId,
+        tokens: Vec<[u8; 36]>,
+        revoke: bool,
+        /// The timestamp the request was signed with, for checking the nodes' signatures.
+        signed_ms: u64,
     },
     /// Retrieve the messages of an account (ours or a group's) in one namespace.
     Retrieve {
@@ -813,6 +842,46 @@ impl Client {
         id
     }
 
+    /// As the admin of `group` (added with [`GroupAuth::Admin`]), revokes subaccount tokens
+    /// (`revoke: true`) or lifts their revocation: the swarm then refuses requests signed
+    /// with them. A removed member's token is [`crate::config::member_token`]. The outcome
+    /// arrives as [`Event::Revoked`] or [`Event::MessageFailed`] with the returned id.
+    ///
+    /// # Errors
+    /// [`SendError::UnknownGroup`] for a group not added, [`SendError::NotGroupAdmin`] for a
+    /// group added as a member, [`SendError::TokenCount`]; nothing is queued.
+    pub fn revoke_subaccounts<R: CryptoRng + ?Sized>(
+        &mut self,
+        now_ms: u64,
+        group: &SessionId,
+        tokens: &[[u8; 36]],
+        revoke: bool,
+        rng: &mut R,
+    ) -> Result<MessageId, SendError> {
+        match self.groups.get(group) {
+            None => return Err(SendError::UnknownGroup),
+            Some(GroupAuth::Member(_)) => return Err(SendError::NotGroupAdmin),
+            Some(GroupAuth::Admin(_)) => {}
+        }
+        if tokens.is_empty() || tokens.len() > request::MAX_TOKENS {
+            return Err(SendError::TokenCount);
+        }
+        let id = MessageId(self.next_message);
+        self.next_message = self.next_message.saturating_add(1);
+        self.push_op(
+            Kind::Revoke {
+                id,
+                group: *group,
+                tokens: tokens.to_vec(),
+                revoke,
+                signed_ms: 0,
+            },
+            now_ms,
+        );
+        self.drive(now_ms, rng);
+        Ok(id)
+    }
+
     /// Polls the account's swarm and each group's: one `retrieve` per configured namespace
     /// ([`Config::namespaces`], [`Config::group_namespaces`]) not already being polled. New
     /// messages arrive as [`Event::MessageReceived`] or [`Event::Retrieved`].
@@ -963,7 +1032,9 @@ impl Client {
     /// Gives up on an operation.
     fn fail(&mut self, op: Op, reason: FailReason) {
         match op.kind {
-            Kind::Store { id, .. } => self.event(Event::MessageFailed { id, reason }),
+            Kind::Store { id, .. } | Kind::Revoke { id, .. } => {
+                self.event(Event::MessageFailed { id, reason });
+            }
             Kind::Retrieve { account, namespace } => self.event(Event::PollFailed {
                 account,
                 namespace,
@@ -1158,6 +1229,10 @@ impl Client {
             self.fail(op, FailReason::Unbuildable);
             return;
         };
+        if let Kind::Revoke { signed_ms, .. } = &mut op.kind {
+            // What the call was signed with, and what the nodes sign back.
+            *signed_ms = self.clock.now_ms(now_ms);
+        }
         let Some(path_key) = self.pick_path(&target, &op.bad_paths, rng) else {
             self.fail(op, FailReason::NoNodes);
             return;
@@ -1252,6 +1327,19 @@ impl Client {
                     .filter(|_| namespace.store_needs_signature());
                 request::store(to, *namespace, data, *ttl_ms, net_ms, auth.as_ref()).ok()
             }
+            Kind::Revoke {
+                group,
+                tokens,
+                revoke,
+                ..
+            } => {
+                let auth = self.auth_for(group)?;
+                if *revoke {
+                    request::revoke_subaccount(group, tokens, net_ms, &auth).ok()
+                } else {
+                    request::unrevoke_subaccount(group, tokens, net_ms, &auth).ok()
+                }
+            }
             Kind::Retrieve { account, namespace } => {
                 let last = self.last_hash_in(account, *namespace);
                 let auth = self
@@ -1268,6 +1356,7 @@ impl Client {
         match kind {
             Kind::Store { to, .. } => Some(*to),
             Kind::Retrieve { account, .. } => Some(*account),
+            Kind::Revoke { group, .. } => Some(*group),
             Kind::Bootstrap | Kind::RefreshPool | Kind::ClockSync => None,
         }
     }
@@ -1533,6 +1622,27 @@ impl Client {
                     self.retry(k, op, now_ms);
                 }
             },
+            Kind::Revoke {
+                id,
+                group,
+                tokens,
+                signed_ms,
+                ..
+            } => {
+                let members = self.members(group);
+                let confirmations = response::decode_revoke(body, group, *signed_ms, tokens)
+                    .map_or(0, |r| r.confirmations_from(&members));
+                if confirmations > 0 {
+                    let id = *id;
+                    self.event(Event::Revoked { id, confirmations });
+                } else {
+                    if let Some(t) = flight.target {
+                        self.pool.record_failure(&t);
+                        op.tried.insert(t);
+                    }
+                    self.retry(k, op, now_ms);
+                }
+            }
             Kind::Retrieve { account, namespace } => {
                 let (account, namespace) = (*account, *namespace);
                 match response::decode_retrieve(body) {

@@ -565,7 +565,7 @@ fn store_own_signs_a_profile_into_the_own_swarm_and_polling_reads_it_back() {
 #[test]
 fn group_credentials_sign_what_they_allow_and_nothing_else() {
     use session_protocol::client::GroupAuth;
-    use session_protocol::config::MemberAuth;
+    use session_protocol::config::{MemberAuth, member_token};
     use session_protocol::storage::request::{MAX_TTL_PRIVATE_MS, RequestError};
     use session_protocol::storage::{Namespace, SubaccountFlags};
     use session_protocol::{IdPrefix, SessionId};
@@ -576,6 +576,7 @@ fn group_credentials_sign_what_they_allow_and_nothing_else() {
     let gid = SessionId::new(IdPrefix::Group, group.ed25519_public().to_bytes());
     let admin_id = Identity::from_seed(&[0xad; 32]);
     let reader_id = Identity::from_seed(&[0x4e; 32]);
+    let reader_id_copy = Identity::from_seed(&[0x4e; 32]);
     let read_only = MemberAuth::new(&group, &reader_id.session_id(), SubaccountFlags::READ)
         .unwrap()
         .signer(&gid, &reader_id)
@@ -622,6 +623,9 @@ fn group_credentials_sign_what_they_allow_and_nothing_else() {
     admin
         .add_group(gid, GroupAuth::Admin(Identity::from_seed(&[0x60; 32])))
         .unwrap();
+    let read_only_token =
+        &member_token(&group, &reader_id_copy.session_id(), SubaccountFlags::READ).unwrap();
+    assert_eq!(read_only_token, read_only.token());
     reader.add_group(gid, GroupAuth::Member(read_only)).unwrap();
     assert_eq!(reader.groups().collect::<Vec<_>>(), [&gid]);
     let posted = admin
@@ -662,6 +666,25 @@ fn group_credentials_sign_what_they_allow_and_nothing_else() {
         ev[1]
     );
 
+    // Only the group's admin revokes, a token list of 1 to 50.
+    let token = [7u8; 36];
+    assert_eq!(
+        reader.revoke_subaccounts(net.now_ms, &gid, &[token], true, &mut rng),
+        Err(SendError::NotGroupAdmin)
+    );
+    assert_eq!(
+        admin.revoke_subaccounts(net.now_ms, &other, &[token], true, &mut rng),
+        Err(SendError::UnknownGroup)
+    );
+    assert_eq!(
+        admin.revoke_subaccounts(net.now_ms, &gid, &[], true, &mut rng),
+        Err(SendError::TokenCount)
+    );
+    assert_eq!(
+        admin.revoke_subaccounts(net.now_ms, &gid, &[token; 51], true, &mut rng),
+        Err(SendError::TokenCount)
+    );
+
     // Reading is allowed: the reader's poll covers the group's namespaces.
     reader.poll(net.now_ms, &mut rng);
     let ev = net.run(&mut [&mut reader], &[0], &mut rng, 500);
@@ -688,6 +711,38 @@ fn group_credentials_sign_what_they_allow_and_nothing_else() {
         reader.last_hash(Namespace::GROUP_MESSAGES),
         None,
         "kept per account"
+    );
+
+    // Once the admin revokes the reader's token, the swarm refuses its polls (401, not
+    // retried); lifting the revocation lets it read again.
+    let reader_token = *read_only_token;
+    let revoked = admin
+        .revoke_subaccounts(net.now_ms, &gid, &[reader_token], true, &mut rng)
+        .unwrap();
+    let ev = net.run(&mut [&mut admin], &[0], &mut rng, 500);
+    assert!(
+        ev[0].iter().any(|e| matches!(e, Event::Revoked { id, confirmations } if *id == revoked && *confirmations >= 1)),
+        "{:?}",
+        ev[0]
+    );
+    reader.poll(net.now_ms, &mut rng);
+    let ev = net.run(&mut [&mut reader], &[0], &mut rng, 500);
+    let refused = ev[0]
+        .iter()
+        .filter(|e| matches!(e, Event::PollFailed { account, reason: FailReason::Refused(401), .. } if *account == gid))
+        .count();
+    assert_eq!(refused, 4, "{:?}", ev[0]);
+    admin
+        .revoke_subaccounts(net.now_ms, &gid, &[reader_token], false, &mut rng)
+        .unwrap();
+    let ev = net.run(&mut [&mut admin], &[0], &mut rng, 500);
+    assert!(ev[0].iter().any(|e| matches!(e, Event::Revoked { .. })));
+    reader.poll(net.now_ms, &mut rng);
+    let ev = net.run(&mut [&mut reader], &[0], &mut rng, 500);
+    assert!(
+        !ev[0].iter().any(|e| matches!(e, Event::PollFailed { .. })),
+        "{:?}",
+        ev[0]
     );
 
     // Leaving the group stops polling it and forgets where polling was.

@@ -341,8 +341,10 @@ fn a_closed_group_lives_in_its_swarm_and_a_removed_member_is_locked_out() {
     let g = net.run_group().unwrap();
     assert!(g.store_failures.is_empty(), "{:?}", g.store_failures);
     assert!(g.poll_failures.is_empty(), "{:?}", g.poll_failures);
-    // Keys, info and members twice (create, remove), the member's post and the admin's.
-    assert_eq!(g.stored, 8);
+    // Keys, info and members twice (create, remove), the member's post and the admin's two.
+    assert_eq!(g.stored, 9);
+    // The whole swarm applied the revocation (the group's swarm has five members here).
+    assert!(g.revocations >= 3, "{}", g.revocations);
     assert_eq!(g.members.len(), 3);
     for m in &g.members {
         let read: Vec<&str> = m.read.iter().map(String::as_str).collect();
@@ -353,13 +355,19 @@ fn a_closed_group_lives_in_its_swarm_and_a_removed_member_is_locked_out() {
             assert_eq!(m.group_name, "Tomato club");
             assert_eq!(m.members, 4);
             assert_eq!(read, ["hello from user 1"]);
-            assert_eq!(m.unreadable, 1);
+            assert_eq!(m.unreadable, 1, "retrieved after the rekey, not opened");
+            // After the revocation the swarm refuses its polls of all four namespaces.
+            assert_eq!(m.refused_polls, 4);
         } else {
             assert_eq!(m.generation, 1);
             assert_eq!(m.group_name, "Tomato club (minus one)");
             assert_eq!(m.members, 3);
-            assert_eq!(read, ["hello from user 1", "after the rekey"]);
+            assert_eq!(
+                read,
+                ["hello from user 1", "after the rekey", "after the revoke"]
+            );
             assert_eq!(m.unreadable, 0);
+            assert_eq!(m.refused_polls, 0);
         }
     }
     // Every group request was signed: by the group key (admin) or a member's credential
@@ -381,7 +389,7 @@ fn a_closed_group_lives_in_its_swarm_and_a_removed_member_is_locked_out() {
         .filter(|(k, _)| k.starts_with("store"))
         .map(|(_, n)| n)
         .sum();
-    assert_eq!(stores, 8);
+    assert_eq!(stores, 9);
     assert!(
         net.stats.unexpected.is_empty(),
         "{:?}",

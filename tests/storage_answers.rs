@@ -13,7 +13,7 @@ use serde_json::json;
 use session_protocol::Identity;
 use session_protocol::storage::response::{
     AnswerError, HardFork, NodeStore, Status, decode_batch, decode_info, decode_meta,
-    decode_retrieve, decode_store,
+    decode_retrieve, decode_revoke, decode_store,
 };
 use session_protocol::storage::{Namespace, message_hash};
 
@@ -213,6 +213,62 @@ fn store_answer_refusals() {
 }
 
 #[test]
+fn revoke_answer_verifies_each_members_signature_over_account_time_and_tokens() {
+    use session_protocol::{IdPrefix, SessionId};
+    let nodes: Vec<Identity> = (20..25u8).map(|i| Identity::from_seed(&[i; 32])).collect();
+    let group = SessionId::new(IdPrefix::Group, [0x44; 32]);
+    let tokens = [[1u8; 36], [2u8; 36]];
+    let ts = 1_700_000_000_000u64;
+    // What each node signs: the account's 66 hex characters, the timestamp, the raw tokens.
+    let mut signed = format!("{group}{ts}").into_bytes();
+    assert_eq!(signed.len(), 66 + 13);
+    tokens.iter().for_each(|t| signed.extend_from_slice(t));
+    let sig = |n: &Identity, m: &[u8]| Base64::encode_string(&n.sign(m));
+    let mut swarm = serde_json::Map::new();
+    let key = |i: usize| nodes[i].ed25519_public().to_string();
+    swarm.insert(key(0), json!({"signature": sig(&nodes[0], &signed)}));
+    swarm.insert(key(1), json!({"signature": sig(&nodes[1], &signed)}));
+    // Over another timestamp, by another node, failed, unreadable.
+    let mut other = format!("{group}{}", ts + 1).into_bytes();
+    tokens.iter().for_each(|t| other.extend_from_slice(t));
+    swarm.insert(key(2), json!({"signature": sig(&nodes[2], &other)}));
+    swarm.insert(key(3), json!({"signature": sig(&nodes[0], &signed)}));
+    swarm.insert(key(4), json!({"failed": true, "timeout": true}));
+    let body = bytes(&json!({"swarm": swarm, "t": 77}));
+    let got = decode_revoke(&body, &group, ts, &tokens).unwrap();
+    assert_eq!(got.meta.server_time_ms, Some(77));
+    let ok: Vec<bool> = nodes
+        .iter()
+        .map(|n| {
+            got.nodes
+                .iter()
+                .find(|(k, _)| *k == n.ed25519_public())
+                .unwrap()
+                .1
+        })
+        .collect();
+    assert_eq!(ok, [true, true, false, false, false]);
+    let members: Vec<_> = nodes.iter().map(Identity::ed25519_public).collect();
+    assert_eq!(got.confirmations_from(&members), 2);
+    assert_eq!(got.confirmations_from(&members[1..]), 1);
+    // Other tokens, or another account: nothing verifies.
+    let got = decode_revoke(&body, &group, ts, &tokens[..1]).unwrap();
+    assert_eq!(got.confirmations_from(&members), 0);
+    let elsewhere = SessionId::new(IdPrefix::Group, [0x45; 32]);
+    let got = decode_revoke(&body, &elsewhere, ts, &tokens).unwrap();
+    assert_eq!(got.confirmations_from(&members), 0);
+    // Refusals.
+    assert_eq!(
+        decode_revoke(br#"{"swarm":{"zz":{}}}"#, &group, ts, &tokens),
+        Err(AnswerError::Field("swarm"))
+    );
+    assert_eq!(
+        decode_revoke(br#"{"t":1}"#, &group, ts, &tokens),
+        Err(AnswerError::Json)
+    );
+}
+
+#[test]
 fn info_meta_and_statuses() {
     let info = decode_info(br#"{"version":[2,10,0],"timestamp":77,"hf":[19,3]}"#).unwrap();
     assert_eq!(info.version, (2, 10, 0));
@@ -316,6 +372,7 @@ proptest! {
             decode_info(&body).err(),
             decode_batch(&body).err(),
             decode_meta(&body).err(),
+            decode_revoke(&body, &Identity::from_seed(&[1; 32]).session_id(), 5, &[[3; 36]]).err(),
         ];
         let is_object = serde_json::from_slice::<serde_json::Value>(&body).is_ok_and(|v| v.is_object());
         if !is_object {

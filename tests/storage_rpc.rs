@@ -520,3 +520,94 @@ proptest! {
         prop_assert_eq!(verify_ed25519(&pk, &signed.message(), &sig_of(&p)), Ok(()));
     }
 }
+
+#[test]
+fn revoke_and_unrevoke_carry_the_tokens_and_the_owners_signature() {
+    use session_protocol::config::MemberAuth;
+    let group = Identity::from_seed(&[5; 32]);
+    let gid = SessionId::new(IdPrefix::Group, group.ed25519_public().to_bytes());
+    let tokens = [[1u8; 36], [2u8; 36]];
+    for (revoke, call) in [
+        (
+            true,
+            request::revoke_subaccount(&gid, &tokens, NOW, &Auth::Account(&group)).unwrap(),
+        ),
+        (
+            false,
+            request::unrevoke_subaccount(&gid, &tokens, NOW, &Auth::Account(&group)).unwrap(),
+        ),
+    ] {
+        let p = body(&call);
+        let field = if revoke { "revoke" } else { "unrevoke" };
+        assert_eq!(
+            call.method(),
+            if revoke {
+                Method::RevokeSubaccount
+            } else {
+                Method::UnrevokeSubaccount
+            }
+        );
+        assert_eq!(p["pubkey"], gid.to_string());
+        assert_eq!(p["timestamp"], NOW);
+        let sent: Vec<Vec<u8>> = p[field]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| Base64::decode_vec(t.as_str().unwrap()).unwrap())
+            .collect();
+        assert_eq!(sent, tokens.map(|t| t.to_vec()));
+        assert!(p.get("pubkey_ed25519").is_none() && p.get("subaccount").is_none());
+        let signed = if revoke {
+            SignedRequest::RevokeSubaccount {
+                timestamp_ms: NOW,
+                tokens: &tokens,
+            }
+        } else {
+            SignedRequest::UnrevokeSubaccount {
+                timestamp_ms: NOW,
+                tokens: &tokens,
+            }
+        };
+        assert_signed(&p, &group, signed);
+    }
+    // A 05 account revokes its own subaccounts with its Ed25519 key beside it.
+    let me = Identity::from_seed(&[6; 32]);
+    let p = body(
+        &request::revoke_subaccount(&me.session_id(), &tokens[..1], NOW, &Auth::Account(&me))
+            .unwrap(),
+    );
+    assert_eq!(p["pubkey_ed25519"], me.ed25519_public().to_string());
+
+    // Refusals: no tokens, too many, a subaccount signing, the wrong key.
+    assert_eq!(
+        request::revoke_subaccount(&gid, &[], NOW, &Auth::Account(&group)),
+        Err(RequestError::TokenCount)
+    );
+    let many = vec![[0u8; 36]; request::MAX_TOKENS + 1];
+    assert_eq!(
+        request::unrevoke_subaccount(&gid, &many, NOW, &Auth::Account(&group)),
+        Err(RequestError::TokenCount)
+    );
+    assert!(
+        request::revoke_subaccount(
+            &gid,
+            &many[..request::MAX_TOKENS],
+            NOW,
+            &Auth::Account(&group)
+        )
+        .is_ok()
+    );
+    let member = Identity::from_seed(&[7; 32]);
+    let signer = MemberAuth::new(&group, &member.session_id(), SubaccountFlags::DELETE)
+        .unwrap()
+        .signer(&gid, &member)
+        .unwrap();
+    assert_eq!(
+        request::revoke_subaccount(&gid, &tokens, NOW, &Auth::Member(&signer)),
+        Err(RequestError::SubaccountNotAllowed)
+    );
+    assert_eq!(
+        request::revoke_subaccount(&gid, &tokens, NOW, &Auth::Account(&member)),
+        Err(RequestError::WrongSigner)
+    );
+}

@@ -3,11 +3,13 @@
 //! `poll`). The admin creates it with three members, stores its keys, info and members list,
 //! and hands each member a swarm credential; the members poll the group's swarm, read its
 //! name and members, and one posts a message with its credential. The admin then removes a
-//! member, rekeys, and posts; everyone polls again, and the report shows who read what.
+//! member, rekeys, and posts; everyone polls again (the removed member retrieves the new
+//! message but cannot open it). The admin revokes the removed member's token and posts again;
+//! the swarm now refuses the removed member's polls. The report shows who read what.
 
 use std::time::Instant;
 
-use session_protocol::client::{Event, GroupAuth, MessageId};
+use session_protocol::client::{Event, FailReason, GroupAuth, MessageId};
 use session_protocol::storage::{Namespace, request};
 use session_protocol::{Identity, SessionId};
 
@@ -30,6 +32,8 @@ pub struct MemberReport {
     pub read: Vec<String>,
     /// Group messages it retrieved but could not open.
     pub unreadable: usize,
+    /// Polls of the group's namespaces the swarm refused (401: a revoked credential).
+    pub refused_polls: usize,
 }
 
 /// The group phase's outcome.
@@ -40,8 +44,11 @@ pub struct GroupReport {
     /// confirmed, and those whose store failed.
     pub stored: usize,
     pub store_failures: Vec<String>,
-    /// Polls of the group's namespaces that failed.
+    /// Polls of the group's namespaces that failed for another reason than a revoked
+    /// credential.
     pub poll_failures: Vec<String>,
+    /// Swarm members that confirmed the revocation of the removed member's token.
+    pub revocations: usize,
     /// Each member, in invitation order.
     pub members: Vec<MemberReport>,
 }
@@ -79,13 +86,14 @@ impl Network {
 
         // Each member gets its credential with the invitation and starts polling the group.
         let mut views = Vec::new();
+        let mut first_refused = vec![0; MEMBERS.len()];
         for &c in &MEMBERS {
             let me = ident(c);
             let signer = admin.invite(&me.session_id())?.signer(&gid, &me)?;
             self.clients[c].add_group(gid, GroupAuth::Member(signer))?;
             views.push(View::new(&me, &gid)?);
         }
-        self.poll_group(&gid, &mut views, &mut report);
+        self.poll_group(&gid, &mut views, &mut report, &mut first_refused);
 
         // A member posts to the group, signing the store with its credential.
         let now = self.net.now_ms;
@@ -101,9 +109,37 @@ impl Network {
         let now = self.net.now_ms;
         stores.push(admin.message("after the rekey", now, &mut self.rng)?);
         self.store_group(ADMIN, &gid, stores, &mut report)?;
-        self.poll_group(&gid, &mut views, &mut report);
+        let mut refused = vec![0; MEMBERS.len()];
+        self.poll_group(&gid, &mut views, &mut report, &mut refused);
 
-        for ((&c, view), (_, name)) in MEMBERS.iter().zip(&views).zip(&invited) {
+        // The admin revokes the removed member's token and posts again.
+        let token = admin.token_of(&removed)?;
+        let now = self.net.now_ms;
+        let id =
+            self.clients[ADMIN].revoke_subaccounts(now, &gid, &[token], true, &mut self.rng)?;
+        let events = self.pump(None);
+        for e in &events[ADMIN] {
+            match e {
+                Event::Revoked {
+                    id: i,
+                    confirmations,
+                } if *i == id => {
+                    report.revocations = *confirmations;
+                }
+                Event::MessageFailed { id: i, reason } if *i == id => {
+                    report.store_failures.push(format!("revoke: {reason:?}"));
+                }
+                _ => {}
+            }
+        }
+        let now = self.net.now_ms;
+        let after = admin.message("after the revoke", now, &mut self.rng)?;
+        self.store_group(ADMIN, &gid, vec![after], &mut report)?;
+        self.poll_group(&gid, &mut views, &mut report, &mut refused);
+
+        for (((&c, view), (_, name)), refused) in
+            MEMBERS.iter().zip(&views).zip(&invited).zip(refused)
+        {
             report.members.push(MemberReport {
                 name: name.clone(),
                 removed: c == REMOVED,
@@ -112,6 +148,7 @@ impl Network {
                 members: view.member_count(),
                 read: view.read.iter().map(|(_, t)| t.clone()).collect(),
                 unreadable: view.unreadable,
+                refused_polls: refused,
             });
         }
         Ok(report)
@@ -160,13 +197,19 @@ impl Network {
 
     /// Every member polls (its own swarm and the group's); each view takes in what came from
     /// the group's swarm.
-    fn poll_group(&mut self, gid: &SessionId, views: &mut [View], report: &mut GroupReport) {
+    fn poll_group(
+        &mut self,
+        gid: &SessionId,
+        views: &mut [View],
+        report: &mut GroupReport,
+        refused: &mut [usize],
+    ) {
         for &c in &MEMBERS {
             let now = self.net.now_ms;
             self.clients[c].poll(now, &mut self.rng);
         }
         let events = self.pump(None);
-        for (&c, view) in MEMBERS.iter().zip(views.iter_mut()) {
+        for ((&c, view), refused) in MEMBERS.iter().zip(views.iter_mut()).zip(refused) {
             let mut got = Vec::new();
             for e in &events[c] {
                 match e {
@@ -180,6 +223,11 @@ impl Network {
                         message.timestamp_ms,
                         message.data.clone(),
                     )),
+                    Event::PollFailed {
+                        account,
+                        reason: FailReason::Refused(401),
+                        ..
+                    } if account == gid => *refused += 1,
                     Event::PollFailed {
                         account,
                         namespace,

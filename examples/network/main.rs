@@ -296,7 +296,8 @@ fn print_group(g: &sim::group_phase::GroupReport, faults: bool) -> bool {
     };
     println!("\na closed group in its own swarm: {id}");
     println!(
-        "  the admin created it with three members, stored its keys, info and members list (12, 13, 14),\n  and handed each member a swarm credential; a member posted with it; the admin removed one member,\n  rekeyed and posted: {} stores confirmed, {} failed, {} group polls failed",
+        "  the admin created it with three members, stored its keys, info and members list (12, 13, 14),\n  and handed each member a swarm credential; a member posted with it; the admin removed one member,\n  rekeyed and posted, then revoked the removed member's credential ({} swarm members confirmed)\n  and posted again: {} stores confirmed, {} failed, {} group polls failed otherwise",
+        g.revocations,
         g.stored,
         g.store_failures.len(),
         g.poll_failures.len()
@@ -307,19 +308,23 @@ fn print_group(g: &sim::group_phase::GroupReport, faults: bool) -> bool {
     let mut ok = true;
     for m in &g.members {
         println!(
-            "  {:<9} {:<8} key generation {}, reads {:?} with {} members, read {:?}, could not open {}",
+            "  {:<9} {:<8} key generation {}, reads {:?} with {} members, read {:?}, could not open {}, polls refused {}",
             m.name,
             if m.removed { "removed" } else { "member" },
             m.generation,
             m.group_name,
             m.members,
             m.read,
-            m.unreadable
+            m.unreadable,
+            m.refused_polls
         );
-        let after = m.read.iter().any(|t| t == "after the rekey");
+        let after = m.read.iter().any(|t| t.starts_with("after the"));
         ok &= !(m.removed && after);
         if !faults {
-            ok &= after != m.removed && m.generation == i64::from(!m.removed);
+            ok &= after != m.removed
+                && m.generation == i64::from(!m.removed)
+                && (m.refused_polls > 0) == m.removed
+                && g.revocations > 0;
         }
     }
     ok

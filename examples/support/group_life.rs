@@ -4,13 +4,15 @@
 //! over loopback HTTPS.
 //!
 //! The admin holds the group's key pair and signs as the group; members sign with the
-//! credential the admin issued them ([`MemberAuth`], sent with the invitation).
+//! credential the admin issued them ([`MemberAuth`], sent with the invitation). A removed
+//! member loses the new keys at the rekey, and its credential when the admin revokes its
+//! token ([`Admin::token_of`]).
 
 #![allow(dead_code, unreachable_pub)] // each user of this module uses a subset
 
 use rand_chacha::ChaCha20Rng;
 use session_protocol::config::{
-    ConfigError, GroupInfo, GroupKeys, GroupMembers, Member, MemberAuth, Status,
+    ConfigError, GroupInfo, GroupKeys, GroupMembers, Member, MemberAuth, Status, member_token,
 };
 use session_protocol::envelope::{Content, ProSignature, open_group_message, seal_group_message};
 use session_protocol::storage::{Namespace, SubaccountFlags, message_hash};
@@ -85,6 +87,16 @@ impl Admin {
     pub fn invite(&self, member: &SessionId) -> Result<MemberAuth, ConfigError> {
         self.keys
             .member_auth(member, SubaccountFlags::READ | SubaccountFlags::WRITE)
+    }
+
+    /// The token of `member`'s credential, which the admin revokes to shut it out of the
+    /// group's swarm.
+    pub fn token_of(&self, member: &SessionId) -> Result<[u8; 36], ConfigError> {
+        member_token(
+            &self.group,
+            member,
+            SubaccountFlags::READ | SubaccountFlags::WRITE,
+        )
     }
 
     /// Removes `member`: off the list, a new key generation for everyone left, the info

@@ -254,6 +254,8 @@ pub struct MemNet {
     pub dead: BTreeSet<Ed25519Public>,
     /// Stored messages by account.
     messages: BTreeMap<SessionId, Vec<Message>>,
+    /// Revoked subaccount tokens by account (shared by the swarm, as if propagated at once).
+    revoked: BTreeMap<SessionId, BTreeSet<[u8; 36]>>,
     /// Requests each method served, and answers by status, for summaries.
     pub served: BTreeMap<String, usize>,
     /// When set, every storage RPC is answered with this status and body (a faulty or hostile
@@ -358,6 +360,7 @@ impl MemNet {
             now_ms: 1_700_000_000_000,
             dead: BTreeSet::new(),
             messages: BTreeMap::new(),
+            revoked: BTreeMap::new(),
             served: BTreeMap::new(),
             forced: None,
             garbage_http: None,
@@ -784,7 +787,7 @@ impl MemNet {
                 let body = json!({"result": self.node_states(), "t": self.now_ms, "hf": self.hf()});
                 (200, body.to_string())
             }
-            "store" | "retrieve" => {
+            "store" | "retrieve" | "revoke_subaccount" | "unrevoke_subaccount" => {
                 let Some(account) = p["pubkey"]
                     .as_str()
                     .and_then(|s| s.parse::<SessionId>().ok())
@@ -808,10 +811,10 @@ impl MemNet {
                     let body = json!({"snodes": snodes, "swarm": format!("{id:x}"), "t": self.now_ms, "hf": self.hf()});
                     return (421, body.to_string());
                 }
-                if method == "store" {
-                    self.store(&account, p, &swarm)
-                } else {
-                    self.retrieve(&account, p)
+                match method.as_str() {
+                    "store" => self.store(&account, p, &swarm),
+                    "retrieve" => self.retrieve(&account, p),
+                    _ => self.revoke(&account, p, &swarm, method == "revoke_subaccount"),
                 }
             }
             _ => (400, format!("no method {method}")),
@@ -844,8 +847,93 @@ impl MemNet {
             },
             _ => return false,
         };
+        // A revoked token is refused, except to retrieve where revoked members may still read.
+        if let Some((token, _)) = &sub {
+            let still_readable = matches!(signed, SignedRequest::Retrieve { namespace, .. }
+                if namespace.is_revoked_retrievable());
+            let revoked = self.revoked.get(account).is_some_and(|r| r.contains(token));
+            if revoked && !still_readable {
+                return false;
+            }
+        }
         let sub = sub.as_ref().map(|(t, ts)| (t, ts));
         verify_request(account, signed, &sig, ed.as_ref(), sub).is_ok()
+    }
+
+    /// `revoke_subaccount` / `unrevoke_subaccount`: signed by the account's own key; each live
+    /// swarm member signs `account hex || timestamp || tokens` back.
+    fn revoke(
+        &mut self,
+        account: &SessionId,
+        p: &Value,
+        swarm: &[Ed25519Public],
+        revoke: bool,
+    ) -> (u16, String) {
+        let field = if revoke { "revoke" } else { "unrevoke" };
+        let tokens: Option<Vec<[u8; 36]>> = p[field].as_array().and_then(|a| {
+            a.iter()
+                .map(|t| {
+                    t.as_str()
+                        .and_then(|s| Base64::decode_vec(s).ok())
+                        .and_then(|b| <[u8; 36]>::try_from(b).ok())
+                })
+                .collect()
+        });
+        let (Some(tokens), Some(ts)) = (tokens, p["timestamp"].as_u64()) else {
+            return (400, format!("invalid request: {field} params"));
+        };
+        if tokens.is_empty() || tokens.len() > 50 {
+            return (
+                400,
+                format!("invalid request: {field} needs 1 to 50 tokens"),
+            );
+        }
+        if ts.abs_diff(self.now_ms) > 60_000 {
+            return (
+                406,
+                format!("{field}_subaccount timestamp too far from current time"),
+            );
+        }
+        let signed = if revoke {
+            SignedRequest::RevokeSubaccount {
+                timestamp_ms: ts,
+                tokens: &tokens,
+            }
+        } else {
+            SignedRequest::UnrevokeSubaccount {
+                timestamp_ms: ts,
+                tokens: &tokens,
+            }
+        };
+        if !self.check_signature(account, p, &signed) {
+            return (
+                401,
+                format!("{field}_subaccount signature verification failed"),
+            );
+        }
+        let list = self.revoked.entry(*account).or_default();
+        for t in &tokens {
+            if revoke {
+                list.insert(*t);
+            } else {
+                list.remove(t);
+            }
+        }
+        let mut answer = account.to_string().into_bytes();
+        answer.extend_from_slice(ts.to_string().as_bytes());
+        tokens.iter().for_each(|t| answer.extend_from_slice(t));
+        let mut answers = serde_json::Map::new();
+        for k in swarm {
+            if self.dead.contains(k) {
+                answers.insert(k.to_string(), json!({"failed": true, "timeout": true}));
+                continue;
+            }
+            let j = self.node_by_key(k).unwrap();
+            let sig = Base64::encode_string(&self.nodes[j].identity.sign(&answer));
+            answers.insert(k.to_string(), json!({"signature": sig}));
+        }
+        let body = json!({"swarm": answers, "t": self.now_ms, "hf": self.hf()});
+        (200, body.to_string())
     }
 
     fn store(&mut self, account: &SessionId, p: &Value, swarm: &[Ed25519Public]) -> (u16, String) {

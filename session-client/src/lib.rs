@@ -309,16 +309,49 @@ impl<R: CryptoRng> Session<R> {
         }
     }
 
-    /// Polls the account's swarm once (every configured namespace, following `more` pages)
-    /// and returns the new one-to-one messages, each once across calls. Messages of other
-    /// namespaces wait in [`Session::next_event`] as [`Event::Retrieved`].
+    /// As the admin of `group`, revokes subaccount tokens (`revoke: true`, e.g. a removed
+    /// member's [`session_protocol::config::member_token`]) or lifts their revocation, and
+    /// returns how many swarm members confirmed it.
     ///
     /// # Errors
-    /// [`SessionError::PollFailed`] when the poll failed and brought nothing,
+    /// As [`Session::send`].
+    pub async fn revoke_subaccounts(
+        &mut self,
+        group: &SessionId,
+        tokens: &[[u8; 36]],
+        revoke: bool,
+    ) -> Result<usize, SessionError> {
+        let now = self.clock.now_ms();
+        let id = self
+            .client
+            .revoke_subaccounts(now, group, tokens, revoke, &mut self.rng)?;
+        let event = self
+            .run_until(|e| match e {
+                Event::Revoked { id: i, .. } | Event::MessageFailed { id: i, .. } => *i == id,
+                _ => false,
+            })
+            .await?;
+        match event {
+            Event::Revoked { confirmations, .. } => Ok(confirmations),
+            Event::MessageFailed { reason, .. } => Err(SessionError::Failed(reason)),
+            _ => Err(SessionError::TimedOut(self.deadline)),
+        }
+    }
+
+    /// Polls the account's swarm once (every configured namespace, following `more` pages),
+    /// and the swarm of each group added to the client, and returns the new one-to-one
+    /// messages, each once across calls. Messages of other namespaces and of groups wait in
+    /// [`Session::next_event`] as [`Event::Retrieved`], failed group polls as
+    /// [`Event::PollFailed`].
+    ///
+    /// # Errors
+    /// [`SessionError::PollFailed`] when a poll of the account's own swarm failed and
+    /// brought nothing,
     /// [`SessionError::TimedOut`] after the deadline.
     pub async fn receive(&mut self) -> Result<Vec<Received>, SessionError> {
         self.client.poll(self.clock.now_ms(), &mut self.rng);
         self.run_until_idle().await?;
+        let me = self.client.identity().session_id();
         let mut received = Vec::new();
         let mut failed = None;
         let mut rest = VecDeque::with_capacity(self.events.len());
@@ -335,7 +368,9 @@ impl<R: CryptoRng> Session<R> {
                     sent_ms,
                     content,
                 }),
-                Event::PollFailed { reason, .. } => failed = Some(reason),
+                Event::PollFailed {
+                    account, reason, ..
+                } if account == me => failed = Some(reason),
                 other => rest.push_back(other),
             }
         }

@@ -189,6 +189,10 @@ struct Net {
     garbled: Vec<AtomicBool>,
     stats: Arc<Stats>,
     page_limit: usize,
+    /// Revoked subaccount tokens by account, shared by every node (as if propagated through
+    /// the swarm at once).
+    revoked:
+        std::sync::Mutex<HashMap<session_protocol::SessionId, std::collections::HashSet<[u8; 36]>>>,
 }
 
 /// Node `i`'s address: `127.(1 + i / 256).(i % 256).1`.
@@ -307,6 +311,7 @@ impl Testnet {
             garbled,
             stats: Arc::new(Stats::default()),
             page_limit: config.page_limit.max(1),
+            revoked: std::sync::Mutex::new(HashMap::new()),
         });
         // Every certificate first: nothing is spawned unless everything can start.
         let acceptors = (0..listeners.len())

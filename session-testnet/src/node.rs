@@ -171,6 +171,10 @@ struct Params<'a> {
     #[serde(borrow)]
     subaccount_sig: Option<Cow<'a, str>>,
     #[serde(borrow)]
+    revoke: Option<Vec<Cow<'a, str>>>,
+    #[serde(borrow)]
+    unrevoke: Option<Vec<Cow<'a, str>>>,
+    #[serde(borrow)]
     last_hash: Option<Cow<'a, str>>,
     #[serde(borrow)]
     endpoint: Option<Cow<'a, str>>,
@@ -374,7 +378,7 @@ impl Net {
                     meta(json!({"result": {"service_node_states": states}})),
                 )
             }
-            "get_swarm" | "store" | "retrieve" => {
+            "get_swarm" | "store" | "retrieve" | "revoke_subaccount" | "unrevoke_subaccount" => {
                 let Some(account) = p
                     .pubkey
                     .as_deref()
@@ -404,19 +408,107 @@ impl Net {
                 if !members.iter().any(|m| Some(*m.ed25519()) == me) {
                     return (421, swarm_answer());
                 }
-                if method == "store" {
-                    self.store(&account, p, members, now, &meta)
-                } else {
-                    self.retrieve(i, &account, p, now, &meta)
+                match method {
+                    "store" => self.store(&account, p, members, now, &meta),
+                    "retrieve" => self.retrieve(i, &account, p, now, &meta),
+                    _ => self.revoke(&account, p, members, now, &meta),
                 }
             }
             _ => (400, format!("invalid request: unknown method '{method}'")),
         }
     }
 
+    /// `revoke_subaccount` / `unrevoke_subaccount` (tokens as an array of base64 strings):
+    /// signed by the account's own key; each live swarm member signs `account hex ||
+    /// timestamp || tokens` back.
+    fn revoke(
+        &self,
+        account: &SessionId,
+        p: &Params<'_>,
+        members: &[ServiceNode],
+        now: u64,
+        meta: &dyn Fn(Value) -> String,
+    ) -> (u16, String) {
+        let (field, list) = match (&p.revoke, &p.unrevoke) {
+            (Some(l), None) => ("revoke", l),
+            (None, Some(l)) => ("unrevoke", l),
+            _ => return (400, "invalid request: revoke or unrevoke tokens".into()),
+        };
+        let tokens: Option<Vec<[u8; 36]>> = list
+            .iter()
+            .map(|t| {
+                Base64::decode_vec(t)
+                    .ok()
+                    .and_then(|b| <[u8; 36]>::try_from(b).ok())
+            })
+            .collect();
+        let (Some(tokens), Some(ts)) = (tokens, p.timestamp) else {
+            return (400, format!("invalid request: {field} params"));
+        };
+        if tokens.is_empty() || tokens.len() > 50 {
+            return (
+                400,
+                format!("invalid request: {field} needs 1 to 50 tokens"),
+            );
+        }
+        if ts.abs_diff(now) > RETRIEVE_SKEW_MS {
+            return (
+                406,
+                format!("{field}_subaccount timestamp too far from current time"),
+            );
+        }
+        let signed = if field == "revoke" {
+            SignedRequest::RevokeSubaccount {
+                timestamp_ms: ts,
+                tokens: &tokens,
+            }
+        } else {
+            SignedRequest::UnrevokeSubaccount {
+                timestamp_ms: ts,
+                tokens: &tokens,
+            }
+        };
+        if !self.signature_ok(account, p, &signed) {
+            return (
+                401,
+                format!("{field}_subaccount signature verification failed"),
+            );
+        }
+        if let Ok(mut revoked) = self.revoked.lock() {
+            let set = revoked.entry(*account).or_default();
+            for t in &tokens {
+                if field == "revoke" {
+                    set.insert(*t);
+                } else {
+                    set.remove(t);
+                }
+            }
+        }
+        let mut answer = account.to_string().into_bytes();
+        answer.extend_from_slice(ts.to_string().as_bytes());
+        tokens.iter().for_each(|t| answer.extend_from_slice(t));
+        let mut answers = Map::new();
+        for member in members {
+            let key = member.ed25519().to_string();
+            let live = self.by_key.get(member.ed25519()).copied().and_then(|j| {
+                let alive = self.alive.get(j).is_some_and(|a| a.load(Ordering::SeqCst));
+                self.nodes.get(j).filter(|_| alive)
+            });
+            let entry = match live {
+                Some(node) => {
+                    json!({"signature": Base64::encode_string(&node.identity.sign(&answer))})
+                }
+                None => json!({"failed": true, "timeout": true}),
+            };
+            answers.insert(key, entry);
+        }
+        (200, meta(json!({"swarm": answers})))
+    }
+
     /// The request's authentication (the account's key, or a subaccount token and its
-    /// owner's signature) checked as a storage server checks it. Tokens are never revoked
-    /// here: the testnet keeps no revocation lists.
+    /// owner's signature) checked as a storage server checks it, and a subaccount's token
+    /// against the account's revocation list (revoked members may still retrieve from
+    /// namespaces such as -11).
     fn signature_ok(
         &self,
         account: &SessionId,
@@ -444,6 +536,16 @@ impl Net {
                 _ => return false,
             },
         };
+        if let Some((token, _)) = &sub {
+            let still_readable = matches!(signed, SignedRequest::Retrieve { namespace, .. }
+                if namespace.is_revoked_retrievable());
+            let revoked = self.revoked.lock().map_or(true, |r| {
+                r.get(account).is_some_and(|set| set.contains(token))
+            });
+            if revoked && !still_readable {
+                return false;
+            }
+        }
         let sub = sub.as_ref().map(|(t, ts)| (t, ts));
         verify_request(account, signed, &sig, ed.as_ref(), sub).is_ok()
     }

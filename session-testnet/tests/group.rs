@@ -2,7 +2,7 @@
 //! with three members and stores its keys, info and members list; each member signs its
 //! requests with the credential the admin issued (the nodes check it as storage servers do);
 //! the admin removes one member and rekeys, and the removed member can no longer read what
-//! follows. The group logic is the `network` example's (`examples/support/group_life.rs`).
+//! follows; once its token is revoked, the swarm refuses its requests too. The group logic is the `network` example's (`examples/support/group_life.rs`).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -43,22 +43,34 @@ async fn store_all(s: &mut Session, gid: &SessionId, stores: Vec<Store>) {
     }
 }
 
-/// Polls (the member's swarm and the group's) and hands the group's messages to its view.
-async fn read(s: &mut Session, gid: &SessionId, view: &mut View) {
+/// Polls (the member's swarm and the group's) and hands the group's messages to its view;
+/// returns how many of the group's namespaces refused the poll (401).
+async fn read(s: &mut Session, gid: &SessionId, view: &mut View) -> usize {
+    // A poll where every namespace failed is an error; one of them is the member's own
+    // inbox, which never fails here.
     s.receive().await.unwrap();
     let mut got = Vec::new();
+    let mut refused = 0;
     while let Some(e) = s.next_event() {
-        if let Event::Retrieved {
-            account,
-            namespace,
-            message,
-        } = e
-        {
-            assert_eq!(&account, gid);
-            got.push((namespace, message.hash, message.timestamp_ms, message.data));
+        match e {
+            Event::Retrieved {
+                account,
+                namespace,
+                message,
+            } => {
+                assert_eq!(&account, gid);
+                got.push((namespace, message.hash, message.timestamp_ms, message.data));
+            }
+            Event::PollFailed {
+                account,
+                reason: FailReason::Refused(401),
+                ..
+            } if &account == gid => refused += 1,
+            _ => {}
         }
     }
     view.absorb(&got);
+    refused
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -105,7 +117,7 @@ async fn a_group_in_its_swarm_locks_out_a_removed_member() {
             .add_group(gid, GroupAuth::Member(signer))
             .unwrap();
         let mut view = View::new(me, &gid).unwrap();
-        read(s, &gid, &mut view).await;
+        assert_eq!(read(s, &gid, &mut view).await, 0);
         assert_eq!(view.name(), "Loopback club");
         assert_eq!(view.member_count(), 4);
         assert_eq!(view.generation(), 0);
@@ -146,7 +158,7 @@ async fn a_group_in_its_swarm_locks_out_a_removed_member() {
     store_all(&mut admin_s, &gid, stores).await;
 
     for ((s, view), name) in members.iter_mut().zip(&mut views).zip(names) {
-        read(s, &gid, view).await;
+        assert_eq!(read(s, &gid, view).await, 0);
         let read: Vec<&str> = view.read.iter().map(|(_, t)| t.as_str()).collect();
         if name == "cy" {
             assert_eq!(view.generation(), 0);
@@ -162,5 +174,34 @@ async fn a_group_in_its_swarm_locks_out_a_removed_member() {
             assert_eq!(view.read[0].0, ids[0].session_id(), "the sender verified");
         }
     }
+    // The admin revokes cy's credential: the swarm refuses cy's polls of the group, while
+    // the others read on.
+    let token = admin.token_of(&ids[2].session_id()).unwrap();
+    let confirmed = admin_s
+        .revoke_subaccounts(&gid, &[token], true)
+        .await
+        .unwrap();
+    assert!(confirmed >= 1);
+    let last = admin.message("after the revoke", now, &mut rng).unwrap();
+    store_all(&mut admin_s, &gid, vec![last]).await;
+    for ((s, view), name) in members.iter_mut().zip(&mut views).zip(names) {
+        let refused = read(s, &gid, view).await;
+        let newest = view.read.last().map(|(_, t)| t.as_str());
+        if name == "cy" {
+            assert_eq!(refused, 4, "every group namespace refused");
+            assert_eq!(newest, Some("hello from ana"));
+        } else {
+            assert_eq!(refused, 0);
+            assert_eq!(newest, Some("after the revoke"));
+        }
+    }
+    // Lifting the revocation lets cy retrieve again (it still cannot open the new messages).
+    admin_s
+        .revoke_subaccounts(&gid, &[token], false)
+        .await
+        .unwrap();
+    let refused = read(&mut members[2], &gid, &mut views[2]).await;
+    assert_eq!(refused, 0);
+    assert_eq!(views[2].unreadable, 2, "after the rekey, after the revoke");
     net.shutdown().await;
 }

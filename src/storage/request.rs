@@ -27,6 +27,10 @@ pub const MAX_TTL_PRIVATE_MS: u64 = 30 * 24 * 60 * 60 * 1000;
 /// Most sub-requests a `batch` or `sequence` may carry.
 pub const MAX_SUBREQUESTS: usize = 20;
 
+/// Most subaccount tokens one `revoke_subaccount` or `unrevoke_subaccount` request may carry
+/// (the storage server's limit).
+pub const MAX_TOKENS: usize = 50;
+
 /// Most message hashes one `delete`, `expire` or `get_expiries` request built here may name.
 /// The storage server sets no such limit; the crate does, to keep requests (and the
 /// signed strings members answer with) bounded. Split longer lists across requests.
@@ -74,6 +78,13 @@ pub enum RequestError {
     /// A `batch` or `sequence` inside another (the server refuses nesting).
     #[error("batch and sequence requests cannot be nested")]
     Nested,
+    /// No subaccount token where at least one is needed, or more than [`MAX_TOKENS`].
+    #[error("between 1 and {MAX_TOKENS} subaccount tokens are needed")]
+    TokenCount,
+    /// A method only the account's own key may sign (revoking subaccounts), signed by a
+    /// subaccount.
+    #[error("only the account's own key may sign this request")]
+    SubaccountNotAllowed,
 }
 
 /// A storage RPC method.
@@ -106,6 +117,10 @@ pub enum Method {
     Sequence,
     /// `oxend_request`: a call the node relays to its oxend (the node list).
     OxendRequest,
+    /// `revoke_subaccount`.
+    RevokeSubaccount,
+    /// `unrevoke_subaccount`.
+    UnrevokeSubaccount,
 }
 
 impl Method {
@@ -125,6 +140,8 @@ impl Method {
             Self::Batch => "batch",
             Self::Sequence => "sequence",
             Self::OxendRequest => "oxend_request",
+            Self::RevokeSubaccount => "revoke_subaccount",
+            Self::UnrevokeSubaccount => "unrevoke_subaccount",
         }
     }
 }
@@ -650,6 +667,106 @@ pub fn get_expiries(
     };
     auth.put_params(account, &request, &mut out);
     Ok(finish(Method::GetExpiries, out))
+}
+
+/// A `revoke_subaccount`: the swarm refuses requests signed with these subaccount tokens
+/// (except retrieves from namespaces such as -11 that revoked subaccounts may still read).
+/// Only the account's own key signs it: for a group, its admin with the group's key pair.
+///
+/// ```
+/// use session_protocol::{IdPrefix, Identity, SessionId};
+/// use session_protocol::config::member_token;
+/// use session_protocol::storage::{Auth, SubaccountFlags, request};
+///
+/// let group = Identity::from_seed(&[3; 32]);
+/// let group_id = SessionId::new(IdPrefix::Group, *group.ed25519_public().as_bytes());
+/// let removed = Identity::from_seed(&[5; 32]).session_id();
+/// let token = member_token(&group, &removed, SubaccountFlags::READ | SubaccountFlags::WRITE)?;
+/// let call = request::revoke_subaccount(&group_id, &[token], 1_700_000_000_000, &Auth::Account(&group))?;
+/// let body = String::from_utf8(call.to_json()).unwrap();
+/// assert!(body.starts_with(r#"{"method":"revoke_subaccount","params":{"pubkey":"03"#));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// [`RequestError::TokenCount`], [`RequestError::SubaccountNotAllowed`],
+/// [`RequestError::WrongSigner`], [`RequestError::UnsupportedAccount`].
+pub fn revoke_subaccount(
+    account: &SessionId,
+    tokens: &[[u8; 36]],
+    now_ms: u64,
+    auth: &Auth<'_>,
+) -> Result<Call, RequestError> {
+    let request = SignedRequest::RevokeSubaccount {
+        timestamp_ms: now_ms,
+        tokens,
+    };
+    for_tokens(
+        account,
+        Method::RevokeSubaccount,
+        (tokens, now_ms),
+        &request,
+        auth,
+    )
+}
+
+/// An `unrevoke_subaccount`: lifts [`revoke_subaccount`] for these tokens.
+///
+/// # Errors
+/// As [`revoke_subaccount`].
+pub fn unrevoke_subaccount(
+    account: &SessionId,
+    tokens: &[[u8; 36]],
+    now_ms: u64,
+    auth: &Auth<'_>,
+) -> Result<Call, RequestError> {
+    let request = SignedRequest::UnrevokeSubaccount {
+        timestamp_ms: now_ms,
+        tokens,
+    };
+    for_tokens(
+        account,
+        Method::UnrevokeSubaccount,
+        (tokens, now_ms),
+        &request,
+        auth,
+    )
+}
+
+/// `{pubkey, revoke|unrevoke: [base64 tokens], timestamp, signature…}`.
+fn for_tokens(
+    account: &SessionId,
+    method: Method,
+    (tokens, timestamp_ms): (&[[u8; 36]], u64),
+    request: &SignedRequest<'_>,
+    auth: &Auth<'_>,
+) -> Result<Call, RequestError> {
+    if tokens.is_empty() || tokens.len() > MAX_TOKENS {
+        return Err(RequestError::TokenCount);
+    }
+    if !matches!(auth, Auth::Account(_)) {
+        return Err(RequestError::SubaccountNotAllowed);
+    }
+    auth.check(account)?;
+    let mut out = Vec::with_capacity(tokens.len().saturating_mul(51).saturating_add(320));
+    put_account(&mut out, account)?;
+    out.put(if method == Method::RevokeSubaccount {
+        &b",\"revoke\":["[..]
+    } else {
+        &b",\"unrevoke\":["[..]
+    });
+    for (i, t) in tokens.iter().enumerate() {
+        if i > 0 {
+            out.put(b",");
+        }
+        out.put(b"\"");
+        out.put(&wire::base64_encode(t));
+        out.put(b"\"");
+    }
+    out.put(b"]");
+    put_u64(&mut out, "timestamp", timestamp_ms);
+    auth.put_params(account, request, &mut out);
+    Ok(finish(method, out))
 }
 
 /// A `get_swarm`: the members of the swarm that stores `account`.

@@ -388,6 +388,70 @@ pub fn decode_store(body: &[u8]) -> Result<Stored, AnswerError> {
     })
 }
 
+/// A decoded `revoke_subaccount` or `unrevoke_subaccount` answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Revoked {
+    /// Each swarm member listed, by Ed25519 key (in key order), and whether its signature over
+    /// the request verified.
+    pub nodes: Vec<(Ed25519Public, bool)>,
+    /// The node's time and hard fork.
+    pub meta: Meta,
+}
+
+impl Revoked {
+    /// How many of `members` (the swarm as the caller knows it) applied the request with a
+    /// valid signature.
+    pub fn confirmations_from(&self, members: &[Ed25519Public]) -> usize {
+        self.nodes
+            .iter()
+            .filter(|(k, ok)| *ok && members.contains(k))
+            .count()
+    }
+}
+
+/// Decodes a `revoke_subaccount` or `unrevoke_subaccount` answer for the request that named
+/// `account`, `timestamp_ms` and `tokens`: `{"swarm": {"<node ed25519 hex>": {"signature"} |
+/// {"failed": true, …}}, "t", "hf"}`, verifying each member's Ed25519 signature over
+/// `account hex || timestamp || tokens` (the account's 66 hex characters, the timestamp in
+/// decimal, the raw 36-byte tokens).
+///
+/// # Errors
+/// [`AnswerError::Json`] for the wrong shape, [`AnswerError::Field`] (`swarm`) for a member
+/// key that is not 64 hex characters.
+pub fn decode_revoke(
+    body: &[u8],
+    account: &crate::identity::SessionId,
+    timestamp_ms: u64,
+    tokens: &[[u8; 36]],
+) -> Result<Revoked, AnswerError> {
+    let raw: RawStored<'_> = parse(body)?;
+    let mut signed = Vec::with_capacity(tokens.len().saturating_mul(36).saturating_add(90));
+    wire::put_hex(&mut signed, &account.to_bytes());
+    wire::put_decimal(&mut signed, timestamp_ms);
+    tokens.iter().for_each(|t| signed.extend_from_slice(t));
+    let mut nodes = Vec::with_capacity(raw.swarm.len());
+    for (key, entry) in raw.swarm {
+        let key: Ed25519Public = key.parse().map_err(|_| AnswerError::Field("swarm"))?;
+        let sig: Option<[u8; 64]> =
+            wire::from_json_object::<RawNodeStore<'_>>(entry.get().as_bytes())
+                .filter(|n| !n.failed)
+                .and_then(|n| n.signature)
+                .and_then(|sig| wire::base64_decode(sig.as_bytes()))
+                .and_then(|sig| sig.try_into().ok());
+        let ok = sig.is_some_and(|sig| verify_ed25519(&key, &signed, &sig).is_ok());
+        nodes.push((key, ok));
+    }
+    Ok(Revoked {
+        nodes,
+        meta: RawMeta {
+            t: raw.t,
+            hf: raw.hf,
+        }
+        .into(),
+    })
+}
+
 /// A decoded `info` answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]

@@ -1,6 +1,7 @@
 //! Config messages and payloads on arbitrary bytes: the parser never panics and what it
 //! accepts round-trips; merging what parsed never panics, and a merged message parses back;
-//! a config state fed the bytes as stored payloads never panics and stays consistent.
+//! a config state fed the bytes as stored payloads never panics and stays consistent; as a
+//! group member's credential or a request's signatures, only what the group signed passes.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -8,11 +9,12 @@
     clippy::indexing_slicing
 )]
 
-use session_protocol::Identity;
 use session_protocol::config::{
     self, ConfigKind, ConfigMessage, Contacts, ConvoInfoVolatile, Merged, Signing, UserGroups,
     UserProfile,
 };
+use session_protocol::storage::{Namespace, SignedRequest, SubaccountFlags, verify_request};
+use session_protocol::{IdPrefix, Identity, SessionId};
 
 pub(crate) fn run(data: &[u8]) {
     let parsed = ConfigMessage::parse(data, Signing::default());
@@ -74,6 +76,31 @@ pub(crate) fn run(data: &[u8]) {
     assert!(info.state_mut().merge(&[("h", data)]).is_empty());
     let mut members = config::GroupMembers::new(&gpk, Some(&group), &[[9; 32]]).unwrap();
     assert!(members.state_mut().merge(&[("h", data)]).is_empty());
+    // As a member's swarm credential from this group: the group's signature cannot be forged,
+    // so only what verifies yields a signer, and nothing panics.
+    let gid = SessionId::new(IdPrefix::Group, gpk.to_bytes());
+    if let Some(first) = data.get(..config::AUTH_DATA_LEN) {
+        let auth = config::MemberAuth::from_bytes(first).unwrap();
+        let verified = auth.verify(&gid, &me, SubaccountFlags::READ).is_ok();
+        assert_eq!(auth.signer(&gid, &me).is_ok(), verified);
+    }
+    // As a request's signature, subaccount token and token signature: the server side refuses
+    // them (none is the group's or a signer's).
+    if let (Some(sig), Some(token), Some(token_sig)) =
+        (data.get(..64), data.get(64..100), data.get(100..164))
+    {
+        let sig: [u8; 64] = sig.try_into().unwrap();
+        let token: [u8; 36] = token.try_into().unwrap();
+        let token_sig: [u8; 64] = token_sig.try_into().unwrap();
+        let request = SignedRequest::Retrieve {
+            namespace: Namespace(i16::from(data[0])),
+            timestamp_ms: 1_700_000_000_000,
+        };
+        assert!(verify_request(&gid, &request, &sig, None, Some((&token, &token_sig))).is_err());
+        assert!(verify_request(&gid, &request, &sig, None, None).is_err());
+        let ed = me.ed25519_public();
+        assert!(verify_request(&me.session_id(), &request, &sig, Some(&ed), None).is_err());
+    }
     // A message that parses, sealed as a genuine config of each user type (a compromised or
     // buggy device of the account): the typed readers take whatever data it holds.
     if parsed.is_ok() {

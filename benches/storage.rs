@@ -1,5 +1,6 @@
-//! Storage RPC benches: building a signed `store` request, and decoding a `retrieve` answer
-//! of 100 messages, each beside the primitives it is made of.
+//! Storage RPC benches: building a signed `store` request, decoding a `retrieve` answer of 100
+//! messages, and a group member's credential (issued, signing, checked by a server), each
+//! beside the primitives it is made of.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -12,9 +13,13 @@ use core::hint::black_box;
 use base64ct::{Base64, Encoding};
 use criterion::Criterion;
 use session_protocol::Identity;
+use session_protocol::config::MemberAuth;
 use session_protocol::storage::request::{self, MAX_TTL_PRIVATE_MS};
 use session_protocol::storage::response::decode_retrieve;
-use session_protocol::storage::{Auth, Namespace, SignedRequest, message_hash};
+use session_protocol::storage::{
+    Auth, Namespace, SignedRequest, SubaccountFlags, message_hash, verify_request,
+};
+use session_protocol::verify_ed25519;
 
 mod report;
 
@@ -85,6 +90,40 @@ fn benches(c: &mut Criterion) {
             }
         })
     });
+
+    // A group member's credential: issued by the admin (a keyed hash, a scalar
+    // multiplication, a signature), signed with (one Ed25519-style signature), and checked by
+    // a storage server (the group's signature over the token and the request signature).
+    let group = Identity::from_seed(&[0x61; 32]);
+    let gid = session_protocol::SessionId::new(
+        session_protocol::IdPrefix::Group,
+        group.ed25519_public().to_bytes(),
+    );
+    let member = Identity::from_seed(&[0x62; 32]);
+    let flags = SubaccountFlags::READ | SubaccountFlags::WRITE;
+    g.bench_function("member_auth_issue", |b| {
+        b.iter(|| MemberAuth::new(&group, black_box(&member.session_id()), flags).unwrap())
+    });
+    let signer = MemberAuth::new(&group, &member.session_id(), flags)
+        .unwrap()
+        .signer(&gid, &member)
+        .unwrap();
+    let retrieve = SignedRequest::Retrieve {
+        namespace: Namespace::GROUP_MESSAGES,
+        timestamp_ms: NOW,
+    };
+    let msg = retrieve.message();
+    g.bench_function("member_sign", |b| b.iter(|| signer.sign(black_box(&msg))));
+    let sig = signer.sign(&msg);
+    let sub = Some((signer.token(), signer.token_signature()));
+    g.bench_function("verify_member_request", |b| {
+        b.iter(|| verify_request(&gid, black_box(&retrieve), &sig, None, sub).unwrap())
+    });
+    let pk = group.ed25519_public();
+    let token_sig = *signer.token_signature();
+    g.bench_function("prim/ed25519_verify", |b| {
+        b.iter(|| verify_ed25519(&pk, black_box(signer.token()), &token_sig).unwrap())
+    });
     g.finish();
 }
 
@@ -98,6 +137,24 @@ fn main() {
             op: "storage/store_signed/100B",
             parts: &[("storage/prim/ed25519_sign", 1.0)],
             goal: Some(1.15),
+        },
+        report::Floor {
+            op: "storage/member_sign",
+            parts: &[("storage/prim/ed25519_sign", 1.0)],
+            goal: None,
+        },
+        report::Floor {
+            op: "storage/verify_member_request",
+            parts: &[("storage/prim/ed25519_verify", 2.0)],
+            goal: None,
+        },
+        report::Floor {
+            op: "storage/member_auth_issue",
+            parts: &[
+                ("storage/prim/ed25519_sign", 1.0),
+                ("storage/prim/ed25519_verify", 1.0),
+            ],
+            goal: None,
         },
         report::Floor {
             op: "storage/retrieve_decode/100_messages",

@@ -26,8 +26,9 @@
 //! `confirm_pushed`, `merge` of what the swarm holds, and `dump`/`load` for persistence.
 //! [`UserProfile`], [`Contacts`], [`ConvoInfoVolatile`] and [`UserGroups`] are the typed user
 //! configs on top of it. A group (`03` id) keeps its keys in keys messages ([`rekey`],
-//! [`KeysMessage`]) and its [`GroupInfo`] and [`GroupMembers`] as configs signed by the group
-//! and encrypted with those keys.
+//! [`KeysMessage`], [`GroupKeys`]) and its [`GroupInfo`] and [`GroupMembers`] as configs
+//! signed by the group and encrypted with those keys; its members sign their requests to the
+//! group's swarm with the credential an admin issued them ([`MemberAuth`]).
 //!
 //! ```
 //! use session_protocol::Identity;

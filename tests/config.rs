@@ -1000,7 +1000,7 @@ fn user_groups_round_trip_each_kind_and_check_keys() {
     let mut l = LegacyGroup::new(legacy_id);
     l.name = "Old".into();
     l.enc_keys = Some(([1; 32], [2; 32]));
-    l.members = [alice, me.session_id()].into();
+    l.members = [me.session_id()].into();
     l.admins = [alice].into();
     l.disappearing_secs = 600;
     groups.set_legacy_group(&l).unwrap();

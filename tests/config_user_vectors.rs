@@ -476,3 +476,444 @@ fn huge_contacts_messages_read_back_above_a_mebibyte() {
     assert_eq!(z[0], b'z');
     assert_eq!(config::unwrap_plaintext(&config::pad(&z)).unwrap(), plain);
 }
+
+// --- Behaviour matched to libsession-util's typed configs ---
+
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// A fixed "now" (Unix ms) for the read-state tests.
+const NOW_MS: i64 = 1_800_000_000_000;
+
+fn read_state(last_read_ms: i64, unread: bool) -> ReadState {
+    ReadState {
+        last_read_ms,
+        unread,
+    }
+}
+
+/// `prefix` followed by 31 zero bytes and `x`, as libsession's tests make their ids.
+fn some_id(prefix: IdPrefix, x: u8) -> SessionId {
+    let mut key = [0u8; 32];
+    key[31] = x;
+    SessionId::new(prefix, key)
+}
+
+fn key(k: &str) -> Vec<u8> {
+    k.as_bytes().to_vec()
+}
+
+/// The dictionary at `path` in `d`.
+fn dict_at<'a>(d: &'a Dict, path: &[&[u8]]) -> Option<&'a Dict> {
+    path.iter().try_fold(d, |d, k| match d.get(*k) {
+        Some(Value::Dict(x)) => Some(x),
+        _ => None,
+    })
+}
+
+/// libsession's "Conversation pruning" test (tests/test_config_convo_info_volatile.cpp), its
+/// clock given: `set_at` does not record read times more than 30 days old (unless marked
+/// unread, when only the flag is kept), and `prune` drops those more than 45 days old. A group
+/// (which libsession never prunes) is added to the records written directly.
+#[test]
+fn convo_set_at_and_prune_follow_libsessions_pruning_test() {
+    let me = me(&vectors()["convo-info-volatile"]);
+    let mut convos = ConvoInfoVolatile::new(&me);
+    let pk = |x: u8| *some_id(IdPrefix::Standard, x).key();
+    let sid = |x: u8| some_id(IdPrefix::Standard, x);
+    let days_ago = |d: i64| NOW_MS - d * DAY_MS;
+    // libsession's timestamps are taken 1 ms before its clock is read by `set`.
+    let now = NOW_MS + 1;
+    for i in 0..=65u8 {
+        let c = match i % 3 {
+            0 => Conversation::OneToOne(sid(i)),
+            1 => Conversation::LegacyGroup(sid(i)),
+            _ => Conversation::community("https://example.org", &format!("room{i}"), pk(i)),
+        };
+        let read = read_state(days_ago(i.into()), i % 5 == 0);
+        convos.set_at(&c, read, now).unwrap();
+    }
+    let count = |c: &ConvoInfoVolatile, kind: fn(&Conversation) -> bool| {
+        c.iter().iter().filter(|(c, _)| kind(c)).count()
+    };
+    let one_to_one = |c: &Conversation| matches!(c, Conversation::OneToOne(_));
+    let legacy = |c: &Conversation| matches!(c, Conversation::LegacyGroup(_));
+    let community = |c: &Conversation| matches!(c, Conversation::Community { .. });
+    assert_eq!(count(&convos, one_to_one), 11 + 2);
+    assert_eq!(count(&convos, legacy), 10 + 2);
+    assert_eq!(count(&convos, community), 10 + 3);
+    assert_eq!(convos.iter().len(), 38);
+    // Too old: nothing (33), or the unread flag alone (30, 45).
+    assert_eq!(convos.get(&Conversation::OneToOne(sid(33))), None);
+    assert_eq!(
+        convos.get(&Conversation::OneToOne(sid(30))),
+        Some(read_state(0, true))
+    );
+    assert_eq!(
+        convos.get(&Conversation::OneToOne(sid(27))),
+        Some(read_state(days_ago(27), false))
+    );
+
+    // Records `set_at` would not write, put in directly: 33 to 44 days old stay, 45 and
+    // more go at the next prune; the group stays however old.
+    let group = some_id(IdPrefix::Group, 90);
+    convos
+        .state_mut()
+        .edit(|d| {
+            let Some(Value::Dict(ones)) = d.get_mut(b"1".as_slice()) else {
+                unreachable!()
+            };
+            for (x, days) in [(80, 33), (81, 40), (82, 44), (83, 45), (84, 46), (85, 1000)] {
+                let mut r = Dict::new();
+                r.insert(key("r"), Value::from(days_ago(days)));
+                ones.insert(sid(x).to_bytes().to_vec(), Value::Dict(r));
+            }
+            let mut r = Dict::new();
+            r.insert(key("r"), Value::from(days_ago(1000)));
+            let groups = [(group.to_bytes().to_vec(), Value::Dict(r))];
+            d.insert(key("g"), Value::Dict(groups.into_iter().collect()));
+        })
+        .unwrap();
+    assert_eq!(count(&convos, one_to_one), 19);
+    assert_eq!(convos.iter().len(), 44 + 1);
+    assert_eq!(convos.prune(now).unwrap(), 3);
+    assert_eq!(convos.iter().len(), 41 + 1);
+    assert_eq!(
+        convos.get(&Conversation::Group(group)),
+        Some(read_state(days_ago(1000), false))
+    );
+    assert_eq!(convos.get(&Conversation::OneToOne(sid(83))), None);
+    assert!(convos.get(&Conversation::OneToOne(sid(82))).is_some());
+}
+
+/// libsession's prune covers one-to-one conversations, legacy groups and community rooms,
+/// never groups.
+#[test]
+fn convo_prune_never_drops_groups() {
+    let me = me(&vectors()["convo-info-volatile"]);
+    let mut convos = ConvoInfoVolatile::new(&me);
+    let old = read_state(1, false);
+    let group = Conversation::Group(some_id(IdPrefix::Group, 1));
+    let room = Conversation::community("https://example.org", "lobby", [7; 32]);
+    for c in [
+        &group,
+        &Conversation::OneToOne(some_id(IdPrefix::Standard, 2)),
+        &Conversation::LegacyGroup(some_id(IdPrefix::Standard, 3)),
+        &room,
+    ] {
+        convos.set(c, old).unwrap();
+    }
+    assert_eq!(convos.prune(NOW_MS).unwrap(), 3);
+    assert_eq!(convos.iter(), [(group.clone(), old)]);
+    // The room's server went with its last room.
+    assert_eq!(dict_at(convos.state().data(), &[b"o"]), None);
+    assert_eq!(convos.prune(NOW_MS).unwrap(), 0);
+}
+
+/// libsession's `set` ignores a read time more than 30 days before now, unless it moves the
+/// conversation back; the unread flag is always written.
+#[test]
+fn convo_set_at_ignores_read_times_over_30_days_old() {
+    let me = me(&vectors()["convo-info-volatile"]);
+    let mut convos = ConvoInfoVolatile::new(&me);
+    let alice = Conversation::OneToOne(some_id(IdPrefix::Standard, 1));
+    let limit = NOW_MS - ConvoInfoVolatile::IGNORE_AFTER_MS;
+    assert_eq!(ConvoInfoVolatile::IGNORE_AFTER_MS, 30 * DAY_MS);
+
+    // Exactly 30 days old is too old; a millisecond later is not.
+    convos
+        .set_at(&alice, read_state(limit, false), NOW_MS)
+        .unwrap();
+    assert_eq!(convos.get(&alice), None);
+    assert!(!convos.state().needs_push());
+    convos
+        .set_at(&alice, read_state(limit + 1, false), NOW_MS)
+        .unwrap();
+    assert_eq!(convos.get(&alice), Some(read_state(limit + 1, false)));
+    // Moving back is taken however old; moving forward to a time still too old is not (the
+    // flag still is).
+    convos
+        .set_at(&alice, read_state(limit - 100 * DAY_MS, false), NOW_MS)
+        .unwrap();
+    assert_eq!(
+        convos.get(&alice),
+        Some(read_state(limit - 100 * DAY_MS, false))
+    );
+    convos
+        .set_at(&alice, read_state(limit - DAY_MS, true), NOW_MS)
+        .unwrap();
+    assert_eq!(
+        convos.get(&alice),
+        Some(read_state(limit - 100 * DAY_MS, true))
+    );
+    // Without a clock, `set` records any time.
+    convos
+        .set(&alice, read_state(limit - DAY_MS, false))
+        .unwrap();
+    assert_eq!(convos.get(&alice), Some(read_state(limit - DAY_MS, false)));
+}
+
+/// libsession writes a community's server key whatever it does with the room, so a room with
+/// no read state leaves the server holding its key (and no rooms).
+#[test]
+fn convo_community_without_read_state_keeps_the_server_key() {
+    let me = me(&vectors()["convo-info-volatile"]);
+    let mut convos = ConvoInfoVolatile::new(&me);
+    let room = Conversation::community("https://example.org", "lobby", [7; 32]);
+    let server_only = || {
+        let mut server = Dict::new();
+        server.insert(key("#"), Value::from([7u8; 32].as_slice()));
+        server
+    };
+    let server =
+        |c: &ConvoInfoVolatile| dict_at(c.state().data(), &[b"o", b"https://example.org"]).cloned();
+
+    convos.set(&room, ReadState::default()).unwrap();
+    assert_eq!(server(&convos), Some(server_only()));
+    assert_eq!(convos.get(&room), None);
+    assert!(convos.iter().is_empty());
+
+    // A room that had state and is set back to none: the room goes, the key stays.
+    convos.set(&room, read_state(NOW_MS, false)).unwrap();
+    assert_eq!(convos.get(&room), Some(read_state(NOW_MS, false)));
+    convos.set(&room, ReadState::default()).unwrap();
+    assert_eq!(server(&convos), Some(server_only()));
+    // Likewise a read time too old to record, on a fresh config.
+    let mut fresh = ConvoInfoVolatile::new(&me);
+    fresh.set_at(&room, read_state(1, false), NOW_MS).unwrap();
+    assert_eq!(server(&fresh), Some(server_only()));
+    // Pruning leaves a server without rooms alone.
+    assert_eq!(convos.prune(NOW_MS).unwrap(), 0);
+    assert_eq!(server(&convos), Some(server_only()));
+}
+
+/// libsession writes an admin's seed and leaves stored auth data as it is (only a member's
+/// set writes or removes it).
+#[test]
+fn admin_group_set_keeps_stored_auth_data() {
+    let v = &vectors()["user-groups"];
+    let mut groups = UserGroups::new(&me(v));
+    let seed: [u8; 32] = unhex_array(&s(v, "admin_group_seed"));
+    let id: SessionId = s(v, "admin_group_id").parse().unwrap();
+    let auth = |g: &UserGroups| {
+        dict_at(g.state().data(), &[b"g", &id.to_bytes()])
+            .and_then(|e| e.get(b"s".as_slice()))
+            .cloned()
+    };
+
+    let mut member = Group::new(id);
+    member.auth_data = Some(vec![9; 100]);
+    groups.set_group(&member).unwrap();
+    let mut admin = Group::new(id);
+    admin.admin_seed = Some(seed);
+    groups.set_group(&admin).unwrap();
+    assert_eq!(auth(&groups), Some(Value::from([9u8; 100].as_slice())));
+    let read = groups.group(&id).unwrap();
+    assert_eq!(read.admin_seed, Some(seed));
+    assert_eq!(read.auth_data, Some(vec![9; 100]));
+    // A member's set without auth data removes it.
+    groups.set_group(&Group::new(id)).unwrap();
+    assert_eq!(auth(&groups), None);
+    assert_eq!(groups.group(&id).unwrap().admin_seed, None);
+}
+
+/// libsession reads only `05` ids from a legacy group's member and admin sets, an id in both
+/// being a plain member, and refuses other ids when they are added.
+#[test]
+fn legacy_group_members_read_and_write_like_libsession() {
+    use session_protocol::config::{ConfigError, Scalar};
+    let mut groups = UserGroups::new(&me(&vectors()["user-groups"]));
+    let legacy = some_id(IdPrefix::Standard, 0x77);
+    let (a, b, c) = (
+        some_id(IdPrefix::Standard, 1),
+        some_id(IdPrefix::Standard, 2),
+        some_id(IdPrefix::Standard, 3),
+    );
+    let (group, blinded) = (some_id(IdPrefix::Group, 4), some_id(IdPrefix::Blinded15, 5));
+    let set = |ids: &[&[u8]]| Value::Set(ids.iter().map(|id| Scalar::Bytes(id.to_vec())).collect());
+    // As another client could write them: with an integer and ids of other kinds.
+    let odd_set = |ids: &[&[u8]]| {
+        let Value::Set(mut s) = set(ids) else {
+            unreachable!()
+        };
+        s.insert(Scalar::Int(5));
+        Value::Set(s)
+    };
+    groups
+        .state_mut()
+        .edit(|d| {
+            let mut e = Dict::new();
+            e.insert(key("n"), Value::from("Old"));
+            let short: &[u8] = &[5, 1, 2];
+            e.insert(
+                key("m"),
+                odd_set(&[&a.to_bytes(), &group.to_bytes(), &blinded.to_bytes(), short]),
+            );
+            e.insert(
+                key("a"),
+                odd_set(&[&a.to_bytes(), &c.to_bytes(), &group.to_bytes()]),
+            );
+            let records = [(legacy.to_bytes().to_vec(), Value::Dict(e))];
+            d.insert(key("C"), Value::Dict(records.into_iter().collect()));
+        })
+        .unwrap();
+    let read = groups.legacy_group(&legacy).unwrap();
+    assert_eq!(read.members, [a].into());
+    assert_eq!(read.admins, [c].into());
+
+    // Written: an id in both sets as a plain member only; other prefixes refused.
+    let mut g = LegacyGroup::new(legacy);
+    g.members = [a, b].into();
+    g.admins = [a, c].into();
+    groups.set_legacy_group(&g).unwrap();
+    let ids = |k: &str| {
+        let e = dict_at(groups.state().data(), &[b"C", &legacy.to_bytes()]).unwrap();
+        e[k.as_bytes()].clone()
+    };
+    assert_eq!(ids("m"), set(&[&a.to_bytes(), &b.to_bytes()]));
+    assert_eq!(ids("a"), set(&[&c.to_bytes()]));
+    let read = groups.legacy_group(&legacy).unwrap();
+    assert_eq!((read.members, read.admins), ([a, b].into(), [c].into()));
+    let mut bad = LegacyGroup::new(legacy);
+    bad.members = [a, group].into();
+    assert_eq!(
+        groups.set_legacy_group(&bad),
+        Err(ConfigError::Field("members"))
+    );
+    let mut bad = LegacyGroup::new(legacy);
+    bad.admins = [blinded].into();
+    assert_eq!(
+        groups.set_legacy_group(&bad),
+        Err(ConfigError::Field("admins"))
+    );
+}
+
+/// libsession's community URL canonicalisation (src/config/community.cpp `canonical_url`,
+/// `canonical_room`): scheme and host lowercased, default ports dropped, one trailing `/`
+/// allowed, anything else refused; lookups canonicalise too.
+#[test]
+fn community_urls_canonicalise_like_libsession() {
+    use session_protocol::config::ConfigError;
+    let long_host = format!("https://{}.com", "a".repeat(256));
+    let canonical = [
+        ("HTTPS://EXAMPLE.com:443/", "https://example.com"),
+        ("HTTP://EXAMPLE.com:80", "http://example.com"),
+        ("http://example.com:443", "http://example.com:443"),
+        ("https://example.com:80/", "https://example.com:80"),
+        ("https://Example.com:0", "https://example.com"),
+        ("https://example.com:0443", "https://example.com"),
+        ("https://example.com:08080", "https://example.com:8080"),
+        ("http://127.0.0.1:5678", "http://127.0.0.1:5678"),
+        (
+            "hTTp://Sub-Domain.Example.ORG",
+            "http://sub-domain.example.org",
+        ),
+    ];
+    let refused = [
+        "example.com",
+        "ftp://example.com",
+        "https://example.com/path",
+        "https://example.com//",
+        "https://example.com/r/room",
+        "https://localhost",
+        "https://a.b",
+        "https://example.com.",
+        "https://example..com",
+        "https://.example.com",
+        "https://example.com:65536",
+        "https://example.com:",
+        "https://example.com:-1",
+        "https://ex_ample.com",
+        "https://example.com?x",
+        long_host.as_str(),
+    ];
+    let me = me(&vectors()["user-groups"]);
+    let mut convos = ConvoInfoVolatile::new(&me);
+    let mut groups = UserGroups::new(&me);
+    for (given, want) in canonical {
+        let Conversation::Community { base_url, .. } =
+            Conversation::community(given, "Lobby", [1; 32])
+        else {
+            unreachable!()
+        };
+        assert_eq!(base_url, want, "{given}");
+        assert_eq!(Community::new(given, [1; 32], "Lobby").base_url, want);
+    }
+    for given in refused {
+        let c = Conversation::community(given, "lobby", [1; 32]);
+        let Conversation::Community { base_url, .. } = &c else {
+            unreachable!()
+        };
+        assert_eq!(base_url, given);
+        assert_eq!(
+            convos.set(&c, read_state(NOW_MS, false)),
+            Err(ConfigError::Field("community")),
+            "{given}"
+        );
+        assert_eq!(
+            groups.set_community(&Community::new(given, [1; 32], "lobby")),
+            Err(ConfigError::Field("community")),
+            "{given}"
+        );
+    }
+    for room in ["", "has space", "café", &"x".repeat(65)] {
+        let c = Conversation::community("https://example.com", room, [1; 32]);
+        assert_eq!(
+            convos.set(&c, read_state(NOW_MS, false)),
+            Err(ConfigError::Field("community")),
+            "{room:?}"
+        );
+        assert_eq!(
+            groups.set_community(&Community::new("https://example.com", [1; 32], room)),
+            Err(ConfigError::Field("community")),
+        );
+    }
+    assert!(!convos.state().needs_push() && !groups.state().needs_push());
+
+    // Stored under the canonical URL and room; found under any spelling of them.
+    let room = Conversation::community("HTTPS://Example.com:443/", "Lobby", [1; 32]);
+    convos.set(&room, read_state(NOW_MS, true)).unwrap();
+    assert!(
+        dict_at(
+            convos.state().data(),
+            &[b"o", b"https://example.com", b"R", b"lobby"]
+        )
+        .is_some()
+    );
+    let spelt = Conversation::Community {
+        base_url: "https://EXAMPLE.COM:443".into(),
+        room: "LOBBY".into(),
+        pubkey: [1; 32],
+    };
+    assert_eq!(convos.get(&spelt), Some(read_state(NOW_MS, true)));
+    convos.set(&spelt, read_state(NOW_MS, false)).unwrap();
+    assert_eq!(convos.get(&room), Some(read_state(NOW_MS, false)));
+    assert_eq!(convos.iter().len(), 1);
+    let other_port = Conversation::Community {
+        base_url: "https://example.com:80".into(),
+        room: "lobby".into(),
+        pubkey: [1; 32],
+    };
+    assert_eq!(convos.get(&other_port), None);
+
+    let x = "x".repeat(64);
+    groups
+        .set_community(&Community::new(
+            "HTTPS://EXAMPLE.COM:443/",
+            [2; 32],
+            "SomeRoom",
+        ))
+        .unwrap();
+    groups
+        .set_community(&Community::new("https://example.com", [2; 32], &x))
+        .unwrap();
+    let found = groups
+        .community("https://Example.COM:443", "SOMEROOM")
+        .unwrap();
+    assert_eq!(
+        (found.base_url.as_str(), found.room.as_str()),
+        ("https://example.com", "SomeRoom")
+    );
+    assert!(groups.community("https://example.com/", &x).is_some());
+    assert_eq!(groups.community("https://example.com:80", "someroom"), None);
+    assert_eq!(groups.community("example.com", "someroom"), None);
+}

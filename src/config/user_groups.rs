@@ -5,7 +5,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::ConfigError;
-use super::convo::canonical_url;
+use super::convo::{canonical_room, canonical_url};
 use super::state::{ConfigKind, ConfigState};
 use super::user_profile::MAX_NAME;
 use super::value::{Dict, Scalar, Value, dict_at, get_bytes, get_dict, get_int, update_known};
@@ -140,21 +140,24 @@ impl Group {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Community {
-    /// The server's base URL (lowercase, no trailing `/`).
+    /// The server's base URL, canonical as in libsession (see
+    /// [`Conversation::community`](super::Conversation::community)); any other spelling of it is
+    /// canonicalised when looked up or set.
     pub base_url: String,
     /// The server's X25519 key.
     pub pubkey: [u8; 32],
-    /// The room token as displayed (stored under its lowercase form).
+    /// The room token as displayed (stored under its canonical, lowercase form).
     pub room: String,
     /// Common settings.
     pub common: Common,
 }
 
 impl Community {
-    /// A room with default settings.
+    /// A room with default settings, its URL canonicalised (a URL that has no canonical form
+    /// is kept as given, and [`UserGroups::set_community`] refuses it).
     pub fn new(base_url: &str, pubkey: [u8; 32], room: &str) -> Self {
         Self {
-            base_url: canonical_url(base_url),
+            base_url: canonical_url(base_url).unwrap_or_else(|| base_url.into()),
             pubkey,
             room: room.into(),
             common: Common::default(),
@@ -172,9 +175,10 @@ pub struct LegacyGroup {
     pub name: String,
     /// Its encryption key pair (public, secret), when known.
     pub enc_keys: Option<([u8; 32], [u8; 32])>,
-    /// Members.
+    /// Members who are not admins (`05` ids only). An id in both sets is a plain member, as
+    /// libsession reads it.
     pub members: BTreeSet<SessionId>,
-    /// Admins.
+    /// Admins (`05` ids only).
     pub admins: BTreeSet<SessionId>,
     /// Disappearing-message timer (seconds); 0: off.
     pub disappearing_secs: i64,
@@ -226,6 +230,7 @@ fn text(d: &Dict, k: &[u8]) -> String {
     get_bytes(d, k).map_or_else(String::new, |b| String::from_utf8_lossy(b).into_owned())
 }
 
+/// The `05` ids in the set at `k` (libsession skips any other entry).
 fn id_set(d: &Dict, k: &[u8]) -> BTreeSet<SessionId> {
     match d.get(k) {
         Some(Value::Set(s)) => s
@@ -234,6 +239,7 @@ fn id_set(d: &Dict, k: &[u8]) -> BTreeSet<SessionId> {
                 Scalar::Bytes(b) => SessionId::from_slice(b).ok(),
                 Scalar::Int(_) => None,
             })
+            .filter(|id| id.prefix() == IdPrefix::Standard)
             .collect(),
         _ => BTreeSet::new(),
     }
@@ -287,7 +293,9 @@ impl UserGroups {
         })
     }
 
-    /// Adds or replaces a group.
+    /// Adds or replaces a group. For an admin the seed is written and any auth data already
+    /// stored is left as it is (as libsession leaves it); for a member the auth data is
+    /// written, or removed when there is none.
     ///
     /// # Errors
     /// [`ConfigError::Field`] for an id that is not a group's, an admin seed whose public key
@@ -328,7 +336,11 @@ impl UserGroups {
         }
         g.common.write(&mut e);
         let key = g.id.to_bytes().to_vec();
-        let owned = known(&[b"K", b"s", b"n", b"r"]);
+        let owned = if g.admin_seed.is_some() {
+            known(&[b"K", b"n", b"r"])
+        } else {
+            known(&[b"K", b"s", b"n", b"r"])
+        };
         self.state.edit(|d| {
             if let Some(groups) = dict_at(d, b"g") {
                 let merged = update_known(get_dict(groups, &key), &owned, e);
@@ -341,25 +353,38 @@ impl UserGroups {
     pub fn legacy_group(&self, id: &SessionId) -> Option<LegacyGroup> {
         let d = get_dict(get_dict(self.state.data(), b"C")?, &id.to_bytes())?;
         let key = |k: &[u8]| get_bytes(d, k).and_then(|b| <[u8; 32]>::try_from(b).ok());
+        let members = id_set(d, b"m");
         Some(LegacyGroup {
             id: *id,
             name: text(d, b"n"),
             enc_keys: key(b"k").zip(key(b"K")),
-            members: id_set(d, b"m"),
-            admins: id_set(d, b"a"),
+            members: members.clone(),
+            // An id in both sets is a plain member (libsession takes `m` first).
+            admins: id_set(d, b"a")
+                .into_iter()
+                .filter(|id| !members.contains(id))
+                .collect(),
             disappearing_secs: get_int(d, b"E").unwrap_or(0).max(0),
             common: Common::read(d),
         })
     }
 
-    /// Adds or replaces a legacy group.
+    /// Adds or replaces a legacy group. An id among both members and admins is written as a
+    /// plain member (libsession reads it so).
     ///
     /// # Errors
-    /// [`ConfigError::Field`] for an id that is not a `05` account's, or a name over 100
+    /// [`ConfigError::Field`] for an id that is not a `05` account's (`id`), a member or admin
+    /// that is not one (`members`, `admins`; libsession refuses them), or a name over 100
     /// bytes; [`ConfigError::SeqnoOverflow`] at the largest seqno.
     pub fn set_legacy_group(&mut self, g: &LegacyGroup) -> Result<(), ConfigError> {
         if g.id.prefix() != IdPrefix::Standard {
             return Err(ConfigError::Field("id"));
+        }
+        if g.members.iter().any(|id| id.prefix() != IdPrefix::Standard) {
+            return Err(ConfigError::Field("members"));
+        }
+        if g.admins.iter().any(|id| id.prefix() != IdPrefix::Standard) {
+            return Err(ConfigError::Field("admins"));
         }
         if g.name.len() > MAX_NAME {
             return Err(ConfigError::Field("name"));
@@ -370,15 +395,11 @@ impl UserGroups {
             e.insert(b"k".to_vec(), Value::from(pk.as_slice()));
             e.insert(b"K".to_vec(), Value::from(sk.as_slice()));
         }
-        let ids = |s: &BTreeSet<SessionId>| {
-            Value::Set(
-                s.iter()
-                    .map(|id| Scalar::Bytes(id.to_bytes().to_vec()))
-                    .collect(),
-            )
+        let ids = |s: &mut dyn Iterator<Item = &SessionId>| {
+            Value::Set(s.map(|id| Scalar::Bytes(id.to_bytes().to_vec())).collect())
         };
-        e.insert(b"m".to_vec(), ids(&g.members));
-        e.insert(b"a".to_vec(), ids(&g.admins));
+        e.insert(b"m".to_vec(), ids(&mut g.members.iter()));
+        e.insert(b"a".to_vec(), ids(&mut g.admins.difference(&g.members)));
         if g.disappearing_secs > 0 {
             e.insert(b"E".to_vec(), Value::from(g.disappearing_secs));
         }
@@ -393,12 +414,14 @@ impl UserGroups {
         })
     }
 
-    /// A community room (URL and room matched case-insensitively).
+    /// A community room, looked up under its canonical URL and room however they are spelt
+    /// here (as libsession looks them up); `None` too for a URL or room that has no canonical
+    /// form.
     pub fn community(&self, base_url: &str, room: &str) -> Option<Community> {
-        let url = canonical_url(base_url);
+        let url = canonical_url(base_url)?;
         let server = get_dict(get_dict(self.state.data(), b"o")?, url.as_bytes())?;
         let pubkey = get_bytes(server, b"#").and_then(|k| <[u8; 32]>::try_from(k).ok())?;
-        let entry = get_dict(get_dict(server, b"R")?, room.to_lowercase().as_bytes())?;
+        let entry = get_dict(get_dict(server, b"R")?, canonical_room(room)?.as_bytes())?;
         Some(Community {
             base_url: url,
             pubkey,
@@ -407,20 +430,19 @@ impl UserGroups {
         })
     }
 
-    /// Adds or replaces a community room.
+    /// Adds or replaces a community room, stored under its canonical URL and room.
     ///
     /// # Errors
-    /// [`ConfigError::Field`] for an empty URL or room; [`ConfigError::SeqnoOverflow`] at the
-    /// largest seqno.
+    /// [`ConfigError::Field`] for a URL or room that has no canonical form (see
+    /// [`Conversation::community`](super::Conversation::community)): libsession refuses them;
+    /// [`ConfigError::SeqnoOverflow`] at the largest seqno.
     pub fn set_community(&mut self, c: &Community) -> Result<(), ConfigError> {
-        let url = canonical_url(&c.base_url);
-        if url.is_empty() || c.room.is_empty() {
+        let (Some(url), Some(room)) = (canonical_url(&c.base_url), canonical_room(&c.room)) else {
             return Err(ConfigError::Field("community"));
-        }
+        };
         let mut e = Dict::new();
         e.insert(b"n".to_vec(), Value::from(c.room.as_str()));
         c.common.write(&mut e);
-        let room = c.room.to_lowercase();
         let pubkey = c.pubkey;
         self.state.edit(|d| {
             let Some(server) = dict_at(d, b"o").and_then(|o| dict_at(o, url.as_bytes())) else {

@@ -87,7 +87,9 @@ pub struct Config {
     /// Namespaces [`Client::poll`] retrieves in the account's swarm.
     pub namespaces: Vec<Namespace>,
     /// Namespaces [`Client::poll`] retrieves in each group's swarm ([`Client::add_group`]),
-    /// in this order.
+    /// in this order: by default keys (12), info (13), members (14), messages (11), and -11,
+    /// which members whose credential was revoked may still read (admins leave removal
+    /// notices there).
     pub group_namespaces: Vec<Namespace>,
     /// Time to live of sent messages.
     pub message_ttl_ms: u64,
@@ -115,6 +117,7 @@ impl Default for Config {
                 Namespace::GROUP_INFO,
                 Namespace::GROUP_MEMBERS,
                 Namespace::GROUP_MESSAGES,
+                Namespace::REVOKED_RETRIEVABLE,
             ],
             message_ttl_ms: request::MAX_TTL_PUBLIC_MS,
             seen_capacity: 10_000,
@@ -196,6 +199,8 @@ pub enum FailReason {
     /// The request could not be built (an unusable recipient or node key, a message too
     /// large).
     Unbuildable,
+    /// Its group was removed ([`Client::remove_group`]) before it ended.
+    Cancelled,
 }
 
 /// Something the application should know.
@@ -241,6 +246,10 @@ pub enum Event {
     Revoked {
         /// What [`Client::revoke_subaccounts`] returned.
         id: MessageId,
+        /// The group.
+        group: SessionId,
+        /// Revoked or unrevoked.
+        action: Revocation,
         /// How many members confirmed it.
         confirmations: usize,
     },
@@ -309,9 +318,16 @@ impl fmt::Debug for Event {
                 .field("hash", hash)
                 .field("confirmations", confirmations)
                 .finish(),
-            Self::Revoked { id, confirmations } => f
+            Self::Revoked {
+                id,
+                group,
+                action,
+                confirmations,
+            } => f
                 .debug_struct("Revoked")
                 .field("id", id)
+                .field("group", group)
+                .field("action", action)
                 .field("confirmations", confirmations)
                 .finish(),
             Self::MessageFailed { id, reason } => f
@@ -363,9 +379,21 @@ pub enum SendError {
     /// Only the group's admin (its key pair) may do this.
     #[error("only the group's admin may do this")]
     NotGroupAdmin,
+    /// The member's credential does not allow this store.
+    #[error("the group credential does not allow this")]
+    NotPermitted,
     /// No subaccount token, or more than [`request::MAX_TOKENS`].
-    #[error("between 1 and 50 subaccount tokens are needed")]
+    #[error("between 1 and {} subaccount tokens are needed", request::MAX_TOKENS)]
     TokenCount,
+}
+
+/// What [`Client::revoke_subaccounts`] does to the tokens it names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Revocation {
+    /// The swarm refuses requests signed with them (`revoke_subaccount`).
+    Revoke,
+    /// The swarm takes them again (`unrevoke_subaccount`).
+    Unrevoke,
 }
 
 /// How the client signs requests for a group (`03`) account: as an admin, with the group's
@@ -411,7 +439,7 @@ enum Kind {
         id: MessageId,
         group: SessionId,
         tokens: Vec<[u8; 36]>,
-        revoke: bool,
+        action: Revocation,
         /// The timestamp the request was signed with, for checking the nodes' signatures.
         signed_ms: u64,
     },
@@ -686,6 +714,26 @@ impl Client {
     pub fn remove_group(&mut self, group: &SessionId) {
         self.groups.remove(group);
         self.last_hash.retain(|(account, _), _| account != group);
+        // Its requests end here: answers still on their way are ignored, stores and
+        // revocations fail as cancelled, polls end silently.
+        let mine: Vec<u64> = self
+            .ops
+            .iter()
+            .filter(|(_, op)| {
+                matches!(&op.kind, Kind::Retrieve { account, .. } | Kind::Store { to: account, .. } | Kind::Revoke { group: account, .. } if account == group)
+            })
+            .map(|(&k, _)| k)
+            .collect();
+        for k in mine {
+            if let Some(op) = self.ops.remove(&k) {
+                if let Some(f) = &op.flight {
+                    self.by_request.remove(&f.request_id);
+                }
+                if !matches!(op.kind, Kind::Retrieve { .. }) {
+                    self.fail(op, FailReason::Cancelled);
+                }
+            }
+        }
     }
 
     /// The groups added with [`Client::add_group`].
@@ -785,14 +833,16 @@ impl Client {
 
     /// Queues `data`, as given, for storing in group `group`'s swarm in `namespace` (a group
     /// message already encrypted for the group in 11; a keys message in 12, or an info or
-    /// members config in 13 and 14, which only admins can sign), to live `ttl_ms`, signed with
-    /// the credential given to [`Client::add_group`]. Its fate arrives as
-    /// [`Event::MessageStored`] or [`Event::MessageFailed`] (refused with 401 when a member's
-    /// credential does not allow it).
+    /// members config in 13 and 14, whose contents only the group's key signs: the swarm
+    /// takes a member's store there, readers drop it), to live `ttl_ms`, signed with the
+    /// credential given to [`Client::add_group`]. Its fate arrives as
+    /// [`Event::MessageStored`] or [`Event::MessageFailed`] (refused with 401 when the
+    /// swarm refuses the credential, e.g. after it was revoked).
     ///
     /// # Errors
-    /// [`SendError::UnknownGroup`] for a group not added; otherwise as
-    /// [`Client::store_own`].
+    /// [`SendError::UnknownGroup`] for a group not added; [`SendError::NotPermitted`] when a
+    /// member's credential lacks the permission the store needs (write; and delete in a
+    /// public outbox); otherwise as [`Client::store_own`].
     pub fn store_in_group<R: CryptoRng + ?Sized>(
         &mut self,
         now_ms: u64,
@@ -802,8 +852,20 @@ impl Client {
         ttl_ms: u64,
         rng: &mut R,
     ) -> Result<MessageId, SendError> {
-        if !self.groups.contains_key(group) {
-            return Err(SendError::UnknownGroup);
+        match self.groups.get(group) {
+            None => return Err(SendError::UnknownGroup),
+            Some(GroupAuth::Member(signer)) => {
+                let needed = crate::storage::SignedRequest::Store {
+                    namespace,
+                    timestamp_ms: 0,
+                }
+                .subaccount_flags()
+                .unwrap_or(crate::storage::SubaccountFlags(0xff));
+                if signer.flags().0 & needed.0 != needed.0 {
+                    return Err(SendError::NotPermitted);
+                }
+            }
+            Some(GroupAuth::Admin(_)) => {}
         }
         if data.len() > request::MAX_MESSAGE_SIZE {
             return Err(SendError::TooLarge);
@@ -843,8 +905,9 @@ impl Client {
     }
 
     /// As the admin of `group` (added with [`GroupAuth::Admin`]), revokes subaccount tokens
-    /// (`revoke: true`) or lifts their revocation: the swarm then refuses requests signed
-    /// with them. A removed member's token is [`crate::config::member_token`]. The outcome
+    /// or lifts their revocation (`action`): the swarm then refuses requests signed with them,
+    /// except retrieves from namespaces such as -11. The storage server keeps an account's
+    /// 50 most recent revocations. A removed member's token is [`crate::config::member_token`]. The outcome
     /// arrives as [`Event::Revoked`] or [`Event::MessageFailed`] with the returned id.
     ///
     /// # Errors
@@ -855,7 +918,7 @@ impl Client {
         now_ms: u64,
         group: &SessionId,
         tokens: &[[u8; 36]],
-        revoke: bool,
+        action: Revocation,
         rng: &mut R,
     ) -> Result<MessageId, SendError> {
         match self.groups.get(group) {
@@ -873,7 +936,7 @@ impl Client {
                 id,
                 group: *group,
                 tokens: tokens.to_vec(),
-                revoke,
+                action,
                 signed_ms: 0,
             },
             now_ms,
@@ -1225,13 +1288,14 @@ impl Client {
             self.fail(op, FailReason::NoNodes);
             return;
         };
-        let Some(call) = self.call_for(&op.kind, now_ms) else {
+        let net_ms = self.clock.now_ms(now_ms);
+        let Some(call) = self.call_for(&op.kind, net_ms) else {
             self.fail(op, FailReason::Unbuildable);
             return;
         };
         if let Kind::Revoke { signed_ms, .. } = &mut op.kind {
             // What the call was signed with, and what the nodes sign back.
-            *signed_ms = self.clock.now_ms(now_ms);
+            *signed_ms = net_ms;
         }
         let Some(path_key) = self.pick_path(&target, &op.bad_paths, rng) else {
             self.fail(op, FailReason::NoNodes);
@@ -1305,9 +1369,8 @@ impl Client {
         }
     }
 
-    /// The storage RPC call for an operation, signed with network time.
-    fn call_for(&self, kind: &Kind, now_ms: u64) -> Option<Call> {
-        let net_ms = self.clock.now_ms(now_ms);
+    /// The storage RPC call for an operation, signed with network time `net_ms`.
+    fn call_for(&self, kind: &Kind, net_ms: u64) -> Option<Call> {
         match kind {
             Kind::Bootstrap => None,
             Kind::RefreshPool => Some(request::get_service_nodes()),
@@ -1330,15 +1393,17 @@ impl Client {
             Kind::Revoke {
                 group,
                 tokens,
-                revoke,
+                action,
                 ..
             } => {
                 let auth = self.auth_for(group)?;
-                if *revoke {
-                    request::revoke_subaccount(group, tokens, net_ms, &auth).ok()
-                } else {
-                    request::unrevoke_subaccount(group, tokens, net_ms, &auth).ok()
+                match action {
+                    Revocation::Revoke => request::revoke_subaccount(group, tokens, net_ms, &auth),
+                    Revocation::Unrevoke => {
+                        request::unrevoke_subaccount(group, tokens, net_ms, &auth)
+                    }
                 }
+                .ok()
             }
             Kind::Retrieve { account, namespace } => {
                 let last = self.last_hash_in(account, *namespace);
@@ -1627,14 +1692,19 @@ impl Client {
                 group,
                 tokens,
                 signed_ms,
-                ..
+                action,
             } => {
                 let members = self.members(group);
                 let confirmations = response::decode_revoke(body, group, *signed_ms, tokens)
                     .map_or(0, |r| r.confirmations_from(&members));
                 if confirmations > 0 {
-                    let id = *id;
-                    self.event(Event::Revoked { id, confirmations });
+                    let (id, group, action) = (*id, *group, *action);
+                    self.event(Event::Revoked {
+                        id,
+                        group,
+                        action,
+                        confirmations,
+                    });
                 } else {
                     if let Some(t) = flight.target {
                         self.pool.record_failure(&t);

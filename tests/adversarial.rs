@@ -2104,6 +2104,30 @@ fn no_secret_appears_in_debug_display_or_errors() {
         assert!(stripped.len() < 64, "only the id and the type name: {dbg}");
     }
     secrets.push(("blinded 25 signature", kp25.sign(b"x")[32..].to_vec()));
+    // A group member's credential: the blinding scalar it carries and the scalar it signs
+    // with, and the group's seed.
+    let group_seed = [0x5b; 32];
+    let group = Identity::from_seed(&group_seed);
+    let gid = session_protocol::SessionId::new(
+        session_protocol::IdPrefix::Group,
+        group.ed25519_public().to_bytes(),
+    );
+    let member_auth = session_protocol::config::MemberAuth::new(
+        &group,
+        &me.session_id(),
+        session_protocol::storage::SubaccountFlags::WRITE,
+    )
+    .unwrap();
+    let member_signer = member_auth.signer(&gid, &me).unwrap();
+    let k = Scalar::from_bytes_mod_order(member_auth.as_bytes()[4..36].try_into().unwrap());
+    let t = if me.ed25519_public().as_bytes()[31] & 0x80 != 0 {
+        -scalar
+    } else {
+        scalar
+    };
+    secrets.push(("group seed", group_seed.to_vec()));
+    secrets.push(("member blinding scalar", k.as_bytes().to_vec()));
+    secrets.push(("member signing scalar", (k * t).as_bytes().to_vec()));
 
     // Objects holding the secrets above.
     let onion = build_request_with(
@@ -2143,6 +2167,16 @@ fn no_secret_appears_in_debug_display_or_errors() {
         ("Peeled (forward)", peeled_dbg),
         ("Peeled (deliver)", delivered_dbg),
         ("ReplyKey", format!("{reply:?}")),
+        ("MemberAuth", format!("{member_auth:?}")),
+        ("MemberSigner", format!("{member_signer:?}")),
+        (
+            "GroupAuth",
+            format!(
+                "{:?} {:?}",
+                session_protocol::client::GroupAuth::Admin(Identity::from_seed(&group_seed)),
+                session_protocol::client::GroupAuth::Member(member_auth.signer(&gid, &me).unwrap())
+            ),
+        ),
         (
             "SessionId",
             format!("{:?} {}", me.session_id(), me.session_id()),

@@ -564,7 +564,7 @@ fn store_own_signs_a_profile_into_the_own_swarm_and_polling_reads_it_back() {
 
 #[test]
 fn group_credentials_sign_what_they_allow_and_nothing_else() {
-    use session_protocol::client::GroupAuth;
+    use session_protocol::client::{GroupAuth, Revocation};
     use session_protocol::config::{MemberAuth, member_token};
     use session_protocol::storage::request::{MAX_TTL_PRIVATE_MS, RequestError};
     use session_protocol::storage::{Namespace, SubaccountFlags};
@@ -595,7 +595,7 @@ fn group_credentials_sign_what_they_allow_and_nothing_else() {
         admin.add_group(stranger.session_id(), GroupAuth::Admin(stranger)),
         Err(RequestError::UnsupportedAccount)
     );
-    let wrong_group = MemberAuth::new(
+    let signer_for_gid = MemberAuth::new(
         &group,
         &Identity::from_seed(&[0x4e; 32]).session_id(),
         SubaccountFlags::READ,
@@ -604,7 +604,7 @@ fn group_credentials_sign_what_they_allow_and_nothing_else() {
     .signer(&gid, &Identity::from_seed(&[0x4e; 32]))
     .unwrap();
     assert_eq!(
-        reader.add_group(other, GroupAuth::Member(wrong_group)),
+        reader.add_group(other, GroupAuth::Member(signer_for_gid)),
         Err(RequestError::WrongSigner)
     );
     // Not added yet: nothing to sign with.
@@ -638,17 +638,61 @@ fn group_credentials_sign_what_they_allow_and_nothing_else() {
             &mut rng,
         )
         .unwrap();
-    let denied = reader
-        .store_in_group(
+    // A read-only credential cannot store: refused before anything is sent.
+    assert_eq!(
+        reader.store_in_group(
             net.now_ms,
             &gid,
             Namespace::GROUP_MESSAGES,
             b"from a reader",
             MAX_TTL_PRIVATE_MS,
             &mut rng,
+        ),
+        Err(SendError::NotPermitted)
+    );
+    // A writer stores messages, but not in a public outbox (which needs delete as well).
+    let writer_id = Identity::from_seed(&[0x4f; 32]);
+    let writer_auth =
+        MemberAuth::new(&group, &writer_id.session_id(), SubaccountFlags::WRITE).unwrap();
+    let writer_signer = writer_auth.signer(&gid, &writer_id).unwrap();
+    let writer_token = *writer_signer.token();
+    let mut writer = Client::new(writer_id, config(), vec![SEED]);
+    writer
+        .add_group(gid, GroupAuth::Member(writer_signer))
+        .unwrap();
+    assert_eq!(
+        writer.store_in_group(
+            net.now_ms,
+            &gid,
+            Namespace(-21),
+            b"x",
+            MAX_TTL_PRIVATE_MS,
+            &mut rng
+        ),
+        Err(SendError::NotPermitted)
+    );
+    let written = writer
+        .store_in_group(
+            net.now_ms,
+            &gid,
+            Namespace::GROUP_MESSAGES,
+            b"from a writer",
+            MAX_TTL_PRIVATE_MS,
+            &mut rng,
         )
         .unwrap();
-    let ev = net.run(&mut [&mut admin, &mut reader], &[0, 0], &mut rng, 500);
+    // The admin leaves a notice in -11, which revoked members may still read.
+    let notice = admin
+        .store_in_group(
+            net.now_ms,
+            &gid,
+            Namespace::REVOKED_RETRIEVABLE,
+            b"notice",
+            MAX_TTL_PRIVATE_MS,
+            &mut rng,
+        )
+        .unwrap();
+    let ev = net.run(&mut [&mut admin, &mut writer], &[0, 0], &mut rng, 500);
     assert!(
         ev[0]
             .iter()
@@ -656,12 +700,17 @@ fn group_credentials_sign_what_they_allow_and_nothing_else() {
         "{:?}",
         ev[0]
     );
-    // The swarm refuses a store the credential does not allow (401), without retrying.
     assert!(
-        ev[1].contains(&Event::MessageFailed {
-            id: denied,
-            reason: FailReason::Refused(401)
-        }),
+        ev[0]
+            .iter()
+            .any(|e| matches!(e, Event::MessageStored { id, .. } if *id == notice)),
+        "{:?}",
+        ev[0]
+    );
+    assert!(
+        ev[1]
+            .iter()
+            .any(|e| matches!(e, Event::MessageStored { id, .. } if *id == written)),
         "{:?}",
         ev[1]
     );
@@ -669,19 +718,25 @@ fn group_credentials_sign_what_they_allow_and_nothing_else() {
     // Only the group's admin revokes, a token list of 1 to 50.
     let token = [7u8; 36];
     assert_eq!(
-        reader.revoke_subaccounts(net.now_ms, &gid, &[token], true, &mut rng),
+        reader.revoke_subaccounts(net.now_ms, &gid, &[token], Revocation::Revoke, &mut rng),
         Err(SendError::NotGroupAdmin)
     );
     assert_eq!(
-        admin.revoke_subaccounts(net.now_ms, &other, &[token], true, &mut rng),
+        admin.revoke_subaccounts(net.now_ms, &other, &[token], Revocation::Revoke, &mut rng),
         Err(SendError::UnknownGroup)
     );
     assert_eq!(
-        admin.revoke_subaccounts(net.now_ms, &gid, &[], true, &mut rng),
+        admin.revoke_subaccounts(net.now_ms, &gid, &[], Revocation::Revoke, &mut rng),
         Err(SendError::TokenCount)
     );
     assert_eq!(
-        admin.revoke_subaccounts(net.now_ms, &gid, &[token; 51], true, &mut rng),
+        admin.revoke_subaccounts(
+            net.now_ms,
+            &gid,
+            &[token; 51],
+            Revocation::Unrevoke,
+            &mut rng
+        ),
         Err(SendError::TokenCount)
     );
 
@@ -699,10 +754,15 @@ fn group_credentials_sign_what_they_allow_and_nothing_else() {
             _ => None,
         })
         .collect();
-    assert_eq!(
-        got,
-        [(gid, Namespace::GROUP_MESSAGES, b"from the admin".to_vec())]
-    );
+    let mut got = got;
+    got.sort();
+    let mut want = vec![
+        (gid, Namespace::GROUP_MESSAGES, b"from the admin".to_vec()),
+        (gid, Namespace::GROUP_MESSAGES, b"from a writer".to_vec()),
+        (gid, Namespace::REVOKED_RETRIEVABLE, b"notice".to_vec()),
+    ];
+    want.sort();
+    assert_eq!(got, want);
     let last = reader
         .last_hash_in(&gid, Namespace::GROUP_MESSAGES)
         .unwrap()
@@ -713,30 +773,114 @@ fn group_credentials_sign_what_they_allow_and_nothing_else() {
         "kept per account"
     );
 
-    // Once the admin revokes the reader's token, the swarm refuses its polls (401, not
-    // retried); lifting the revocation lets it read again.
+    // Once the admin revokes the reader's and the writer's tokens, every swarm member
+    // confirms, and the swarm refuses their requests (401, not retried) except retrieves
+    // from -11.
     let reader_token = *read_only_token;
     let revoked = admin
-        .revoke_subaccounts(net.now_ms, &gid, &[reader_token], true, &mut rng)
+        .revoke_subaccounts(
+            net.now_ms,
+            &gid,
+            &[reader_token, writer_token],
+            Revocation::Revoke,
+            &mut rng,
+        )
         .unwrap();
     let ev = net.run(&mut [&mut admin], &[0], &mut rng, 500);
+    let swarm_size = net.swarm_of(&gid).len();
+    assert!(swarm_size >= 3);
     assert!(
-        ev[0].iter().any(|e| matches!(e, Event::Revoked { id, confirmations } if *id == revoked && *confirmations >= 1)),
+        ev[0].contains(&Event::Revoked {
+            id: revoked,
+            group: gid,
+            action: Revocation::Revoke,
+            confirmations: swarm_size
+        }),
         "{:?}",
         ev[0]
     );
+    admin
+        .store_in_group(
+            net.now_ms,
+            &gid,
+            Namespace::REVOKED_RETRIEVABLE,
+            b"you were removed",
+            MAX_TTL_PRIVATE_MS,
+            &mut rng,
+        )
+        .unwrap();
+    net.run(&mut [&mut admin], &[0], &mut rng, 500);
     reader.poll(net.now_ms, &mut rng);
     let ev = net.run(&mut [&mut reader], &[0], &mut rng, 500);
-    let refused = ev[0]
+    let refused: Vec<Namespace> = ev[0]
         .iter()
-        .filter(|e| matches!(e, Event::PollFailed { account, reason: FailReason::Refused(401), .. } if *account == gid))
-        .count();
-    assert_eq!(refused, 4, "{:?}", ev[0]);
+        .filter_map(|e| match e {
+            Event::PollFailed {
+                account,
+                namespace,
+                reason: FailReason::Refused(401),
+            } if *account == gid => Some(*namespace),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(refused.len(), 4, "{:?}", ev[0]);
+    assert!(!refused.contains(&Namespace::REVOKED_RETRIEVABLE));
+    assert!(
+        ev[0].iter().any(|e| matches!(e, Event::Retrieved { namespace, message, .. }
+            if *namespace == Namespace::REVOKED_RETRIEVABLE && message.data == b"you were removed")),
+        "{:?}",
+        ev[0]
+    );
+    // Stores are refused even in -11 (only retrieves are exempt).
+    let late = writer
+        .store_in_group(
+            net.now_ms,
+            &gid,
+            Namespace::GROUP_MESSAGES,
+            b"late",
+            MAX_TTL_PRIVATE_MS,
+            &mut rng,
+        )
+        .unwrap();
+    let late_notice = writer
+        .store_in_group(
+            net.now_ms,
+            &gid,
+            Namespace::REVOKED_RETRIEVABLE,
+            b"late",
+            MAX_TTL_PRIVATE_MS,
+            &mut rng,
+        )
+        .unwrap();
+    let ev = net.run(&mut [&mut writer], &[0], &mut rng, 500);
+    for id in [late, late_notice] {
+        assert!(
+            ev[0].contains(&Event::MessageFailed {
+                id,
+                reason: FailReason::Refused(401)
+            }),
+            "{:?}",
+            ev[0]
+        );
+    }
+    // Lifting the revocation lets the reader read again.
     admin
-        .revoke_subaccounts(net.now_ms, &gid, &[reader_token], false, &mut rng)
+        .revoke_subaccounts(
+            net.now_ms,
+            &gid,
+            &[reader_token],
+            Revocation::Unrevoke,
+            &mut rng,
+        )
         .unwrap();
     let ev = net.run(&mut [&mut admin], &[0], &mut rng, 500);
-    assert!(ev[0].iter().any(|e| matches!(e, Event::Revoked { .. })));
+    assert!(ev[0].iter().any(|e| matches!(
+        e,
+        Event::Revoked {
+            action: Revocation::Unrevoke,
+            ..
+        }
+    )));
     reader.poll(net.now_ms, &mut rng);
     let ev = net.run(&mut [&mut reader], &[0], &mut rng, 500);
     assert!(
@@ -745,13 +889,62 @@ fn group_credentials_sign_what_they_allow_and_nothing_else() {
         ev[0]
     );
 
-    // Leaving the group stops polling it and forgets where polling was.
+    // Leaving the group while its polls are on the wire: their answers are ignored, its last
+    // hashes forgotten, and the next poll leaves it alone. A store still queued is cancelled.
+    admin
+        .store_in_group(
+            net.now_ms,
+            &gid,
+            Namespace::GROUP_MESSAGES,
+            b"one more",
+            MAX_TTL_PRIVATE_MS,
+            &mut rng,
+        )
+        .unwrap();
+    net.run(&mut [&mut admin], &[0], &mut rng, 500);
+    reader.poll(net.now_ms, &mut rng);
+    assert!(reader.pending() > 0);
     reader.remove_group(&gid);
     assert!(
         reader
             .last_hash_in(&gid, Namespace::GROUP_MESSAGES)
             .is_none()
     );
+    let ev = net.run(&mut [&mut reader], &[0], &mut rng, 500);
+    let about_group = |ev: &[Event]| {
+        ev.iter().any(|e| {
+            matches!(e, Event::Retrieved { account, .. } | Event::PollFailed { account, .. } if *account == gid)
+        })
+    };
+    assert!(!about_group(&ev[0]), "{:?}", ev[0]);
+    assert!(
+        reader
+            .last_hash_in(&gid, Namespace::GROUP_MESSAGES)
+            .is_none()
+    );
+    reader.poll(net.now_ms, &mut rng);
+    let ev = net.run(&mut [&mut reader], &[0], &mut rng, 500);
+    assert!(!about_group(&ev[0]), "{:?}", ev[0]);
+    let queued = admin
+        .store_in_group(
+            net.now_ms,
+            &gid,
+            Namespace::GROUP_MESSAGES,
+            b"never",
+            MAX_TTL_PRIVATE_MS,
+            &mut rng,
+        )
+        .unwrap();
+    admin.remove_group(&gid);
+    assert_eq!(
+        admin.poll_event(),
+        Some(Event::MessageFailed {
+            id: queued,
+            reason: FailReason::Cancelled
+        })
+    );
+    assert_eq!(admin.pending(), 0);
+    // A saved last hash can be restored for a group.
     reader
         .set_last_hash_in(&gid, Namespace::GROUP_MESSAGES, &last)
         .unwrap();
@@ -759,7 +952,4 @@ fn group_credentials_sign_what_they_allow_and_nothing_else() {
         reader.last_hash_in(&gid, Namespace::GROUP_MESSAGES),
         Some(last.as_str())
     );
-    reader.poll(net.now_ms, &mut rng);
-    let ev = net.run(&mut [&mut reader], &[0], &mut rng, 500);
-    assert!(!ev[0].iter().any(|e| matches!(e, Event::Retrieved { .. })));
 }

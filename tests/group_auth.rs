@@ -125,9 +125,27 @@ fn admins_issue_credentials_from_their_key_state_and_members_cannot() {
         MemberAuth::new(&group, &member.session_id(), flags).unwrap()
     );
     assert_eq!(auth.verify(&group_id, &member, flags), Ok(()));
+    // The token to revoke is the credential's, READ added as issuing adds it.
+    let signer = auth.signer(&group_id, &member).unwrap();
+    assert_eq!(
+        &keys.member_token(&member.session_id(), flags).unwrap(),
+        signer.token()
+    );
+    let write_only = MemberAuth::new(&group, &member.session_id(), SubaccountFlags::WRITE)
+        .unwrap()
+        .signer(&group_id, &member)
+        .unwrap();
+    assert_eq!(
+        &member_token(&group, &member.session_id(), SubaccountFlags::WRITE).unwrap(),
+        write_only.token()
+    );
     let as_member = GroupKeys::new(&member, &gpk, None).unwrap();
     assert_eq!(
         as_member.member_auth(&admin.session_id(), flags),
+        Err(ConfigError::ReadOnly)
+    );
+    assert_eq!(
+        as_member.member_token(&admin.session_id(), flags),
         Err(ConfigError::ReadOnly)
     );
 }

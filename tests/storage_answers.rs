@@ -173,6 +173,14 @@ fn store_answer_verifies_each_members_signature() {
     );
     assert_eq!(got.confirmations(&hash), 2);
     assert_eq!(got.confirmations(&hash_of(8)), 0);
+
+    // One node listed twice (its key in both cases) counts once.
+    let lower = nodes[0].ed25519_public().to_string();
+    let entry = json!({"hash": hash, "signature": sig(&nodes[0], &hash), "expiry": 99});
+    let twice = json!({"swarm": {lower.clone(): entry.clone(), lower.to_uppercase(): entry}});
+    let got = decode_store(&bytes(&twice)).unwrap();
+    assert_eq!(got.nodes.len(), 1);
+    assert_eq!(got.confirmations(&hash), 1);
 }
 
 #[test]
@@ -257,6 +265,16 @@ fn revoke_answer_verifies_each_members_signature_over_account_time_and_tokens() 
     let elsewhere = SessionId::new(IdPrefix::Group, [0x45; 32]);
     let got = decode_revoke(&body, &elsewhere, ts, &tokens).unwrap();
     assert_eq!(got.confirmations_from(&members), 0);
+    // One node listed twice (its key in both cases) counts once.
+    let lower = key(0);
+    let upper = lower.to_uppercase();
+    let twice = bytes(&json!({"swarm": {
+        lower.clone(): {"signature": sig(&nodes[0], &signed)},
+        upper.clone(): {"signature": sig(&nodes[0], &signed)},
+    }}));
+    let got = decode_revoke(&twice, &group, ts, &tokens).unwrap();
+    assert_eq!(got.nodes.len(), 1);
+    assert_eq!(got.confirmations_from(&members), 1);
     // Refusals.
     assert_eq!(
         decode_revoke(br#"{"swarm":{"zz":{}}}"#, &group, ts, &tokens),

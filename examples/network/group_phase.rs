@@ -9,7 +9,7 @@
 
 use std::time::Instant;
 
-use session_protocol::client::{Event, FailReason, GroupAuth, MessageId};
+use session_protocol::client::{Event, FailReason, GroupAuth, MessageId, Revocation};
 use session_protocol::storage::{Namespace, request};
 use session_protocol::{Identity, SessionId};
 
@@ -115,14 +115,20 @@ impl Network {
         // The admin revokes the removed member's token and posts again.
         let token = admin.token_of(&removed)?;
         let now = self.net.now_ms;
-        let id =
-            self.clients[ADMIN].revoke_subaccounts(now, &gid, &[token], true, &mut self.rng)?;
+        let id = self.clients[ADMIN].revoke_subaccounts(
+            now,
+            &gid,
+            &[token],
+            Revocation::Revoke,
+            &mut self.rng,
+        )?;
         let events = self.pump(None);
         for e in &events[ADMIN] {
             match e {
                 Event::Revoked {
                     id: i,
                     confirmations,
+                    ..
                 } if *i == id => {
                     report.revocations = *confirmations;
                 }

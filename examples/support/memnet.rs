@@ -41,6 +41,9 @@ use session_protocol::storage::{Namespace, SignedRequest, message_hash, verify_r
 use session_protocol::swarm::{NodePool, ServiceNode, SwarmId};
 use session_protocol::{Ed25519Public, Identity, SessionId};
 
+/// Revocations a storage server keeps per account (the most recent).
+pub const REVOKED_KEPT: usize = 50;
+
 /// The seed node's address.
 pub const SEED: SocketAddrV4 = SocketAddrV4::new(Ipv4Addr::new(10, 255, 255, 1), 4443);
 
@@ -254,8 +257,9 @@ pub struct MemNet {
     pub dead: BTreeSet<Ed25519Public>,
     /// Stored messages by account.
     messages: BTreeMap<SessionId, Vec<Message>>,
-    /// Revoked subaccount tokens by account (shared by the swarm, as if propagated at once).
-    revoked: BTreeMap<SessionId, BTreeSet<[u8; 36]>>,
+    /// Revoked subaccount tokens by account, oldest first, the 50 most recent kept as the
+    /// storage server keeps them (shared by the swarm, as if propagated at once).
+    revoked: BTreeMap<SessionId, Vec<[u8; 36]>>,
     /// Requests each method served, and answers by status, for summaries.
     pub served: BTreeMap<String, usize>,
     /// When set, every storage RPC is answered with this status and body (a faulty or hostile
@@ -913,12 +917,13 @@ impl MemNet {
         }
         let list = self.revoked.entry(*account).or_default();
         for t in &tokens {
+            list.retain(|r| r != t);
             if revoke {
-                list.insert(*t);
-            } else {
-                list.remove(t);
+                list.push(*t);
             }
         }
+        let excess = list.len().saturating_sub(REVOKED_KEPT);
+        list.drain(..excess);
         let mut answer = account.to_string().into_bytes();
         answer.extend_from_slice(ts.to_string().as_bytes());
         tokens.iter().for_each(|t| answer.extend_from_slice(t));

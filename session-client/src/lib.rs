@@ -37,7 +37,7 @@ use std::net::{SocketAddr, SocketAddrV4};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use session_protocol::client::{
-    Client, Config, Event, FailReason, MessageId, RequestId, SendError,
+    Client, Config, Event, FailReason, MessageId, RequestId, Revocation, SendError,
 };
 use session_protocol::rand_core::CryptoRng;
 use session_protocol::rng::{OsRng, os_rng};
@@ -309,8 +309,8 @@ impl<R: CryptoRng> Session<R> {
         }
     }
 
-    /// As the admin of `group`, revokes subaccount tokens (`revoke: true`, e.g. a removed
-    /// member's [`session_protocol::config::member_token`]) or lifts their revocation, and
+    /// As the admin of `group`, revokes subaccount tokens (e.g. a removed member's
+    /// [`session_protocol::config::member_token`]) or lifts their revocation (`action`), and
     /// returns how many swarm members confirmed it.
     ///
     /// # Errors
@@ -319,12 +319,12 @@ impl<R: CryptoRng> Session<R> {
         &mut self,
         group: &SessionId,
         tokens: &[[u8; 36]],
-        revoke: bool,
+        action: Revocation,
     ) -> Result<usize, SessionError> {
         let now = self.clock.now_ms();
         let id = self
             .client
-            .revoke_subaccounts(now, group, tokens, revoke, &mut self.rng)?;
+            .revoke_subaccounts(now, group, tokens, action, &mut self.rng)?;
         let event = self
             .run_until(|e| match e {
                 Event::Revoked { id: i, .. } | Event::MessageFailed { id: i, .. } => *i == id,

@@ -475,14 +475,16 @@ impl Net {
             );
         }
         if let Ok(mut revoked) = self.revoked.lock() {
-            let set = revoked.entry(*account).or_default();
+            let list = revoked.entry(*account).or_default();
             for t in &tokens {
+                list.retain(|r| r != t);
                 if field == "revoke" {
-                    set.insert(*t);
-                } else {
-                    set.remove(t);
+                    list.push(*t);
                 }
             }
+            // The storage server keeps an account's 50 most recent revocations.
+            let excess = list.len().saturating_sub(50);
+            list.drain(..excess);
         }
         let mut answer = account.to_string().into_bytes();
         answer.extend_from_slice(ts.to_string().as_bytes());

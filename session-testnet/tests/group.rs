@@ -17,7 +17,8 @@ use group_life::{Admin, Store, View};
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
 use session_client::{Session, SessionError};
-use session_protocol::client::{Config as ClientConfig, Event, FailReason, GroupAuth};
+use session_protocol::client::SendError;
+use session_protocol::client::{Config as ClientConfig, Event, FailReason, GroupAuth, Revocation};
 use session_protocol::config::MemberAuth;
 use session_protocol::storage::request::MAX_TTL_PRIVATE_MS;
 use session_protocol::storage::{Namespace, SubaccountFlags};
@@ -146,7 +147,7 @@ async fn a_group_in_its_swarm_locks_out_a_removed_member() {
         .store_in_group(&gid, Namespace::GROUP_MESSAGES, b"x", MAX_TTL_PRIVATE_MS)
         .await;
     assert!(
-        matches!(refused, Err(SessionError::Failed(FailReason::Refused(401)))),
+        matches!(refused, Err(SessionError::Send(SendError::NotPermitted))),
         "{refused:?}"
     );
 
@@ -178,26 +179,37 @@ async fn a_group_in_its_swarm_locks_out_a_removed_member() {
     // the others read on.
     let token = admin.token_of(&ids[2].session_id()).unwrap();
     let confirmed = admin_s
-        .revoke_subaccounts(&gid, &[token], true)
+        .revoke_subaccounts(&gid, &[token], Revocation::Revoke)
         .await
         .unwrap();
-    assert!(confirmed >= 1);
+    assert_eq!(
+        confirmed, 4,
+        "every member of the group's swarm (swarm_size 4)"
+    );
     let last = admin.message("after the revoke", now, &mut rng).unwrap();
     store_all(&mut admin_s, &gid, vec![last]).await;
     for ((s, view), name) in members.iter_mut().zip(&mut views).zip(names) {
         let refused = read(s, &gid, view).await;
         let newest = view.read.last().map(|(_, t)| t.as_str());
         if name == "cy" {
-            assert_eq!(refused, 4, "every group namespace refused");
+            assert_eq!(refused, 4, "every group namespace but -11 refused");
             assert_eq!(newest, Some("hello from ana"));
         } else {
             assert_eq!(refused, 0);
             assert_eq!(newest, Some("after the revoke"));
         }
     }
+    // cy's stores are refused by the swarm too.
+    let late = members[2]
+        .store_in_group(&gid, Namespace::GROUP_MESSAGES, b"late", MAX_TTL_PRIVATE_MS)
+        .await;
+    assert!(
+        matches!(late, Err(SessionError::Failed(FailReason::Refused(401)))),
+        "{late:?}"
+    );
     // Lifting the revocation lets cy retrieve again (it still cannot open the new messages).
     admin_s
-        .revoke_subaccounts(&gid, &[token], false)
+        .revoke_subaccounts(&gid, &[token], Revocation::Unrevoke)
         .await
         .unwrap();
     let refused = read(&mut members[2], &gid, &mut views[2]).await;

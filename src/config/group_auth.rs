@@ -63,8 +63,13 @@ fn subaccount_key(k: &Scalar, t: &EdwardsPoint) -> Result<[u8; 32], ConfigError>
 
 /// The token of `member`'s subaccount with `flags` (`03 || flags || 00 00 || k·T`), as the
 /// admin of `group` issued it: the storage server's revocation lists hold these
-/// ([`crate::storage::SignedRequest::RevokeSubaccount`]). Pass the flags the member's auth
-/// data was made with.
+/// ([`crate::storage::request::revoke_subaccount`]). Pass the flags the member's auth data was
+/// made with; [`SubaccountFlags::READ`] is added, as [`MemberAuth::new`] adds it. A token
+/// revoked with other flags than the credential's leaves the credential working, and
+/// libsession-based admins revoke `READ | WRITE` tokens, the flags their clients issue.
+///
+/// The storage server keeps the 50 most recent revocations of an account: an older one
+/// lapses.
 ///
 /// # Errors
 /// [`ConfigError::Field`] when `member` is not a `05` id or its key is not a valid point.
@@ -75,7 +80,11 @@ pub fn member_token(
 ) -> Result<[u8; 36], ConfigError> {
     let k = blinding(group, member)?;
     let kt = subaccount_key(&k, &member_point(member)?)?;
-    Ok(subaccount_token(IdPrefix::Group, flags, &kt))
+    Ok(subaccount_token(
+        IdPrefix::Group,
+        flags | SubaccountFlags::READ,
+        &kt,
+    ))
 }
 
 /// A member's credential for the group's swarm: `03 || flags || 00 00 || k || signature`, 100
@@ -115,7 +124,8 @@ impl MemberAuth {
     /// let group = Identity::from_seed(&[3; 32]);
     /// let group_id = session_protocol::SessionId::new(session_protocol::IdPrefix::Group, *group.ed25519_public().as_bytes());
     /// let member = Identity::from_seed(&[5; 32]);
-    /// let auth = MemberAuth::new(&group, &member.session_id(), SubaccountFlags::WRITE)?;
+    /// let flags = SubaccountFlags::READ | SubaccountFlags::WRITE;
+    /// let auth = MemberAuth::new(&group, &member.session_id(), flags)?;
     /// auth.verify(&group_id, &member, SubaccountFlags::READ | SubaccountFlags::WRITE)?;
     /// let signer = auth.signer(&group_id, &member)?;
     /// assert_eq!(signer.group(), &group_id);

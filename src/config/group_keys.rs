@@ -534,6 +534,20 @@ impl GroupKeys {
         super::MemberAuth::new(admin, member, flags)
     }
 
+    /// As an admin, the token of `member`'s credential issued with `flags`
+    /// ([`super::member_token`]), to revoke when the member is removed.
+    ///
+    /// # Errors
+    /// [`ConfigError::ReadOnly`] for a member; as [`super::member_token`].
+    pub fn member_token(
+        &self,
+        member: &SessionId,
+        flags: crate::storage::SubaccountFlags,
+    ) -> Result<[u8; 36], ConfigError> {
+        let admin = self.admin.as_ref().ok_or(ConfigError::ReadOnly)?;
+        super::member_token(admin, member, flags)
+    }
+
     /// As an admin, a supplemental message giving every key held to `members` (new members
     /// who should read the group's history).
     ///

@@ -27,8 +27,9 @@ pub const MAX_TTL_PRIVATE_MS: u64 = 30 * 24 * 60 * 60 * 1000;
 /// Most sub-requests a `batch` or `sequence` may carry.
 pub const MAX_SUBREQUESTS: usize = 20;
 
-/// Most subaccount tokens one `revoke_subaccount` or `unrevoke_subaccount` request may carry
-/// (the storage server's limit).
+/// Most subaccount tokens one `revoke_subaccount` or `unrevoke_subaccount` request built here
+/// may carry: the storage server's limit for `revoke_subaccount` (it sets none for
+/// `unrevoke_subaccount`; the crate applies the same one).
 pub const MAX_TOKENS: usize = 50;
 
 /// Most message hashes one `delete`, `expire` or `get_expiries` request built here may name.

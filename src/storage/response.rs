@@ -372,12 +372,18 @@ fn node_store(key: &Ed25519Public, raw: &RawValue) -> NodeStore {
 /// key that is not 64 hex characters.
 pub fn decode_store(body: &[u8]) -> Result<Stored, AnswerError> {
     let raw: RawStored<'_> = parse(body)?;
-    let mut nodes = Vec::with_capacity(raw.swarm.len());
+    let mut nodes: Vec<(Ed25519Public, NodeStore)> = Vec::with_capacity(raw.swarm.len());
+    let mut seen = alloc::collections::BTreeSet::new();
     for (key, entry) in raw.swarm {
         let key: Ed25519Public = key.parse().map_err(|_| AnswerError::Field("swarm"))?;
+        // One key spelt twice (hex of either case) counts once: the first spelling stands.
+        if !seen.insert(key) {
+            continue;
+        }
         let result = node_store(&key, entry);
         nodes.push((key, result));
     }
+    nodes.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
     Ok(Stored {
         nodes,
         meta: RawMeta {
@@ -430,9 +436,14 @@ pub fn decode_revoke(
     wire::put_hex(&mut signed, &account.to_bytes());
     wire::put_decimal(&mut signed, timestamp_ms);
     tokens.iter().for_each(|t| signed.extend_from_slice(t));
-    let mut nodes = Vec::with_capacity(raw.swarm.len());
+    let mut nodes: Vec<(Ed25519Public, bool)> = Vec::with_capacity(raw.swarm.len());
+    let mut seen = alloc::collections::BTreeSet::new();
     for (key, entry) in raw.swarm {
         let key: Ed25519Public = key.parse().map_err(|_| AnswerError::Field("swarm"))?;
+        // One key spelt twice (hex of either case) counts once: the first spelling stands.
+        if !seen.insert(key) {
+            continue;
+        }
         let sig: Option<[u8; 64]> =
             wire::from_json_object::<RawNodeStore<'_>>(entry.get().as_bytes())
                 .filter(|n| !n.failed)
@@ -442,6 +453,7 @@ pub fn decode_revoke(
         let ok = sig.is_some_and(|sig| verify_ed25519(&key, &signed, &sig).is_ok());
         nodes.push((key, ok));
     }
+    nodes.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
     Ok(Revoked {
         nodes,
         meta: RawMeta {

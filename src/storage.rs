@@ -18,7 +18,9 @@ mod verify;
 pub use clock::{CLOCK_SAMPLES, ClockError, MAX_ROUND_TRIP_MS, NetworkClock};
 pub use member::MemberSigner;
 pub use request::{Auth, Call, Method, RequestError};
-pub use verify::{VerifyError, verify_request};
+pub use verify::{
+    REVOCATIONS_KEPT, RevocationList, VerifyError, revoke_answer_message, verify_request,
+};
 
 /// A storage namespace (`int16` on the wire).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]

@@ -570,3 +570,48 @@ proptest! {
         prop_assert_eq!(verify_request(&group_id, &retrieve, &sig, None, sub), Ok(()));
     }
 }
+
+#[test]
+fn revocation_lists_keep_the_fifty_most_recent_and_exempt_retrieves_from_minus_11() {
+    use session_protocol::storage::{REVOCATIONS_KEPT, RevocationList, revoke_answer_message};
+    let token = |i: u8| [i; 36];
+    let mut list = RevocationList::new();
+    assert!(list.is_empty());
+    let first: Vec<[u8; 36]> = (0..50).map(token).collect();
+    list.revoke(&first);
+    assert_eq!(list.len(), REVOCATIONS_KEPT);
+    // Revoking 0 again makes it the most recent: 1 lapses when 50 arrives, not 0.
+    list.revoke(&[token(0)]);
+    list.revoke(&[token(50)]);
+    assert_eq!(list.len(), 50);
+    assert!(list.contains(&token(0)) && list.contains(&token(50)));
+    assert!(!list.contains(&token(1)) && list.contains(&token(2)));
+    // Unrevoking counts what was revoked.
+    assert_eq!(list.unrevoke(&[token(2), token(1), token(200)]), 1);
+    assert_eq!(list.len(), 49);
+
+    let read = |ns: i16| SignedRequest::Retrieve {
+        namespace: Namespace(ns),
+        timestamp_ms: NOW,
+    };
+    let store = |ns: i16| SignedRequest::Store {
+        namespace: Namespace(ns),
+        timestamp_ms: NOW,
+    };
+    for ns in [11, 12, 0, -10, 111] {
+        assert!(list.refuses(&token(0), &read(ns)), "{ns}");
+    }
+    for ns in [-11, -111] {
+        assert!(!list.refuses(&token(0), &read(ns)), "{ns}");
+        assert!(list.refuses(&token(0), &store(ns)), "{ns}");
+    }
+    assert!(!list.refuses(&token(2), &read(11)), "not revoked");
+
+    // What the nodes sign back: the account's hex, the timestamp, the raw tokens.
+    let (_, gid) = group_of(3);
+    let signed = revoke_answer_message(&gid, 17, &[token(1), token(2)]);
+    let mut want = format!("{gid}17").into_bytes();
+    want.extend_from_slice(&token(1));
+    want.extend_from_slice(&token(2));
+    assert_eq!(signed, want);
+}

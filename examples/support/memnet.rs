@@ -37,12 +37,11 @@ use serde_json::{Value, json};
 use session_protocol::client::{Client, Endpoint, Event, Transmit};
 use session_protocol::onion::{Hop, NodeSecret, ReplyKey, decode_relay, parse_entry, peel};
 use session_protocol::storage::request::ttl_range;
-use session_protocol::storage::{Namespace, SignedRequest, message_hash, verify_request};
+use session_protocol::storage::{
+    Namespace, RevocationList, SignedRequest, message_hash, revoke_answer_message, verify_request,
+};
 use session_protocol::swarm::{NodePool, ServiceNode, SwarmId};
 use session_protocol::{Ed25519Public, Identity, SessionId};
-
-/// Revocations a storage server keeps per account (the most recent).
-pub const REVOKED_KEPT: usize = 50;
 
 /// The seed node's address.
 pub const SEED: SocketAddrV4 = SocketAddrV4::new(Ipv4Addr::new(10, 255, 255, 1), 4443);
@@ -257,9 +256,8 @@ pub struct MemNet {
     pub dead: BTreeSet<Ed25519Public>,
     /// Stored messages by account.
     messages: BTreeMap<SessionId, Vec<Message>>,
-    /// Revoked subaccount tokens by account, oldest first, the 50 most recent kept as the
-    /// storage server keeps them (shared by the swarm, as if propagated at once).
-    revoked: BTreeMap<SessionId, Vec<[u8; 36]>>,
+    /// Revoked subaccount tokens by account (shared by the swarm, as if propagated at once).
+    revoked: BTreeMap<SessionId, RevocationList>,
     /// Requests each method served, and answers by status, for summaries.
     pub served: BTreeMap<String, usize>,
     /// When set, every storage RPC is answered with this status and body (a faulty or hostile
@@ -852,13 +850,13 @@ impl MemNet {
             _ => return false,
         };
         // A revoked token is refused, except to retrieve where revoked members may still read.
-        if let Some((token, _)) = &sub {
-            let still_readable = matches!(signed, SignedRequest::Retrieve { namespace, .. }
-                if namespace.is_revoked_retrievable());
-            let revoked = self.revoked.get(account).is_some_and(|r| r.contains(token));
-            if revoked && !still_readable {
-                return false;
-            }
+        if let Some((token, _)) = &sub
+            && self
+                .revoked
+                .get(account)
+                .is_some_and(|r| r.refuses(token, signed))
+        {
+            return false;
         }
         let sub = sub.as_ref().map(|(t, ts)| (t, ts));
         verify_request(account, signed, &sig, ed.as_ref(), sub).is_ok()
@@ -916,17 +914,12 @@ impl MemNet {
             );
         }
         let list = self.revoked.entry(*account).or_default();
-        for t in &tokens {
-            list.retain(|r| r != t);
-            if revoke {
-                list.push(*t);
-            }
+        if revoke {
+            list.revoke(&tokens);
+        } else {
+            list.unrevoke(&tokens);
         }
-        let excess = list.len().saturating_sub(REVOKED_KEPT);
-        list.drain(..excess);
-        let mut answer = account.to_string().into_bytes();
-        answer.extend_from_slice(ts.to_string().as_bytes());
-        tokens.iter().for_each(|t| answer.extend_from_slice(t));
+        let answer = revoke_answer_message(account, ts, &tokens);
         let mut answers = serde_json::Map::new();
         for k in swarm {
             if self.dead.contains(k) {

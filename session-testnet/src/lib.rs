@@ -189,10 +189,11 @@ struct Net {
     garbled: Vec<AtomicBool>,
     stats: Arc<Stats>,
     page_limit: usize,
-    /// Revoked subaccount tokens by account, oldest first, the 50 most recent kept as the
-    /// storage server keeps them; shared by every node (as if propagated through the swarm
-    /// at once).
-    revoked: std::sync::Mutex<HashMap<session_protocol::SessionId, Vec<[u8; 36]>>>,
+    /// Revoked subaccount tokens by account, shared by every node (as if propagated through
+    /// the swarm at once).
+    revoked: std::sync::Mutex<
+        HashMap<session_protocol::SessionId, session_protocol::storage::RevocationList>,
+    >,
 }
 
 /// Node `i`'s address: `127.(1 + i / 256).(i % 256).1`.

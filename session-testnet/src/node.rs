@@ -21,7 +21,9 @@ use serde_json::{Map, Value, json};
 use session_protocol::onion::{Hop, ReplyKey, decode_relay, parse_entry, peel};
 use session_protocol::rng::os_rng;
 use session_protocol::storage::request::{MAX_MESSAGE_SIZE, ttl_range};
-use session_protocol::storage::{Namespace, SignedRequest, message_hash, verify_request};
+use session_protocol::storage::{
+    Namespace, SignedRequest, message_hash, revoke_answer_message, verify_request,
+};
 use session_protocol::swarm::ServiceNode;
 use session_protocol::{Ed25519Public, SessionId};
 use std::borrow::Cow;
@@ -476,19 +478,13 @@ impl Net {
         }
         if let Ok(mut revoked) = self.revoked.lock() {
             let list = revoked.entry(*account).or_default();
-            for t in &tokens {
-                list.retain(|r| r != t);
-                if field == "revoke" {
-                    list.push(*t);
-                }
+            if field == "revoke" {
+                list.revoke(&tokens);
+            } else {
+                list.unrevoke(&tokens);
             }
-            // The storage server keeps an account's 50 most recent revocations.
-            let excess = list.len().saturating_sub(50);
-            list.drain(..excess);
         }
-        let mut answer = account.to_string().into_bytes();
-        answer.extend_from_slice(ts.to_string().as_bytes());
-        tokens.iter().for_each(|t| answer.extend_from_slice(t));
+        let answer = revoke_answer_message(account, ts, &tokens);
         let mut answers = Map::new();
         for member in members {
             let key = member.ed25519().to_string();
@@ -539,12 +535,12 @@ impl Net {
             },
         };
         if let Some((token, _)) = &sub {
-            let still_readable = matches!(signed, SignedRequest::Retrieve { namespace, .. }
-                if namespace.is_revoked_retrievable());
-            let revoked = self.revoked.lock().map_or(true, |r| {
-                r.get(account).is_some_and(|set| set.contains(token))
+            // A poisoned lock refuses (fails closed).
+            let refused = self.revoked.lock().map_or(true, |r| {
+                r.get(account)
+                    .is_some_and(|list| list.refuses(token, signed))
             });
-            if revoked && !still_readable {
+            if refused {
                 return false;
             }
         }

@@ -432,10 +432,7 @@ pub fn decode_revoke(
     tokens: &[[u8; 36]],
 ) -> Result<Revoked, AnswerError> {
     let raw: RawStored<'_> = parse(body)?;
-    let mut signed = Vec::with_capacity(tokens.len().saturating_mul(36).saturating_add(90));
-    wire::put_hex(&mut signed, &account.to_bytes());
-    wire::put_decimal(&mut signed, timestamp_ms);
-    tokens.iter().for_each(|t| signed.extend_from_slice(t));
+    let signed = super::revoke_answer_message(account, timestamp_ms, tokens);
     let mut nodes: Vec<(Ed25519Public, bool)> = Vec::with_capacity(raw.swarm.len());
     let mut seen = alloc::collections::BTreeSet::new();
     for (key, entry) in raw.swarm {

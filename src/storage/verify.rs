@@ -132,3 +132,92 @@ pub fn verify_request(
     };
     verify_ed25519(&signer, &request.message(), signature).map_err(|_| VerifyError::Signature)
 }
+
+/// Revocations a storage server keeps per account: the most recent 50 (an older one lapses).
+pub const REVOCATIONS_KEPT: usize = 50;
+
+/// An account's revoked subaccount tokens as a storage server keeps them: the
+/// [`REVOCATIONS_KEPT`] most recent, oldest first.
+///
+/// ```
+/// use session_protocol::storage::{Namespace, RevocationList, SignedRequest};
+///
+/// let mut list = RevocationList::new();
+/// list.revoke(&[[1; 36]]);
+/// let read = SignedRequest::Retrieve { namespace: Namespace::GROUP_MESSAGES, timestamp_ms: 1 };
+/// let notice = SignedRequest::Retrieve { namespace: Namespace::REVOKED_RETRIEVABLE, timestamp_ms: 1 };
+/// assert!(list.refuses(&[1; 36], &read));
+/// assert!(!list.refuses(&[1; 36], &notice), "revoked members still read -11");
+/// assert_eq!(list.unrevoke(&[[1; 36]]), 1);
+/// assert!(!list.refuses(&[1; 36], &read));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RevocationList {
+    tokens: alloc::collections::VecDeque<[u8; 36]>,
+}
+
+impl RevocationList {
+    /// An empty list.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Revokes `tokens` (each becomes the most recent); the oldest beyond
+    /// [`REVOCATIONS_KEPT`] lapse.
+    pub fn revoke(&mut self, tokens: &[[u8; 36]]) {
+        for t in tokens {
+            self.tokens.retain(|r| r != t);
+            self.tokens.push_back(*t);
+        }
+        while self.tokens.len() > REVOCATIONS_KEPT {
+            self.tokens.pop_front();
+        }
+    }
+
+    /// Lifts the revocation of `tokens`; returns how many were revoked (the storage server's
+    /// `count`).
+    pub fn unrevoke(&mut self, tokens: &[[u8; 36]]) -> usize {
+        let before = self.tokens.len();
+        self.tokens.retain(|r| !tokens.contains(r));
+        before.saturating_sub(self.tokens.len())
+    }
+
+    /// Whether `token` is revoked.
+    pub fn contains(&self, token: &[u8; 36]) -> bool {
+        self.tokens.contains(token)
+    }
+
+    /// Whether a request signed with `token` is refused: the token is revoked and the request
+    /// is not a retrieve from a namespace revoked members may still read (such as -11).
+    pub fn refuses(&self, token: &[u8; 36], request: &SignedRequest<'_>) -> bool {
+        let still_readable = matches!(request, SignedRequest::Retrieve { namespace, .. }
+            if namespace.is_revoked_retrievable());
+        self.contains(token) && !still_readable
+    }
+
+    /// How many tokens are revoked.
+    pub fn len(&self) -> usize {
+        self.tokens.len()
+    }
+
+    /// Whether none is.
+    pub fn is_empty(&self) -> bool {
+        self.tokens.is_empty()
+    }
+}
+
+/// The bytes each swarm member signs in its answer to a `revoke_subaccount` or
+/// `unrevoke_subaccount` request: the account's 66 hex characters, the request's timestamp in
+/// decimal and the raw tokens ([`super::response::decode_revoke`] checks them).
+pub fn revoke_answer_message(
+    account: &SessionId,
+    timestamp_ms: u64,
+    tokens: &[[u8; 36]],
+) -> alloc::vec::Vec<u8> {
+    let mut out =
+        alloc::vec::Vec::with_capacity(tokens.len().saturating_mul(36).saturating_add(90));
+    crate::wire::put_hex(&mut out, &account.to_bytes());
+    crate::wire::put_decimal(&mut out, timestamp_ms);
+    tokens.iter().for_each(|t| out.extend_from_slice(t));
+    out
+}

@@ -140,19 +140,8 @@ impl Admin {
         now_ms: u64,
         rng: &mut ChaCha20Rng,
     ) -> Result<Store, Box<dyn std::error::Error>> {
-        let key = self.keys.encryption_key().ok_or("no key")?;
-        let content = Content::text(text, now_ms).to_bytes();
         let gpk = self.group.ed25519_public();
-        let sealed = seal_group_message(
-            &self.me,
-            &gpk,
-            &SymmetricKey::from_bytes(key),
-            &content,
-            now_ms,
-            ProSignature::Omit,
-            rng,
-        )?;
-        Ok((Namespace::GROUP_MESSAGES, sealed))
+        seal_text(&self.me, &gpk, &self.keys, text, now_ms, rng)
     }
 }
 
@@ -248,17 +237,29 @@ impl View {
         now_ms: u64,
         rng: &mut ChaCha20Rng,
     ) -> Result<Store, Box<dyn std::error::Error>> {
-        let key = self.keys.encryption_key().ok_or("no key")?;
-        let content = Content::text(text, now_ms).to_bytes();
-        let sealed = seal_group_message(
-            &self.me,
-            &self.gpk,
-            &SymmetricKey::from_bytes(key),
-            &content,
-            now_ms,
-            ProSignature::Omit,
-            rng,
-        )?;
-        Ok((Namespace::GROUP_MESSAGES, sealed))
+        seal_text(&self.me, &self.gpk, &self.keys, text, now_ms, rng)
     }
+}
+
+/// `text` from `sender` to group `gpk`, sealed with the newest key in `keys` (namespace 11).
+fn seal_text(
+    sender: &Identity,
+    gpk: &Ed25519Public,
+    keys: &GroupKeys,
+    text: &str,
+    now_ms: u64,
+    rng: &mut ChaCha20Rng,
+) -> Result<Store, Box<dyn std::error::Error>> {
+    let key = keys.encryption_key().ok_or("no key")?;
+    let content = Content::text(text, now_ms).to_bytes();
+    let sealed = seal_group_message(
+        sender,
+        gpk,
+        &SymmetricKey::from_bytes(key),
+        &content,
+        now_ms,
+        ProSignature::Omit,
+        rng,
+    )?;
+    Ok((Namespace::GROUP_MESSAGES, sealed))
 }

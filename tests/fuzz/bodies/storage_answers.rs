@@ -1,5 +1,5 @@
 //! The storage-answer decoders and the network clock on arbitrary bytes: never panic, keep
-//! only well-formed hashes, count only verified store confirmations.
+//! only well-formed hashes, count only verified store and revoke confirmations.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -10,7 +10,8 @@
 use session_protocol::storage::NetworkClock;
 use session_protocol::storage::request::is_message_hash;
 use session_protocol::storage::response::{
-    NodeStore, decode_batch, decode_info, decode_meta, decode_retrieve, decode_store,
+    NodeStore, decode_batch, decode_info, decode_meta, decode_retrieve, decode_revoke,
+    decode_store,
 };
 
 pub(crate) fn run(data: &[u8]) {
@@ -30,6 +31,15 @@ pub(crate) fn run(data: &[u8]) {
                 assert!(is_message_hash(hash));
             }
         }
+    }
+    // A revoke answer: each member once, and no signature the input could forge counts.
+    let account = session_protocol::SessionId::new(session_protocol::IdPrefix::Group, [3; 32]);
+    if let Ok(r) = decode_revoke(data, &account, 1_700_000_000_000, &[[1; 36]]) {
+        let keys: Vec<_> = r.nodes.iter().map(|(k, _)| *k).collect();
+        let mut unique = keys.clone();
+        unique.dedup();
+        assert_eq!(unique.len(), keys.len(), "one answer per member");
+        assert_eq!(r.confirmations_from(&keys), 0);
     }
     let _ = decode_info(data);
     if let Ok(results) = decode_batch(data) {

@@ -710,18 +710,21 @@ impl Client {
     }
 
     /// Stops signing for and polling `group` (the member left, or was removed), and forgets
-    /// its last hashes. Requests already queued for it fail.
+    /// its last hashes. Its requests end: answers still on their way are ignored, stores and
+    /// revocations fail with [`FailReason::Cancelled`]. Nothing happens for an id not added
+    /// with [`Client::add_group`].
     pub fn remove_group(&mut self, group: &SessionId) {
-        self.groups.remove(group);
+        // Only a group added: never the account itself or a 1:1 recipient.
+        if self.groups.remove(group).is_none() {
+            return;
+        }
         self.last_hash.retain(|(account, _), _| account != group);
         // Its requests end here: answers still on their way are ignored, stores and
         // revocations fail as cancelled, polls end silently.
         let mine: Vec<u64> = self
             .ops
             .iter()
-            .filter(|(_, op)| {
-                matches!(&op.kind, Kind::Retrieve { account, .. } | Kind::Store { to: account, .. } | Kind::Revoke { group: account, .. } if account == group)
-            })
+            .filter(|(_, op)| self.account_of(&op.kind) == Some(*group))
             .map(|(&k, _)| k)
             .collect();
         for k in mine {

@@ -944,6 +944,25 @@ fn group_credentials_sign_what_they_allow_and_nothing_else() {
         })
     );
     assert_eq!(admin.pending(), 0);
+    // Only groups are removed: a 1:1 message to an account named by mistake goes on.
+    let bob = Identity::from_seed(&[0xb1; 32]).session_id();
+    let hi = admin
+        .send_message(
+            net.now_ms,
+            &bob,
+            &Content::text("hi", 0).to_bytes(),
+            &mut rng,
+        )
+        .unwrap();
+    admin.remove_group(&bob);
+    let ev = net.run(&mut [&mut admin], &[0], &mut rng, 500);
+    assert!(
+        ev[0]
+            .iter()
+            .any(|e| matches!(e, Event::MessageStored { id, .. } if *id == hi)),
+        "{:?}",
+        ev[0]
+    );
     // A saved last hash can be restored for a group.
     reader
         .set_last_hash_in(&gid, Namespace::GROUP_MESSAGES, &last)

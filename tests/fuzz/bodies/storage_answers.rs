@@ -10,8 +10,7 @@
 use session_protocol::storage::NetworkClock;
 use session_protocol::storage::request::is_message_hash;
 use session_protocol::storage::response::{
-    NodeStore, decode_batch, decode_info, decode_meta, decode_retrieve, decode_revoke,
-    decode_store,
+    NodeStore, decode_batch, decode_info, decode_meta, decode_retrieve, decode_revoke, decode_store,
 };
 
 pub(crate) fn run(data: &[u8]) {

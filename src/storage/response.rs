@@ -359,6 +359,25 @@ fn node_store(key: &Ed25519Public, raw: &RawValue) -> NodeStore {
     }
 }
 
+/// A `swarm` map's entries read by `read`, one per member in key order: a key spelt twice
+/// (hex of either case) counts once, the first spelling standing.
+fn per_member<T>(
+    swarm: BTreeMap<JsonStr<'_>, &RawValue>,
+    mut read: impl FnMut(&Ed25519Public, &RawValue) -> T,
+) -> Result<Vec<(Ed25519Public, T)>, AnswerError> {
+    let mut nodes: Vec<(Ed25519Public, T)> = Vec::with_capacity(swarm.len());
+    let mut seen = alloc::collections::BTreeSet::new();
+    for (key, entry) in swarm {
+        let key: Ed25519Public = key.parse().map_err(|_| AnswerError::Field("swarm"))?;
+        if seen.insert(key) {
+            let value = read(&key, entry);
+            nodes.push((key, value));
+        }
+    }
+    nodes.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    Ok(nodes)
+}
+
 /// Decodes a `store` answer: `{"swarm": {"<node ed25519 hex>": {"hash", "signature",
 /// "expiry", "already"?} | {"failed": true, …}}, "t", "hf"}`, verifying each member's Ed25519
 /// signature over the hash (base64 text) under the key it is listed by.
@@ -372,20 +391,8 @@ fn node_store(key: &Ed25519Public, raw: &RawValue) -> NodeStore {
 /// key that is not 64 hex characters.
 pub fn decode_store(body: &[u8]) -> Result<Stored, AnswerError> {
     let raw: RawStored<'_> = parse(body)?;
-    let mut nodes: Vec<(Ed25519Public, NodeStore)> = Vec::with_capacity(raw.swarm.len());
-    let mut seen = alloc::collections::BTreeSet::new();
-    for (key, entry) in raw.swarm {
-        let key: Ed25519Public = key.parse().map_err(|_| AnswerError::Field("swarm"))?;
-        // One key spelt twice (hex of either case) counts once: the first spelling stands.
-        if !seen.insert(key) {
-            continue;
-        }
-        let result = node_store(&key, entry);
-        nodes.push((key, result));
-    }
-    nodes.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
     Ok(Stored {
-        nodes,
+        nodes: per_member(raw.swarm, node_store)?,
         meta: RawMeta {
             t: raw.t,
             hf: raw.hf,
@@ -433,24 +440,15 @@ pub fn decode_revoke(
 ) -> Result<Revoked, AnswerError> {
     let raw: RawStored<'_> = parse(body)?;
     let signed = super::revoke_answer_message(account, timestamp_ms, tokens);
-    let mut nodes: Vec<(Ed25519Public, bool)> = Vec::with_capacity(raw.swarm.len());
-    let mut seen = alloc::collections::BTreeSet::new();
-    for (key, entry) in raw.swarm {
-        let key: Ed25519Public = key.parse().map_err(|_| AnswerError::Field("swarm"))?;
-        // One key spelt twice (hex of either case) counts once: the first spelling stands.
-        if !seen.insert(key) {
-            continue;
-        }
+    let nodes = per_member(raw.swarm, |key, entry| {
         let sig: Option<[u8; 64]> =
             wire::from_json_object::<RawNodeStore<'_>>(entry.get().as_bytes())
                 .filter(|n| !n.failed)
                 .and_then(|n| n.signature)
                 .and_then(|sig| wire::base64_decode(sig.as_bytes()))
                 .and_then(|sig| sig.try_into().ok());
-        let ok = sig.is_some_and(|sig| verify_ed25519(&key, &signed, &sig).is_ok());
-        nodes.push((key, ok));
-    }
-    nodes.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+        sig.is_some_and(|sig| verify_ed25519(key, &signed, &sig).is_ok())
+    })?;
     Ok(Revoked {
         nodes,
         meta: RawMeta {

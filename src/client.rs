@@ -388,13 +388,7 @@ pub enum SendError {
 }
 
 /// What [`Client::revoke_subaccounts`] does to the tokens it names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Revocation {
-    /// The swarm refuses requests signed with them (`revoke_subaccount`).
-    Revoke,
-    /// The swarm takes them again (`unrevoke_subaccount`).
-    Unrevoke,
-}
+pub use crate::storage::Revocation;
 
 /// How the client signs requests for a group (`03`) account: as an admin, with the group's
 /// key pair (from its seed), or as a member, with the credential an admin issued
@@ -1400,13 +1394,7 @@ impl Client {
                 ..
             } => {
                 let auth = self.auth_for(group)?;
-                match action {
-                    Revocation::Revoke => request::revoke_subaccount(group, tokens, net_ms, &auth),
-                    Revocation::Unrevoke => {
-                        request::unrevoke_subaccount(group, tokens, net_ms, &auth)
-                    }
-                }
-                .ok()
+                request::revocation(group, *action, tokens, net_ms, &auth).ok()
             }
             Kind::Retrieve { account, namespace } => {
                 let last = self.last_hash_in(account, *namespace);

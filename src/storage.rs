@@ -354,6 +354,39 @@ impl RequestSignature {
     }
 }
 
+/// Revoking subaccount tokens, or lifting their revocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Revocation {
+    /// The swarm refuses requests signed with them (`revoke_subaccount`).
+    Revoke,
+    /// The swarm takes them again (`unrevoke_subaccount`).
+    Unrevoke,
+}
+
+impl Revocation {
+    /// The request parameter naming the tokens: `revoke` or `unrevoke`.
+    pub const fn param(self) -> &'static str {
+        match self {
+            Self::Revoke => "revoke",
+            Self::Unrevoke => "unrevoke",
+        }
+    }
+
+    /// What the request's signature covers.
+    pub fn signed_request(self, timestamp_ms: u64, tokens: &[[u8; 36]]) -> SignedRequest<'_> {
+        match self {
+            Self::Revoke => SignedRequest::RevokeSubaccount {
+                timestamp_ms,
+                tokens,
+            },
+            Self::Unrevoke => SignedRequest::UnrevokeSubaccount {
+                timestamp_ms,
+                tokens,
+            },
+        }
+    }
+}
+
 /// What a subaccount may do: a bit set of [`SubaccountFlags::READ`], [`SubaccountFlags::WRITE`],
 /// [`SubaccountFlags::DELETE`] and [`SubaccountFlags::ANY_PREFIX`], combined with `|`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]

@@ -589,6 +589,12 @@ fn revocation_lists_keep_the_fifty_most_recent_and_exempt_retrieves_from_minus_1
     // Unrevoking counts what was revoked.
     assert_eq!(list.unrevoke(&[token(2), token(1), token(200)]), 1);
     assert_eq!(list.len(), 49);
+    // `apply` does either.
+    use session_protocol::storage::Revocation;
+    list.apply(Revocation::Revoke, &[token(2)]);
+    assert!(list.contains(&token(2)) && list.len() == 50);
+    list.apply(Revocation::Unrevoke, &[token(2)]);
+    assert!(!list.contains(&token(2)) && list.len() == 49);
 
     let read = |ns: i16| SignedRequest::Retrieve {
         namespace: Namespace(ns),

@@ -570,6 +570,23 @@ fn revoke_and_unrevoke_carry_the_tokens_and_the_owners_signature() {
         };
         assert_signed(&p, &group, signed);
     }
+    // `revocation` is either, as its action says.
+    use session_protocol::storage::Revocation;
+    for (action, call) in [
+        (
+            Revocation::Revoke,
+            request::revoke_subaccount(&gid, &tokens, NOW, &Auth::Account(&group)),
+        ),
+        (
+            Revocation::Unrevoke,
+            request::unrevoke_subaccount(&gid, &tokens, NOW, &Auth::Account(&group)),
+        ),
+    ] {
+        assert_eq!(
+            request::revocation(&gid, action, &tokens, NOW, &Auth::Account(&group)),
+            call
+        );
+    }
     // A 05 account revokes its own subaccounts with its Ed25519 key beside it.
     let me = Identity::from_seed(&[6; 32]);
     let p = body(

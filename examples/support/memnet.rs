@@ -36,9 +36,10 @@ use rand_chacha::rand_core::{Rng, SeedableRng};
 use serde_json::{Value, json};
 use session_protocol::client::{Client, Endpoint, Event, Transmit};
 use session_protocol::onion::{Hop, NodeSecret, ReplyKey, decode_relay, parse_entry, peel};
-use session_protocol::storage::request::ttl_range;
+use session_protocol::storage::request::{MAX_TOKENS, ttl_range};
 use session_protocol::storage::{
-    Namespace, RevocationList, SignedRequest, message_hash, revoke_answer_message, verify_request,
+    Namespace, Revocation, RevocationList, SignedRequest, message_hash, revoke_answer_message,
+    verify_request,
 };
 use session_protocol::swarm::{NodePool, ServiceNode, SwarmId};
 use session_protocol::{Ed25519Public, Identity, SessionId};
@@ -816,7 +817,8 @@ impl MemNet {
                 match method.as_str() {
                     "store" => self.store(&account, p, &swarm),
                     "retrieve" => self.retrieve(&account, p),
-                    _ => self.revoke(&account, p, &swarm, method == "revoke_subaccount"),
+                    "revoke_subaccount" => self.revoke(&account, p, &swarm, Revocation::Revoke),
+                    _ => self.revoke(&account, p, &swarm, Revocation::Unrevoke),
                 }
             }
             _ => (400, format!("no method {method}")),
@@ -869,9 +871,9 @@ impl MemNet {
         account: &SessionId,
         p: &Value,
         swarm: &[Ed25519Public],
-        revoke: bool,
+        action: Revocation,
     ) -> (u16, String) {
-        let field = if revoke { "revoke" } else { "unrevoke" };
+        let field = action.param();
         let tokens: Option<Vec<[u8; 36]>> = p[field].as_array().and_then(|a| {
             a.iter()
                 .map(|t| {
@@ -884,7 +886,7 @@ impl MemNet {
         let (Some(tokens), Some(ts)) = (tokens, p["timestamp"].as_u64()) else {
             return (400, format!("invalid request: {field} params"));
         };
-        if tokens.is_empty() || tokens.len() > 50 {
+        if tokens.is_empty() || tokens.len() > MAX_TOKENS {
             return (
                 400,
                 format!("invalid request: {field} needs 1 to 50 tokens"),
@@ -896,29 +898,16 @@ impl MemNet {
                 format!("{field}_subaccount timestamp too far from current time"),
             );
         }
-        let signed = if revoke {
-            SignedRequest::RevokeSubaccount {
-                timestamp_ms: ts,
-                tokens: &tokens,
-            }
-        } else {
-            SignedRequest::UnrevokeSubaccount {
-                timestamp_ms: ts,
-                tokens: &tokens,
-            }
-        };
-        if !self.check_signature(account, p, &signed) {
+        if !self.check_signature(account, p, &action.signed_request(ts, &tokens)) {
             return (
                 401,
                 format!("{field}_subaccount signature verification failed"),
             );
         }
-        let list = self.revoked.entry(*account).or_default();
-        if revoke {
-            list.revoke(&tokens);
-        } else {
-            list.unrevoke(&tokens);
-        }
+        self.revoked
+            .entry(*account)
+            .or_default()
+            .apply(action, &tokens);
         let answer = revoke_answer_message(account, ts, &tokens);
         let mut answers = serde_json::Map::new();
         for k in swarm {

@@ -20,9 +20,9 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use session_protocol::onion::{Hop, ReplyKey, decode_relay, parse_entry, peel};
 use session_protocol::rng::os_rng;
-use session_protocol::storage::request::{MAX_MESSAGE_SIZE, ttl_range};
+use session_protocol::storage::request::{MAX_MESSAGE_SIZE, MAX_TOKENS, ttl_range};
 use session_protocol::storage::{
-    Namespace, SignedRequest, message_hash, revoke_answer_message, verify_request,
+    Namespace, Revocation, SignedRequest, message_hash, revoke_answer_message, verify_request,
 };
 use session_protocol::swarm::ServiceNode;
 use session_protocol::{Ed25519Public, SessionId};
@@ -431,11 +431,12 @@ impl Net {
         now: u64,
         meta: &dyn Fn(Value) -> String,
     ) -> (u16, String) {
-        let (field, list) = match (&p.revoke, &p.unrevoke) {
-            (Some(l), None) => ("revoke", l),
-            (None, Some(l)) => ("unrevoke", l),
+        let (action, list) = match (&p.revoke, &p.unrevoke) {
+            (Some(l), None) => (Revocation::Revoke, l),
+            (None, Some(l)) => (Revocation::Unrevoke, l),
             _ => return (400, "invalid request: revoke or unrevoke tokens".into()),
         };
+        let field = action.param();
         let tokens: Option<Vec<[u8; 36]>> = list
             .iter()
             .map(|t| {
@@ -447,7 +448,7 @@ impl Net {
         let (Some(tokens), Some(ts)) = (tokens, p.timestamp) else {
             return (400, format!("invalid request: {field} params"));
         };
-        if tokens.is_empty() || tokens.len() > 50 {
+        if tokens.is_empty() || tokens.len() > MAX_TOKENS {
             return (
                 400,
                 format!("invalid request: {field} needs 1 to 50 tokens"),
@@ -459,30 +460,14 @@ impl Net {
                 format!("{field}_subaccount timestamp too far from current time"),
             );
         }
-        let signed = if field == "revoke" {
-            SignedRequest::RevokeSubaccount {
-                timestamp_ms: ts,
-                tokens: &tokens,
-            }
-        } else {
-            SignedRequest::UnrevokeSubaccount {
-                timestamp_ms: ts,
-                tokens: &tokens,
-            }
-        };
-        if !self.signature_ok(account, p, &signed) {
+        if !self.signature_ok(account, p, &action.signed_request(ts, &tokens)) {
             return (
                 401,
                 format!("{field}_subaccount signature verification failed"),
             );
         }
         if let Ok(mut revoked) = self.revoked.lock() {
-            let list = revoked.entry(*account).or_default();
-            if field == "revoke" {
-                list.revoke(&tokens);
-            } else {
-                list.unrevoke(&tokens);
-            }
+            revoked.entry(*account).or_default().apply(action, &tokens);
         }
         let answer = revoke_answer_message(account, ts, &tokens);
         let mut answers = Map::new();

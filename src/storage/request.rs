@@ -7,7 +7,7 @@
 
 use alloc::vec::Vec;
 
-use super::{ExpireMode, MemberSigner, Namespace, Namespaces, SignedRequest};
+use super::{ExpireMode, MemberSigner, Namespace, Namespaces, Revocation, SignedRequest};
 use crate::identity::{IdPrefix, Identity, SessionId};
 use crate::wire::{self, Sink};
 
@@ -698,17 +698,7 @@ pub fn revoke_subaccount(
     now_ms: u64,
     auth: &Auth<'_>,
 ) -> Result<Call, RequestError> {
-    let request = SignedRequest::RevokeSubaccount {
-        timestamp_ms: now_ms,
-        tokens,
-    };
-    for_tokens(
-        account,
-        Method::RevokeSubaccount,
-        (tokens, now_ms),
-        &request,
-        auth,
-    )
+    revocation(account, Revocation::Revoke, tokens, now_ms, auth)
 }
 
 /// An `unrevoke_subaccount`: lifts [`revoke_subaccount`] for these tokens.
@@ -721,25 +711,19 @@ pub fn unrevoke_subaccount(
     now_ms: u64,
     auth: &Auth<'_>,
 ) -> Result<Call, RequestError> {
-    let request = SignedRequest::UnrevokeSubaccount {
-        timestamp_ms: now_ms,
-        tokens,
-    };
-    for_tokens(
-        account,
-        Method::UnrevokeSubaccount,
-        (tokens, now_ms),
-        &request,
-        auth,
-    )
+    revocation(account, Revocation::Unrevoke, tokens, now_ms, auth)
 }
 
+/// [`revoke_subaccount`] or [`unrevoke_subaccount`], as `action` says:
 /// `{pubkey, revoke|unrevoke: [base64 tokens], timestamp, signature…}`.
-fn for_tokens(
+///
+/// # Errors
+/// As [`revoke_subaccount`].
+pub fn revocation(
     account: &SessionId,
-    method: Method,
-    (tokens, timestamp_ms): (&[[u8; 36]], u64),
-    request: &SignedRequest<'_>,
+    action: Revocation,
+    tokens: &[[u8; 36]],
+    now_ms: u64,
     auth: &Auth<'_>,
 ) -> Result<Call, RequestError> {
     if tokens.is_empty() || tokens.len() > MAX_TOKENS {
@@ -751,11 +735,9 @@ fn for_tokens(
     auth.check(account)?;
     let mut out = Vec::with_capacity(tokens.len().saturating_mul(51).saturating_add(320));
     put_account(&mut out, account)?;
-    out.put(if method == Method::RevokeSubaccount {
-        &b",\"revoke\":["[..]
-    } else {
-        &b",\"unrevoke\":["[..]
-    });
+    out.put(b",\"");
+    out.put(action.param().as_bytes());
+    out.put(b"\":[");
     for (i, t) in tokens.iter().enumerate() {
         if i > 0 {
             out.put(b",");
@@ -765,8 +747,12 @@ fn for_tokens(
         out.put(b"\"");
     }
     out.put(b"]");
-    put_u64(&mut out, "timestamp", timestamp_ms);
-    auth.put_params(account, request, &mut out);
+    put_u64(&mut out, "timestamp", now_ms);
+    let method = match action {
+        Revocation::Revoke => Method::RevokeSubaccount,
+        Revocation::Unrevoke => Method::UnrevokeSubaccount,
+    };
+    auth.put_params(account, &action.signed_request(now_ms, tokens), &mut out);
     Ok(finish(method, out))
 }
 

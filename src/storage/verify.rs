@@ -182,6 +182,16 @@ impl RevocationList {
         before.saturating_sub(self.tokens.len())
     }
 
+    /// [`RevocationList::revoke`] or [`RevocationList::unrevoke`], as `action` says.
+    pub fn apply(&mut self, action: super::Revocation, tokens: &[[u8; 36]]) {
+        match action {
+            super::Revocation::Revoke => self.revoke(tokens),
+            super::Revocation::Unrevoke => {
+                self.unrevoke(tokens);
+            }
+        }
+    }
+
     /// Whether `token` is revoked.
     pub fn contains(&self, token: &[u8; 36]) -> bool {
         self.tokens.contains(token)

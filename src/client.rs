@@ -390,6 +390,19 @@ pub enum SendError {
 /// What [`Client::revoke_subaccounts`] does to the tokens it names.
 pub use crate::storage::Revocation;
 
+/// The limits a store is held to before it is queued: the body size and the namespace's TTL
+/// range.
+fn check_store(namespace: Namespace, data: &[u8], ttl_ms: u64) -> Result<(), SendError> {
+    if data.len() > request::MAX_MESSAGE_SIZE {
+        return Err(SendError::TooLarge);
+    }
+    let (min_ms, max_ms) = request::ttl_range(namespace);
+    if !(min_ms..=max_ms).contains(&ttl_ms) {
+        return Err(SendError::TtlOutOfRange);
+    }
+    Ok(())
+}
+
 /// How the client signs requests for a group (`03`) account: as an admin, with the group's
 /// key pair (from its seed), or as a member, with the credential an admin issued
 /// ([`crate::config::MemberAuth::signer`]).
@@ -817,13 +830,7 @@ impl Client {
         ttl_ms: u64,
         rng: &mut R,
     ) -> Result<MessageId, SendError> {
-        if data.len() > request::MAX_MESSAGE_SIZE {
-            return Err(SendError::TooLarge);
-        }
-        let (min_ms, max_ms) = request::ttl_range(namespace);
-        if !(min_ms..=max_ms).contains(&ttl_ms) {
-            return Err(SendError::TtlOutOfRange);
-        }
+        check_store(namespace, data, ttl_ms)?;
         let me = self.me.session_id();
         Ok(self.queue_store(now_ms, me, namespace, ttl_ms, data.to_vec(), rng))
     }
@@ -864,13 +871,7 @@ impl Client {
             }
             Some(GroupAuth::Admin(_)) => {}
         }
-        if data.len() > request::MAX_MESSAGE_SIZE {
-            return Err(SendError::TooLarge);
-        }
-        let (min_ms, max_ms) = request::ttl_range(namespace);
-        if !(min_ms..=max_ms).contains(&ttl_ms) {
-            return Err(SendError::TtlOutOfRange);
-        }
+        check_store(namespace, data, ttl_ms)?;
         Ok(self.queue_store(now_ms, *group, namespace, ttl_ms, data.to_vec(), rng))
     }
 
